@@ -1,0 +1,126 @@
+public import NIOCore
+
+/// A client id or reserved address: 1 to 8 bytes of printable ASCII (0x21...0x7E).
+///
+/// Stored as the 8 space-padded wire bytes packed big-endian into a `UInt64`, so that equality and
+/// hashing cost one integer operation on the server's hot path, and `<` is the protocol's byte
+/// order (the padding space, 0x20, sorts below every byte a name may hold).
+public struct ChatName: Hashable, Comparable, Sendable {
+    /// The 8 padded wire bytes, big-endian.
+    public let packed: UInt64
+
+    /// The server's own address, `-SERVER-`.
+    public static let server = ChatName(unchecked: "-SERVER-")
+    /// The broadcast address, `ALL`.
+    public static let all = ChatName(unchecked: "ALL")
+
+    /// Whether no client may take this name (`-SERVER-` or `ALL`).
+    public var isReserved: Bool { self == .server || self == .all }
+
+    private init(packed: UInt64) { self.packed = packed }
+
+    private init(unchecked text: StaticString) {
+        var packed: UInt64 = 0
+        text.withUTF8Buffer { bytes in
+            for index in 0..<Wire.nameLength {
+                packed = packed << 8 | UInt64(index < bytes.count ? bytes[index] : Wire.padding)
+            }
+        }
+        self.packed = packed
+    }
+
+    /// Validates `text` as a name: 1 to 8 bytes, each printable ASCII and not a space.
+    public init(validating text: some StringProtocol) throws(NameError) {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty else { throw .empty }
+        guard bytes.count <= Wire.nameLength else { throw .tooLong(bytes.count) }
+        var packed: UInt64 = 0
+        for byte in bytes {
+            guard (0x21...0x7E).contains(byte) else { throw .invalidByte(byte) }
+            packed = packed << 8 | UInt64(byte)
+        }
+        for _ in bytes.count..<Wire.nameLength { packed = packed << 8 | UInt64(Wire.padding) }
+        self.packed = packed
+    }
+
+    /// Decodes one 8-byte name field, given as its bytes packed big-endian: printable ASCII,
+    /// right-padded with spaces, not all spaces.
+    public init(field packed: UInt64) throws(FrameError.NameFault) {
+        var sawPadding = false
+        for shift in stride(from: 56, through: 0, by: -8) {
+            let byte = UInt8(truncatingIfNeeded: packed >> UInt64(shift))
+            if byte == Wire.padding {
+                sawPadding = true
+            } else {
+                guard (0x21...0x7E).contains(byte) else { throw .invalidByte(byte) }
+                guard !sawPadding else { throw .spaceInside }
+            }
+        }
+        guard packed >> 56 != UInt64(Wire.padding) else { throw .blank }
+        self.packed = packed
+    }
+
+    /// The name without its padding.
+    public var text: String {
+        String(decoding: self.trimmedBytes, as: UTF8.self)
+    }
+
+    /// The name's bytes without padding.
+    public var trimmedBytes: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Wire.nameLength)
+        for shift in stride(from: 56, through: 0, by: -8) {
+            let byte = UInt8(truncatingIfNeeded: self.packed >> UInt64(shift))
+            if byte == Wire.padding { break }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+
+    /// The number of bytes of the name without padding (1...8).
+    public var length: Int {
+        var length = Wire.nameLength
+        var rest = self.packed
+        while rest & 0xFF == UInt64(Wire.padding) {
+            length -= 1
+            rest >>= 8
+        }
+        return length
+    }
+
+    /// Appends the 8 padded wire bytes to `buffer`.
+    @discardableResult
+    public func write(to buffer: inout ByteBuffer) -> Int {
+        buffer.writeInteger(self.packed, endianness: .big)
+    }
+
+    public static func < (lhs: ChatName, rhs: ChatName) -> Bool { lhs.packed < rhs.packed }
+}
+
+extension ChatName: CustomStringConvertible {
+    /// The name without its padding.
+    public var description: String { self.text }
+}
+
+extension ChatName {
+    /// Why a string is not a valid name.
+    public enum NameError: Error, Equatable, Sendable, CustomStringConvertible {
+        /// The string is empty.
+        case empty
+        /// The string has more than 8 bytes (the count).
+        case tooLong(Int)
+        /// The string holds a byte outside 0x21...0x7E (a space, a control character or non-ASCII).
+        case invalidByte(UInt8)
+
+        public var description: String {
+            switch self {
+            case .empty: "a name cannot be empty"
+            case .tooLong(let count): "a name has at most 8 bytes, this one has \(count)"
+            case .invalidByte(let byte):
+                byte == Wire.padding
+                    ? "a name cannot contain a space"
+                    : "a name holds printable ASCII only (found byte 0x\(String(byte, radix: 16, uppercase: true)))"
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+public import NIOCore
+
+/// The bodies a client sends to `-SERVER-` (docs/PROTOCOL.md, "Client to server").
+public enum ClientControl: Equatable, Sendable {
+    /// `Connect <id>`: the first frame on a connection; `id` must equal the frame's source.
+    case connect(ChatName)
+    /// `Alive <id>`: the heartbeat.
+    case alive(ChatName)
+    /// `List`: asks for the online list.
+    case list
+    /// `Quit <id>`: leaves.
+    case quit(ChatName)
+
+    /// Parses a body sent to `-SERVER-`. Words are case-sensitive and separated by one space.
+    public static func parse(_ body: ByteBuffer) throws(ControlError) -> ClientControl {
+        let words = ControlWords(Array(body.readableBytesView))
+        switch words.command {
+        case "Connect".utf8: return .connect(try words.nameArgument(of: "Connect"))
+        case "Alive".utf8: return .alive(try words.nameArgument(of: "Alive"))
+        case "Quit".utf8: return .quit(try words.nameArgument(of: "Quit"))
+        case "List".utf8:
+            guard words.argument == nil else { throw .unexpectedArgument(command: "List") }
+            return .list
+        default: throw .unknownCommand(words.commandText)
+        }
+    }
+
+    /// The body text, e.g. `Connect alice`.
+    public var body: String {
+        switch self {
+        case .connect(let id): "Connect \(id)"
+        case .alive(let id): "Alive \(id)"
+        case .list: "List"
+        case .quit(let id): "Quit \(id)"
+        }
+    }
+
+    /// The complete frame from `client` to `-SERVER-`.
+    public func frame(from client: ChatName) -> Frame {
+        Frame(controlTo: .server, from: client, body: self.body)
+    }
+}
+
+extension Frame {
+    /// A control frame; control bodies are short ASCII, so they always fit.
+    init(controlTo destination: ChatName, from source: ChatName, body: String) {
+        var wire = ByteBuffer()
+        wire.reserveCapacity(Wire.headerLength + body.utf8.count + 1)
+        destination.write(to: &wire)
+        source.write(to: &wire)
+        wire.writeString(body)
+        wire.writeInteger(Wire.terminator)
+        self.init(destination: destination, source: source, validatedWire: wire)
+    }
+}
+
+/// `ArraySlice<UInt8>` compared with a string's UTF-8 view, for `switch` over command words.
+func ~= (pattern: String.UTF8View, value: ArraySlice<UInt8>) -> Bool {
+    value.elementsEqual(pattern)
+}

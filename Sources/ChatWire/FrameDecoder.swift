@@ -1,0 +1,60 @@
+public import NIOCore
+
+/// Cuts the byte stream into frames: a SwiftNIO single-step decoder.
+///
+/// It looks for the NUL within the first 256 readable bytes only, so it never holds more than
+/// one frame's worth of an unfinished frame: 256 bytes without a NUL is `FrameError.missingTerminator`.
+/// Each frame it yields is a slice of the received buffer (no copy).
+public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
+    /// Decoded frames.
+    public typealias InboundOut = Frame
+
+    /// A decoder with no state: every frame stands alone.
+    public init() {}
+
+    /// Yields the next complete frame, or `nil` when more bytes are needed.
+    public mutating func decode(buffer: inout ByteBuffer) throws -> Frame? {
+        let window = min(buffer.readableBytes, Wire.maxFrameLength)
+        let nulOffset = buffer.withUnsafeReadableBytes { bytes in
+            bytes[..<window].firstIndex(of: Wire.terminator)
+        }
+        guard let nulOffset else {
+            if window == Wire.maxFrameLength { throw FrameError.missingTerminator }
+            return nil
+        }
+        guard nulOffset >= Wire.headerLength else { throw FrameError.tooShort(nulOffset) }
+        let start = buffer.readerIndex
+        guard let destinationField = buffer.getInteger(at: start, endianness: .big, as: UInt64.self),
+            let sourceField = buffer.getInteger(at: start + Wire.nameLength, endianness: .big, as: UInt64.self)
+        else {
+            preconditionFailure("at least 16 readable bytes precede the NUL")
+        }
+        let destination: ChatName
+        let source: ChatName
+        do {
+            destination = try ChatName(field: destinationField)
+        } catch {
+            throw FrameError.badName(.destination, error)
+        }
+        do {
+            source = try ChatName(field: sourceField)
+        } catch {
+            throw FrameError.badName(.source, error)
+        }
+        guard let wire = buffer.readSlice(length: nulOffset + 1) else {
+            preconditionFailure("the NUL at offset \(nulOffset) lies inside the readable bytes")
+        }
+        return Frame(destination: destination, source: source, validatedWire: wire)
+    }
+
+    /// At the end of the stream: the remaining complete frames, then `FrameError.truncated` for a partial one.
+    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> Frame? {
+        if let frame = try self.decode(buffer: &buffer) { return frame }
+        if buffer.readableBytes > 0 {
+            let count = buffer.readableBytes
+            buffer.moveReaderIndex(forwardBy: count)
+            throw FrameError.truncated(count)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,60 @@
+public import NIOCore
+
+/// One `List <k>/<n> <name> ...` body: part `index` of `count` of the online list.
+public struct ListPart: Equatable, Sendable {
+    /// This part's number, 1...count.
+    public let index: Int
+    /// How many parts the list has.
+    public let count: Int
+    /// The names in this part, in the list's order.
+    public let names: [ChatName]
+
+    /// A part; `1 <= index <= count` is the caller's promise.
+    public init(index: Int, count: Int, names: [ChatName]) {
+        precondition(1 <= index && index <= count, "part \(index) of \(count)")
+        self.index = index
+        self.count = count
+        self.names = names
+    }
+
+    /// The body, e.g. `List 1/2 alice bob`.
+    public var body: String {
+        (["List \(self.index)/\(self.count)"] + self.names.map(\.text)).joined(separator: " ")
+    }
+
+    /// Appends the body to `buffer` (no NUL).
+    public func writeBody(to buffer: inout ByteBuffer) {
+        buffer.writeString("List \(self.index)/\(self.count)")
+        for name in self.names {
+            buffer.writeInteger(Wire.padding)
+            buffer.writeBytes(name.trimmedBytes)
+        }
+    }
+
+    /// Parses the argument of `List` (the text after `List `): `k/n` then names, single spaces.
+    static func parse(argument: ArraySlice<UInt8>) throws(ControlError) -> ListPart {
+        func invalid(_ reason: String) -> ControlError { .invalidArgument(command: "List", reason: reason) }
+        let fields = argument.split(separator: Wire.padding, omittingEmptySubsequences: false)
+        guard let position = fields.first else { throw invalid("no part number") }
+        let numbers = position.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard numbers.count == 2, let index = Self.number(numbers[0]), let count = Self.number(numbers[1]),
+            1 <= index, index <= count
+        else { throw invalid("part number is not k/n with 1 <= k <= n") }
+        var names: [ChatName] = []
+        names.reserveCapacity(fields.count - 1)
+        for field in fields.dropFirst() {
+            do {
+                names.append(try ChatName(validating: String(decoding: field, as: UTF8.self)))
+            } catch {
+                throw invalid(error.description)
+            }
+        }
+        return ListPart(index: index, count: count, names: names)
+    }
+
+    /// A decimal number of 1 to 6 digits.
+    private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+        guard (1...6).contains(digits.count), digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+    }
+}
