@@ -1,0 +1,36 @@
+public import Logging
+import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+
+/// The server as a `Service`: owns the event-loop group, starts the server, and on graceful
+/// shutdown (SIGINT/SIGTERM through a `ServiceGroup`) tells the clients and closes everything.
+public struct ChatServerService: Service {
+    private let configuration: ServerConfiguration
+    private let logger: Logger
+    private let onStart: @Sendable (ChatServer) -> Void
+
+    /// - Parameter onStart: called once the server listens (for tests and tools that need the port).
+    public init(
+        configuration: ServerConfiguration, logger: Logger, onStart: @escaping @Sendable (ChatServer) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.onStart = onStart
+    }
+
+    public func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.configuration.threads)
+        do {
+            let server = try await ChatServer.start(configuration: self.configuration, group: group, logger: self.logger)
+            self.onStart(server)
+            // Returns on graceful shutdown; throws on cancellation, which ends the same way.
+            try? await gracefulShutdown()
+            await server.shutdown()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await group.shutdownGracefully()
+    }
+}

@@ -1,0 +1,239 @@
+import ChatWire
+import Logging
+import NIOCore
+
+/// Serves one client connection on its event loop: cuts frames, applies the protocol rules
+/// (`ConnectionStateMachine`), forwards chat messages, answers control messages, watches the
+/// client's life and its pending output.
+///
+/// Frames are cut in place with a `NIOSingleStepByteToMessageProcessor` over `FrameDecoder`
+/// rather than by a decoder handler in front: that saves one pipeline event per frame on the
+/// hot path. Forwarded frames are the received bytes (slices), queued in an `OutboundBatch`
+/// and delivered at the end of the read burst; replies to this client are flushed once per burst.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let shared: ServerShared
+    private var logger: Logger
+    private let frames = NIOSingleStepByteToMessageProcessor(FrameDecoder())
+    private var machine = ConnectionStateMachine()
+    private var client: ClientHandle?
+    private var outbound = OutboundBatch()
+    private var repliesPending = false
+    /// A well-formed frame arrived in the current read burst (any frame counts as a sign of life).
+    private var heardInBurst = false
+    private var lastHeard = NIODeadline.now()
+    private var lifeCheck: Scheduled<Void>?
+    /// Why the connection is closing, for the log line when the client leaves.
+    private var closeReason: String?
+    /// Whom to address `Error` frames to before the connection has an id: the source of the last
+    /// well-formed frame, or `-SERVER-` before any.
+    private var replyAddress = ChatName.server
+
+    init(shared: ServerShared) {
+        self.shared = shared
+        self.logger = shared.logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let peer = context.remoteAddress { self.logger[metadataKey: "peer"] = "\(peer)" }
+        self.lastHeard = .now()
+        self.scheduleLifeCheck(context: context, at: self.lastHeard + self.shared.aliveTimeout)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = self.unwrapInboundIn(data)
+        do {
+            try self.frames.process(buffer: buffer) { frame in self.handle(frame, context: context) }
+        } catch {
+            self.malformed(error, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if self.heardInBurst {
+            self.heardInBurst = false
+            self.lastHeard = .now()
+        }
+        if !self.outbound.isEmpty { self.outbound.deliver(on: context.eventLoop) }
+        if self.repliesPending {
+            self.repliesPending = false
+            context.flush()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.lifeCheck?.cancel()
+        self.machine.closing()
+        if let client = self.client, self.shared.registry.remove(client) {
+            self.logger.info("client left", metadata: ["reason": "\(self.closeReason ?? "connection closed")"])
+            self.shared.publisher.changed()
+        }
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // The channel stops being writable when more than --max-pending-bytes wait for this
+        // client: it does not read fast enough. Cut it so that nobody else waits for it.
+        if !context.channel.isWritable, self.client != nil, self.closeReason == nil {
+            self.closeReason = "slow consumer: over \(self.shared.configuration.maxPendingBytes) bytes pending"
+            self.logger.warning("cutting off a slow consumer", metadata: ["reason": "\(self.closeReason ?? "")"])
+            self.machine.closing()
+            context.close(promise: nil)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ServerShutdownEvent {
+            self.closeReason = "server shutting down"
+            self.machine.closing()
+            // Flushing writes what the socket takes at once, which a small frame always fits
+            // unless the client stopped reading; closing right after keeps shutdown from waiting on it.
+            self.reply([ServerBodies.encode(.error("server shutting down"))], context: context)
+            self.flushPending(context: context)
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.logger.debug("connection error", metadata: ["error": "\(error)"])
+        if self.closeReason == nil { self.closeReason = "connection error: \(error)" }
+        context.close(promise: nil)
+    }
+
+    // MARK: Frames
+
+    private func handle(_ frame: Frame, context: ChannelHandlerContext) {
+        self.heardInBurst = true
+        if self.logger.logLevel <= .debug {
+            self.logger.debug(
+                "frame", metadata: ["to": "\(frame.destination)", "from": "\(frame.source)", "bytes": "\(frame.bodyLength)"])
+        }
+        if self.client == nil { self.replyAddress = frame.source }
+        switch self.machine.received(frame) {
+        case .admit(let id):
+            self.admit(id, context: context)
+        case .forward(let frame):
+            if let target = self.shared.registry.client(named: frame.destination) {
+                self.outbound.append(frame.wire, to: target)
+            } else {
+                self.reply([ServerBodies.encode(.offline(frame.destination))], context: context)
+            }
+        case .broadcast(let frame):
+            for target in self.shared.registry.allClients() where target !== self.client {
+                self.outbound.append(frame.wire, to: target)
+            }
+        case .sendList:
+            self.reply(ServerBodies.list(self.shared.registry.names()), context: context)
+        case .keepAlive, .ignore:
+            break
+        case .quit:
+            self.closeReason = "quit"
+            self.flushPending(context: context)
+            context.close(promise: nil)
+        case .reject(let text):
+            self.logger.debug("frame rejected", metadata: ["why": "\(text)"])
+            self.reply([ServerBodies.encode(.error(text))], context: context)
+        case .rejectAndClose(let text):
+            self.logger.info("connection refused", metadata: ["why": "\(text)"])
+            self.closeReason = text
+            self.sendErrorAndClose(text, context: context)
+        }
+    }
+
+    private func admit(_ id: ChatName, context: ChannelHandlerContext) {
+        let client = ClientHandle(name: id, channel: context.channel)
+        switch self.shared.registry.admit(client) {
+        case .admitted:
+            self.machine.admitted()
+            self.client = client
+            self.replyAddress = id
+            self.logger[metadataKey: "client"] = "\(id)"
+            self.logger.info("client joined")
+            self.reply([self.shared.connectedBody], context: context)
+            self.shared.publisher.changed()
+        case .nameTaken:
+            self.handle(refusal: "the id '\(id)' is already online", context: context)
+        case .full:
+            self.handle(refusal: "the server is full (\(self.shared.registry.capacity) clients)", context: context)
+        }
+    }
+
+    private func handle(refusal: String, context: ChannelHandlerContext) {
+        _ = self.machine.refused(refusal)
+        self.logger.info("connect refused", metadata: ["why": "\(refusal)"])
+        self.closeReason = refusal
+        self.sendErrorAndClose(refusal, context: context)
+    }
+
+    private func malformed(_ error: any Error, context: ChannelHandlerContext) {
+        guard self.closeReason == nil else { return }
+        self.logger.info("malformed input, closing", metadata: ["error": "\(error)"])
+        self.closeReason = "\(error)"
+        self.machine.closing()
+        self.sendErrorAndClose("\(error)", context: context)
+    }
+
+    // MARK: Output to this client
+
+    /// Queues server frames for this client; flushed at the end of the read burst.
+    private func reply(_ bodies: [ByteBuffer], context: ChannelHandlerContext) {
+        let header = self.client?.serverHeader ?? self.header(to: self.replyAddress, context: context)
+        for body in bodies {
+            context.write(self.wrapOutboundOut(header), promise: nil)
+            context.write(self.wrapOutboundOut(body), promise: nil)
+        }
+        self.repliesPending = true
+    }
+
+    private func header(to name: ChatName, context: ChannelHandlerContext) -> ByteBuffer {
+        var header = context.channel.allocator.buffer(capacity: Wire.headerLength)
+        name.write(to: &header)
+        ChatName.server.write(to: &header)
+        return header
+    }
+
+    private func flushPending(context: ChannelHandlerContext) {
+        if !self.outbound.isEmpty { self.outbound.deliver(on: context.eventLoop) }
+        self.repliesPending = false
+        context.flush()
+    }
+
+    /// Sends `Error <text>`, then closes once it is written (or failed to be).
+    private func sendErrorAndClose(_ text: String, context: ChannelHandlerContext) {
+        self.reply([ServerBodies.encode(.error(text))], context: context)
+        self.flushPending(context: context)
+        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        // An empty write completes once everything queued before it has been written.
+        context.writeAndFlush(self.wrapOutboundOut(ByteBuffer())).whenComplete { _ in
+            loopBoundContext.value.close(promise: nil)
+        }
+    }
+
+    // MARK: Life
+
+    private func scheduleLifeCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        self.lifeCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.checkLife(context: context)
+        }
+    }
+
+    /// Retires the client if nothing was heard for the alive timeout; otherwise looks again when
+    /// the timeout would next run out. One timer per connection, re-armed only when it fires.
+    private func checkLife(context: ChannelHandlerContext) {
+        let due = self.lastHeard + self.shared.aliveTimeout
+        guard NIODeadline.now() >= due else {
+            self.scheduleLifeCheck(context: context, at: due)
+            return
+        }
+        guard self.closeReason == nil else { return }
+        self.closeReason = "retired: silent for \(self.shared.configuration.effectiveAliveTimeout)"
+        self.logger.info("retiring a silent client", metadata: ["reason": "\(self.closeReason ?? "")"])
+        self.machine.closing()
+        context.close(promise: nil)
+    }
+}

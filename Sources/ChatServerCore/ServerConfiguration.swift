@@ -1,0 +1,62 @@
+import ChatWire
+import NIOCore
+
+/// Everything the server can be told at start; `validate()` checks it before anything is bound.
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on; loopback by default, `0.0.0.0` or `::` to expose the server.
+    public var host: String = "127.0.0.1"
+    /// The TCP port; 0 takes a free one.
+    public var port: Int = 7255
+    /// How often clients must send `Alive`; told to them in `Connected <interval>`.
+    public var aliveInterval: Duration = .seconds(5)
+    /// How long a client may stay silent before it is retired (3 × the interval unless set).
+    public var aliveTimeout: Duration?
+    /// The most clients online at once; one more Connect is refused.
+    public var maxClients: Int = 10_000
+    /// The most bytes queued for one client; past it the client is cut off as a slow consumer.
+    public var maxPendingBytes: Int = 1 << 20
+    /// How long a change of the online set waits for more changes before the list is pushed.
+    /// A burst of joins within this window causes one push, not one per join.
+    public var listCoalescingDelay: Duration = .milliseconds(50)
+    /// Event-loop threads; one per core by default.
+    public var threads: Int = System.coreCount
+
+    /// The defaults: loopback, port 7255, a 5 s interval, a 15 s timeout.
+    public init() {}
+
+    /// The timeout in force: the one set, or 3 × the interval.
+    public var effectiveAliveTimeout: Duration { self.aliveTimeout ?? self.aliveInterval * 3 }
+
+    /// Checks every value; the error says which one is wrong and why.
+    public func validate() throws(ConfigurationError) {
+        guard (0...65_535).contains(self.port) else { throw .invalid("--port must be 0...65535, not \(self.port)") }
+        guard self.aliveInterval > .zero else { throw .invalid("--alive-interval must be above 0") }
+        guard self.aliveInterval <= HeartbeatInterval.maximum else {
+            throw .invalid("--alive-interval must be at most 86400 seconds")
+        }
+        guard HeartbeatInterval.parse(HeartbeatInterval.format(self.aliveInterval)) == self.aliveInterval else {
+            throw .invalid("--alive-interval has more than 9 decimals")
+        }
+        guard self.effectiveAliveTimeout > self.aliveInterval else {
+            throw .invalid("--alive-timeout must be larger than --alive-interval")
+        }
+        guard self.maxClients >= 1 else { throw .invalid("--max-clients must be at least 1") }
+        guard self.maxPendingBytes >= 4096 else { throw .invalid("--max-pending-bytes must be at least 4096") }
+        guard self.threads >= 1 else { throw .invalid("there must be at least one thread") }
+        guard self.listCoalescingDelay >= .zero, self.listCoalescingDelay <= .milliseconds(100) else {
+            throw .invalid("the list coalescing delay must be 0...100 ms")
+        }
+    }
+}
+
+/// A configuration value that cannot work.
+public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+    /// The message says which option and why.
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let message): message
+        }
+    }
+}

@@ -1,0 +1,99 @@
+public import ArgumentParser
+import ChatServerCore
+public import Logging
+import ServiceLifecycle
+
+/// `chatserver`: the chat relay. All logic lives in ChatServerCore; this parses the command line,
+/// sets up logging and runs the server until SIGINT or SIGTERM.
+@main
+struct ChatServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chatserver",
+        abstract: "Relays chat messages between chatclient users over the chat255 protocol.",
+        discussion: "Stop it with Ctrl-C (SIGINT) or SIGTERM: clients are told and the server exits 0.")
+
+    @Option(help: "The address to listen on (0.0.0.0 or :: to accept other machines).")
+    var host = "127.0.0.1"
+
+    @Option(help: "The TCP port (0 takes a free one).")
+    var port = 7255
+
+    @Option(help: "Seconds between the Alive messages clients must send (decimals allowed).")
+    var aliveInterval: Double = 5
+
+    @Option(help: "Seconds of silence after which a client is retired (default: 3 × the interval).")
+    var aliveTimeout: Double?
+
+    @Option(help: "The most clients online at once.")
+    var maxClients = 10_000
+
+    @Option(help: "The most bytes queued for one client before it is cut off as a slow consumer.")
+    var maxPendingBytes = 1 << 20
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        _ = try self.serverConfiguration()
+    }
+
+    /// The options as a checked configuration.
+    private func serverConfiguration() throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.host = self.host
+        configuration.port = self.port
+        configuration.aliveInterval = try Self.duration(self.aliveInterval, option: "--alive-interval")
+        configuration.aliveTimeout = try self.aliveTimeout.map { try Self.duration($0, option: "--alive-timeout") }
+        configuration.maxClients = self.maxClients
+        configuration.maxPendingBytes = self.maxPendingBytes
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return configuration
+    }
+
+    private static func duration(_ seconds: Double, option: String) throws -> Duration {
+        guard seconds.isFinite, seconds > 0, seconds <= 86_400 else {
+            throw ValidationError("\(option) must be a number of seconds above 0 and at most 86400")
+        }
+        return .nanoseconds(Int64((seconds * 1e9).rounded()))
+    }
+
+    func run() async throws {
+        let level = self.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "chatserver")
+        let configuration = try self.serverConfiguration()
+
+        if let limit = FileDescriptorLimit.raiseToHardLimit() {
+            logger.info("open file limit", metadata: ["limit": "\(limit)"])
+            if limit < configuration.maxClients + FileDescriptorLimit.reserve {
+                logger.warning(
+                    "the open file limit is below what --max-clients needs; raise it (ulimit -n) or lower --max-clients",
+                    metadata: ["limit": "\(limit)", "max-clients": "\(configuration.maxClients)"])
+            }
+        }
+
+        let service = ChatServerService(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: service)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            StandardError.print("chatserver: cannot serve on \(self.host):\(self.port): \(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
