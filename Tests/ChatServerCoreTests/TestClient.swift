@@ -1,0 +1,166 @@
+import ChatWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A raw protocol client for tests: sends frames or bytes, collects decoded frames, and waits
+/// for them with a timeout.
+final class TestClient: Sendable {
+    let channel: any Channel
+    private let inbox: Inbox
+
+    /// Frames received, and whether the server closed the connection.
+    final class Inbox: ChannelInboundHandler, Sendable {
+        typealias InboundIn = Frame
+        let state = NIOLockedValueBox((frames: [Frame](), closed: false, error: String?.none))
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let frame = self.unwrapInboundIn(data)
+            self.state.withLockedValue { $0.frames.append(frame) }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            self.state.withLockedValue { $0.closed = true }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            self.state.withLockedValue { $0.error = "\(error)" }
+            context.close(promise: nil)
+        }
+    }
+
+    private init(channel: any Channel, inbox: Inbox) {
+        self.channel = channel
+        self.inbox = inbox
+    }
+
+    /// Opens a TCP connection to the server on `port`.
+    static func connect(port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws
+        -> TestClient
+    {
+        let inbox = Inbox()
+        let channel = try await ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(inbox)
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        return TestClient(channel: channel, inbox: inbox)
+    }
+
+    /// Connects and registers as `name`; returns once `Connected` arrived (the frame is consumed).
+    static func online(_ name: String, port: Int) async throws -> TestClient {
+        let client = try await TestClient.connect(port: port)
+        try await client.send(to: "-SERVER-", from: name, "Connect \(name)")
+        let reply = try await client.next()
+        guard case .connected? = try? ServerControl.parse(reply.body) else {
+            throw TestFailure("expected Connected, got '\(reply.text)'")
+        }
+        return client
+    }
+
+    /// Sends one frame.
+    func send(to destination: String, from source: String, _ body: String) async throws {
+        let frame = try Frame(
+            destination: ChatName(validating: destination), source: ChatName(validating: source), text: body)
+        try await self.channel.writeAndFlush(frame.wire)
+    }
+
+    /// Sends raw bytes.
+    func sendRaw(_ bytes: [UInt8]) async throws {
+        try await self.channel.writeAndFlush(ByteBuffer(bytes: bytes))
+    }
+
+    /// The next frame, waiting at most `timeout`.
+    func next(timeout: Duration = .seconds(5)) async throws -> Frame {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let frame = self.inbox.state.withLockedValue { state -> Frame? in
+                state.frames.isEmpty ? nil : state.frames.removeFirst()
+            }
+            if let frame { return frame }
+            guard ContinuousClock.now < deadline else { throw TestFailure("no frame within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    /// The next frame's body parsed as a server control message.
+    func nextControl(timeout: Duration = .seconds(5)) async throws -> ServerControl {
+        let frame = try await self.next(timeout: timeout)
+        guard frame.source == .server else { throw TestFailure("expected a server frame, got '\(frame.text)'") }
+        return try ServerControl.parse(frame.body)
+    }
+
+    /// Reads list parts until one whole list arrived; skips nothing else (other frames fail).
+    func nextList(timeout: Duration = .seconds(5)) async throws -> [String] {
+        var reassembler = ListReassembler()
+        while true {
+            guard case .list(let part) = try await self.nextControl(timeout: timeout) else {
+                throw TestFailure("expected a list part")
+            }
+            if let names = try reassembler.add(part) { return names.map(\.text) }
+        }
+    }
+
+    /// Waits until a list equal to `expected` arrives, skipping older lists; fails on other frames.
+    func awaitList(_ expected: [String], timeout: Duration = .seconds(5)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let list = try await self.nextList(timeout: deadline - ContinuousClock.now)
+            if list == expected { return }
+        }
+    }
+
+    /// The next frame that is not a part of a list push (pushes may come at any time).
+    func nextSkippingLists(timeout: Duration = .seconds(5)) async throws -> Frame {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let frame = try await self.next(timeout: deadline - ContinuousClock.now)
+            if frame.source == .server, case .list? = try? ServerControl.parse(frame.body) { continue }
+            return frame
+        }
+    }
+
+    /// Frames received and not yet taken.
+    var pending: [Frame] { self.inbox.state.withLockedValue { $0.frames } }
+
+    /// Waits up to `timeout` for the server to close the connection.
+    func awaitClosed(timeout: Duration = .seconds(5)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !self.inbox.state.withLockedValue({ $0.closed }) {
+            guard ContinuousClock.now < deadline else { throw TestFailure("still open after \(timeout)") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    /// Stops (or resumes) reading from the socket, to play a client that does not keep up.
+    func setReading(_ reading: Bool) async throws {
+        try await self.channel.setOption(.autoRead, value: reading).get()
+    }
+
+    /// Takes every frame received so far.
+    func drain() -> [Frame] {
+        self.inbox.state.withLockedValue { state in
+            defer { state.frames.removeAll() }
+            return state.frames
+        }
+    }
+
+    /// Whether the connection is closed.
+    var isClosed: Bool { self.inbox.state.withLockedValue { $0.closed } }
+
+    /// Closes the connection from this side.
+    func close() async {
+        try? await self.channel.close()
+    }
+}
+
+/// A failed expectation inside a helper.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

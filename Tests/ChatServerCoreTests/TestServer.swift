@@ -1,0 +1,35 @@
+import ChatServerCore
+import Logging
+import NIOPosix
+
+/// Starts a server on an ephemeral port for the duration of `body`, then shuts it down.
+func withServer<T>(
+    aliveInterval: Duration = .seconds(5),
+    aliveTimeout: Duration? = nil,
+    maxClients: Int = 10_000,
+    maxPendingBytes: Int = 1 << 20,
+    threads: Int = 2,
+    _ body: (ChatServer) async throws -> T
+) async throws -> T {
+    var configuration = ServerConfiguration()
+    configuration.port = 0
+    configuration.aliveInterval = aliveInterval
+    configuration.aliveTimeout = aliveTimeout
+    configuration.maxClients = maxClients
+    configuration.maxPendingBytes = maxPendingBytes
+    configuration.threads = threads
+    var logger = Logger(label: "test-server")
+    logger.logLevel = .critical
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+    let server = try await ChatServer.start(configuration: configuration, group: group, logger: logger)
+    do {
+        let result = try await body(server)
+        await server.shutdown()
+        try await group.shutdownGracefully()
+        return result
+    } catch {
+        await server.shutdown()
+        try? await group.shutdownGracefully()
+        throw error
+    }
+}
