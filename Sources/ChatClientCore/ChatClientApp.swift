@@ -1,0 +1,135 @@
+import ChatWire
+import UnixSignals
+
+/// The `chatclient` program: connects, then runs three things at once until one ends the
+/// session: the user's input, the server's events, and SIGINT/SIGTERM.
+///
+/// Quitting (`@Quit`, end of input, Ctrl-C, SIGINT, SIGTERM) always goes the same way: what
+/// was typed before is already sent (input is handled in order), then `Quit <id>` is sent and
+/// the client waits for the server to close, printing any answers still on their way.
+public enum ChatClientApp {
+    /// Exit codes.
+    public enum ExitCode {
+        /// The user quit.
+        public static let success: Int32 = 0
+        /// No server, a refused Connect, or the server lost.
+        public static let failure: Int32 = 1
+        /// Bad command-line input.
+        public static let usage: Int32 = 64
+    }
+
+    /// Runs the client; returns the process's exit code.
+    public static func run(_ options: ClientOptions) async -> Int32 {
+        let interactive = options.interactive ?? (Terminal.inputIsTerminal && Terminal.outputIsTerminal)
+        let session: ChatSession
+        do {
+            session = try await ChatSession.connect(id: options.id, host: options.host, port: options.port)
+        } catch {
+            StandardStreams.error("chatclient: \(options.host):\(options.port): \(error)\n")
+            return ExitCode.failure
+        }
+        let formatter = EventFormatter(colored: interactive && options.colored)
+        let console = Console(formatter: formatter, interactive: interactive, id: options.id)
+        if interactive, !Terminal.enterRawMode() {
+            StandardStreams.error("chatclient: cannot switch the terminal to raw mode\n")
+        }
+        await console.notice(
+            "connected to \(options.host):\(options.port) as \(options.id.text); "
+                + "heartbeat every \(HeartbeatInterval.format(session.heartbeatInterval))s"
+                + (interactive ? "; @Help for help" : ""))
+        await console.start()
+
+        let code = await withTaskGroup(of: Int32?.self) { group in
+            group.addTask { await Self.showEvents(of: session, on: console) }
+            group.addTask {
+                if interactive {
+                    await Self.readKeys(into: session, console: console)
+                } else {
+                    await Self.readLines(into: session, console: console)
+                }
+                return nil
+            }
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
+                    await session.quit()
+                    break
+                }
+                return nil
+            }
+            var code: Int32 = ExitCode.failure
+            for await result in group {
+                if let result {
+                    code = result
+                    break
+                }
+            }
+            group.cancelAll()
+            return code
+        }
+        await console.finish()
+        return code
+    }
+
+    /// Shows events until the connection ends: exit code 0 if we quit, 1 if the server was lost.
+    private static func showEvents(of session: ChatSession, on console: Console) async -> Int32 {
+        for await event in session.events {
+            if case .disconnected(let reason) = event {
+                if reason == .closedByUs { return ExitCode.success }
+                await console.problem("lost the server: \(reason)")
+                return ExitCode.failure
+            }
+            await console.show(event)
+        }
+        return ExitCode.failure
+    }
+
+    /// Plain mode: one command per line; end of input quits.
+    private static func readLines(into session: ChatSession, console: Console) async {
+        for await line in StandardInput.lines(StandardInput.chunks()) {
+            if await !Self.perform(InputCommand.parse(line), session: session, console: console) { return }
+        }
+        await session.quit()
+    }
+
+    /// Terminal mode: keys through the line editor; Ctrl-D on an empty line or Ctrl-C quits.
+    private static func readKeys(into session: ChatSession, console: Console) async {
+        for await chunk in StandardInput.chunks() {
+            for outcome in await console.type(chunk) {
+                switch outcome {
+                case .submit(let line):
+                    if await !Self.perform(InputCommand.parse(line), session: session, console: console) { return }
+                case .endOfInput, .interrupt:
+                    await session.quit()
+                    return
+                case .redraw, .bell:
+                    break
+                }
+            }
+        }
+        await session.quit()
+    }
+
+    /// Carries out one command; `false` once the session is over.
+    private static func perform(_ command: InputCommand, session: ChatSession, console: Console) async -> Bool {
+        do {
+            switch command {
+            case .message(let target, let text):
+                try await session.send(text, to: target)
+            case .list:
+                try await session.requestList()
+            case .quit:
+                await session.quit()
+                return false
+            case .help:
+                await console.plain(InputCommand.helpText.split(separator: "\n").map(String.init))
+            case .empty:
+                break
+            case .invalid(let hint):
+                await console.problem(hint)
+            }
+        } catch {
+            return false  // The connection is gone; the events say why.
+        }
+        return true
+    }
+}

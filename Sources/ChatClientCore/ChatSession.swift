@@ -1,0 +1,147 @@
+public import ChatWire
+public import NIOCore
+public import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One client's connection to the server: connects and registers, keeps the heartbeat going,
+/// and delivers what the server says as `events`.
+public final class ChatSession: Sendable {
+    /// The client's id.
+    public let id: ChatName
+    /// The heartbeat interval the server announced.
+    public let heartbeatInterval: Duration
+    /// Everything the server says, in order; ends with `.disconnected`.
+    public let events: AsyncStream<ChatEvent>
+    private let channel: any Channel
+    private let handler: NIOLoopBound<ClientSessionHandler>
+
+    private init(
+        id: ChatName, heartbeatInterval: Duration, events: AsyncStream<ChatEvent>, channel: any Channel,
+        handler: NIOLoopBound<ClientSessionHandler>
+    ) {
+        self.id = id
+        self.heartbeatInterval = heartbeatInterval
+        self.events = events
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// Connects to `host:port`, sends `Connect <id>` and waits up to `timeout` for `Connected`.
+    ///
+    /// - Throws: `ClientError` saying what went wrong.
+    public static func connect(
+        id: ChatName,
+        host: String,
+        port: Int,
+        timeout: Duration = .seconds(5),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(ClientError) -> ChatSession {
+        let (events, continuation) = AsyncStream.makeStream(of: ChatEvent.self, bufferingPolicy: .unbounded)
+        let loop = group.next()
+        let connected = loop.makePromise(of: Duration.self)
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(TimeAmount(timeout))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let handler = ClientSessionHandler(id: id, connected: connected, events: continuation)
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                }
+                .connect(host: host, port: port)
+                .get()
+        } catch {
+            connected.fail(error)
+            throw .cannotConnect(Self.describe(error))
+        }
+        let timer = loop.scheduleTask(in: TimeAmount(timeout)) { connected.fail(ClientError.noAnswer) }
+        let interval: Duration
+        do {
+            interval = try await connected.futureResult.get()
+            timer.cancel()
+        } catch {
+            timer.cancel()
+            try? await channel.close()
+            throw (error as? ClientError) ?? .cannotConnect(Self.describe(error))
+        }
+        let handler: NIOLoopBound<ClientSessionHandler>
+        do {
+            handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientSessionHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+        } catch {
+            throw .notConnected
+        }
+        return ChatSession(id: id, heartbeatInterval: interval, events: events, channel: channel, handler: handler)
+    }
+
+    /// Sends `text` to `target` (a client id or `ALL`), split into frames of at most 239 bytes
+    /// at character boundaries, in order. Returns once the frames are handed to the socket.
+    public func send(_ text: String, to target: ChatName) async throws(ClientError) {
+        var frames: [ByteBuffer] = []
+        for piece in TextSplitter.split(text) {
+            guard let frame = try? Frame(destination: target, source: self.id, text: piece) else { continue }
+            frames.append(frame.wire)
+        }
+        try await self.write(frames)
+    }
+
+    /// Asks the server for the list; it arrives as a `.list` event.
+    public func requestList() async throws(ClientError) {
+        try await self.write([ClientControl.list.frame(from: self.id).wire])
+    }
+
+    /// Sends `Quit <id>`, then waits (up to `timeout`) for the server to close the connection, so
+    /// that answers to earlier requests still arrive as events; then closes it from this side.
+    public func quit(timeout: Duration = .seconds(2)) async {
+        await self.markClosingByUs()
+        try? await self.write([ClientControl.quit(self.id).frame(from: self.id).wire])
+        let channel = self.channel
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { channel.close(promise: nil) }
+        try? await channel.closeFuture.get()
+        timer.cancel()
+    }
+
+    /// Closes the connection without `Quit`.
+    public func close() async {
+        await self.markClosingByUs()
+        try? await self.channel.close()
+    }
+
+    private func markClosingByUs() async {
+        let handler = self.handler
+        try? await self.channel.eventLoop.submit { handler.value.closingByUs() }.get()
+    }
+
+    private func write(_ frames: [ByteBuffer]) async throws(ClientError) {
+        guard !frames.isEmpty else { return }
+        do {
+            for frame in frames.dropLast() { self.channel.write(frame, promise: nil) }
+            if let last = frames.last { try await self.channel.writeAndFlush(last) }
+        } catch {
+            throw .notConnected
+        }
+    }
+
+    /// A short reason for a failed connection, e.g. `connection refused`.
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? ClientError { return error.description }
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+            return self.describe(first.error)
+        }
+        if let error = error as? NIOConnectionError, error.dnsAAAAError != nil || error.dnsAError != nil {
+            return "cannot resolve \(error.host)"
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        if error is ChannelError, case .connectTimeout = error as? ChannelError { return "connection timed out" }
+        return "\(error)"
+    }
+}

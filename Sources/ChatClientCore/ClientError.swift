@@ -1,0 +1,23 @@
+/// Why a session could not start or a message could not be sent.
+public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No connection to the server (the reason).
+    case cannotConnect(String)
+    /// The server answered Connect with `Error <text>`.
+    case refused(String)
+    /// No `Connected` within the time allowed.
+    case noAnswer
+    /// The server's first answer was not `Connected` (what it was).
+    case unexpectedAnswer(String)
+    /// The connection is closed.
+    case notConnected
+
+    public var description: String {
+        switch self {
+        case .cannotConnect(let why): "cannot reach the server: \(why)"
+        case .refused(let why): "the server refused the connection: \(why)"
+        case .noAnswer: "the server did not answer Connect within 5 seconds"
+        case .unexpectedAnswer(let what): "the server answered Connect with '\(what)'"
+        case .notConnected: "not connected"
+        }
+    }
+}

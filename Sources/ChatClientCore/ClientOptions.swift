@@ -1,0 +1,20 @@
+public import ChatWire
+
+/// How `chatclient` was asked to run.
+public struct ClientOptions: Sendable {
+    /// The user's id.
+    public var id: ChatName
+    /// The server's host name or address.
+    public var host: String = "127.0.0.1"
+    /// The server's port.
+    public var port: Int = 7255
+    /// Whether to colour names (terminal mode only).
+    public var colored: Bool = true
+    /// Whether to use the interactive line editor (`nil`: when standard input is a terminal).
+    public var interactive: Bool?
+
+    /// Options for `id` with the defaults.
+    public init(id: ChatName) {
+        self.id = id
+    }
+}

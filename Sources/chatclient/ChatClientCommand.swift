@@ -1,0 +1,64 @@
+import ArgumentParser
+import ChatClientCore
+import ChatWire
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `chatclient`: joins a chatserver as one person. All logic lives in ChatClientCore; this
+/// checks the command line and runs the client.
+@main
+struct ChatClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chatclient",
+        abstract: "Chat with everyone on a chatserver.",
+        discussion: """
+            At the prompt: (name) message sends to one person, (ALL) message to everyone, \
+            @List shows who is online, @Quit leaves, @Help lists the commands. \
+            With standard input from a pipe or file, each line is one command and events are printed \
+            one per line, for scripts: printf '(bob) hi\\n@Quit\\n' | chatclient alice
+            """)
+
+    @Argument(help: "Your id: 1 to 8 printable ASCII characters, no spaces; not ALL or -SERVER-.")
+    var id: String
+
+    @Option(help: "The server's host name or address.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The server's port.")
+    var port = 7255
+
+    @Flag(help: "Do not colour names (NO_COLOR in the environment does the same).")
+    var noColor = false
+
+    func validate() throws {
+        _ = try self.chatName()
+        guard (1...65_535).contains(self.port) else { throw ValidationError("--port must be 1...65535, not \(self.port)") }
+        guard !self.host.isEmpty else { throw ValidationError("--host cannot be empty") }
+    }
+
+    private func chatName() throws -> ChatName {
+        let name: ChatName
+        do {
+            name = try ChatName(validating: self.id)
+        } catch {
+            throw ValidationError("invalid id '\(EventFormatter.printable(self.id))': \(error)")
+        }
+        guard !name.isReserved else { throw ValidationError("invalid id '\(self.id)': it is reserved") }
+        return name
+    }
+
+    func run() async throws {
+        var options = ClientOptions(id: try self.chatName())
+        options.host = self.host
+        options.port = self.port
+        let noColorVariable = getenv("NO_COLOR").map { String(cString: $0) } ?? ""
+        options.colored = !self.noColor && noColorVariable.isEmpty
+        let code = await ChatClientApp.run(options)
+        // Standard input's reader thread may be blocked in read(); exit rather than wait for it.
+        Glibc.exit(code)
+    }
+}
