@@ -1,0 +1,193 @@
+import ChatClientCore
+import ChatServerCore
+import ChatWire
+import Logging
+import NIOCore
+import NIOPosix
+import Testing
+
+/// The client library against a real server, and against a scripted one for exact bytes and timing.
+@Suite("Client: the assignment's requirements")
+struct ChatSessionTests {
+    private func withServer(
+        aliveInterval: Duration = .seconds(5), _ body: (Int) async throws -> Void
+    ) async throws {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.aliveInterval = aliveInterval
+        configuration.threads = 2
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let server = try await ChatServer.start(configuration: configuration, group: group, logger: logger)
+        do {
+            try await body(server.port)
+        } catch {
+            await server.shutdown()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    private func name(_ text: String) throws -> ChatName { try ChatName(validating: text) }
+
+    /// The next event that is not a list (or the next list, with `lists`), within `timeout`.
+    private func nextEvent(
+        _ iterator: inout AsyncStream<ChatEvent>.Iterator, skippingLists: Bool = true
+    ) async throws -> ChatEvent {
+        while let event = await iterator.next() {
+            if skippingLists, case .list = event { continue }
+            return event
+        }
+        throw Failure("the events ended")
+    }
+
+    @Test("exchanging messages with another client via the server, both ways, long ones in parts")
+    func exchangingMessages() async throws {
+        try await withServer { port in
+            let alice = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+            let bob = try await ChatSession.connect(id: name("bob"), host: "127.0.0.1", port: port)
+            var aliceEvents = alice.events.makeAsyncIterator()
+            var bobEvents = bob.events.makeAsyncIterator()
+            try await alice.send("hello bob", to: name("bob"))
+            #expect(try await nextEvent(&bobEvents) == .message(from: name("alice"), text: "hello bob", broadcast: false))
+            try await bob.send("hi alice", to: name("alice"))
+            #expect(try await nextEvent(&aliceEvents) == .message(from: name("bob"), text: "hi alice", broadcast: false))
+            let long = String(repeating: "ü", count: 300)  // 600 bytes: three frames
+            try await alice.send(long, to: name("bob"))
+            var pieces: [String] = []
+            for _ in 0..<3 {
+                guard case .message(_, let text, _) = try await nextEvent(&bobEvents) else { throw Failure("no message") }
+                pieces.append(text)
+            }
+            #expect(pieces.joined() == long)
+            try await alice.send("to all", to: .all)
+            #expect(try await nextEvent(&bobEvents) == .message(from: name("alice"), text: "to all", broadcast: true))
+            try await alice.send("anyone?", to: name("ghost"))
+            #expect(try await nextEvent(&aliceEvents) == .offline(name("ghost")))
+            await alice.quit()
+            await bob.quit()
+        }
+    }
+
+    @Test("receiving the client list: 60 clients' list reassembled from its parts, with joins and leaves")
+    func receivingTheList() async throws {
+        try await withServer { port in
+            let watcher = try await ChatSession.connect(id: name("watcher"), host: "127.0.0.1", port: port)
+            var events = watcher.events.makeAsyncIterator()
+            var others: [ChatSession] = []
+            for index in 0..<60 {
+                others.append(try await ChatSession.connect(id: name("member\(index + 10)"), host: "127.0.0.1", port: port))
+            }
+            let everyone = (others.map(\.id) + [watcher.id]).sorted()
+            var latest: ListUpdate?
+            while latest?.names != everyone {
+                guard case .list(let update) = try await nextEvent(&events, skippingLists: false) else { continue }
+                latest = update
+            }
+            try await watcher.requestList()
+            guard case .list(let requested) = try await nextEvent(&events, skippingLists: false) else {
+                throw Failure("no list")
+            }
+            #expect(requested.names == everyone)
+            #expect(requested.joined.isEmpty && requested.left.isEmpty)
+            await others[0].quit()
+            guard case .list(let afterQuit) = try await nextEvent(&events, skippingLists: false) else {
+                throw Failure("no list")
+            }
+            #expect(afterQuit.left == [others[0].id])
+            for session in others.dropFirst() { await session.close() }
+            await watcher.close()
+        }
+    }
+
+    @Test("sending Connect, messages, List and Quit to the server in the frame format")
+    func sendingFrames() async throws {
+        let server = FakeServer(answer: .connected(.seconds(60)))
+        let port = try await server.start()
+        let alice = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+        try await alice.send("hi bob", to: name("bob"))
+        try await alice.send(String(repeating: "x", count: 300), to: name("bob"))
+        try await alice.requestList()
+        await alice.quit(timeout: .milliseconds(200))
+        let frames = try await server.awaitFrames(6).map { Array($0.frame.wire.readableBytesView) }
+        func raw(_ destination: String, _ body: String) -> [UInt8] {
+            Array((destination.padding(8) + "alice   " + body).utf8) + [0]
+        }
+        #expect(frames[0] == raw("-SERVER-", "Connect alice"))
+        #expect(frames[1] == raw("bob", "hi bob"))
+        #expect(frames[2] == raw("bob", String(repeating: "x", count: 239)))
+        #expect(frames[3] == raw("bob", String(repeating: "x", count: 61)))
+        #expect(frames[4] == raw("-SERVER-", "List"))
+        #expect(frames[5] == raw("-SERVER-", "Quit alice"))
+        await server.stop()
+    }
+
+    @Test("sending Alive at the interval the server announced")
+    func sendingAlive() async throws {
+        let server = FakeServer(answer: .connected(.milliseconds(200)))
+        let port = try await server.start()
+        let alice = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+        #expect(alice.heartbeatInterval == .milliseconds(200))
+        let frames = try await server.awaitFrames(6, timeout: .seconds(5))
+        let alives = frames.dropFirst()
+        #expect(alives.allSatisfy { $0.frame.text == "Alive alice" && $0.frame.destination == .server })
+        let times = alives.map(\.at)
+        let gaps = zip(times, times.dropFirst()).map { $1 - $0 }.sorted()
+        let median = gaps[gaps.count / 2]
+        #expect(median > .milliseconds(150) && median < .milliseconds(300), "median gap \(median)")
+        await alice.close()
+        await server.stop()
+    }
+
+    @Test("a refused Connect, no answer, garbage, and no server are clear errors")
+    func connectFailures() async throws {
+        let refusing = FakeServer(answer: .raw(Array("alice   -SERVER-Error the id 'alice' is already online".utf8) + [0]))
+        var port = try await refusing.start()
+        await #expect(throws: ClientError.refused("the id 'alice' is already online")) {
+            _ = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+        }
+        await refusing.stop()
+
+        let silent = FakeServer(answer: .silence)
+        port = try await silent.start()
+        await #expect(throws: ClientError.noAnswer) {
+            _ = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port, timeout: .milliseconds(300))
+        }
+        await silent.stop()
+
+        let garbage = FakeServer(answer: .raw(Array(repeating: 0x41, count: 300)))
+        port = try await garbage.start()
+        await #expect(throws: ClientError.self) {
+            _ = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+        }
+        await garbage.stop()
+
+        await #expect(throws: ClientError.self) {
+            _ = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+        }
+    }
+
+    @Test("a server that vanishes or turns to garbage ends the events with the reason")
+    func serverLost() async throws {
+        let server = FakeServer(answer: .connected(.seconds(60)))
+        let port = try await server.start()
+        let alice = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+        try await server.send(Array(repeating: 0x41, count: 300))
+        var events = alice.events.makeAsyncIterator()
+        guard case .disconnected(.malformed) = await events.next() else { throw Failure("expected malformed") }
+
+        let second = try await ChatSession.connect(id: name("bob"), host: "127.0.0.1", port: port)
+        await server.dropClient()
+        var secondEvents = second.events.makeAsyncIterator()
+        #expect(await secondEvents.next() == .disconnected(.closedByServer))
+        await server.stop()
+    }
+}
+
+extension String {
+    /// Right-padded with spaces to `width`.
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - self.utf8.count)) }
+}

@@ -1,0 +1,97 @@
+import ChatWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A scripted stand-in for chatserver: records every frame a client sends (with its arrival
+/// time) and answers Connect as told, so tests can check the client's bytes and timing.
+final class FakeServer: Sendable {
+    /// How to answer a Connect.
+    enum Answer: Sendable {
+        /// `Connected <interval>`.
+        case connected(Duration)
+        /// These raw bytes.
+        case raw([UInt8])
+        /// Nothing at all.
+        case silence
+    }
+
+    private final class Recorder: ChannelInboundHandler, Sendable {
+        typealias InboundIn = Frame
+        let server: FakeServer
+        init(server: FakeServer) { self.server = server }
+
+        func channelActive(context: ChannelHandlerContext) {
+            self.server.connection.withLockedValue { $0 = context.channel }
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let frame = self.unwrapInboundIn(data)
+            self.server.frames.withLockedValue { $0.append((frame, ContinuousClock.now)) }
+            guard case .connect(let id)? = try? ClientControl.parse(frame.body) else { return }
+            switch self.server.answer {
+            case .connected(let interval):
+                context.writeAndFlush(NIOAny(ServerControl.connected(interval: interval).frame(to: id).wire), promise: nil)
+            case .raw(let bytes):
+                context.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)), promise: nil)
+            case .silence:
+                break
+            }
+        }
+    }
+
+    let answer: Answer
+    let frames = NIOLockedValueBox<[(frame: Frame, at: ContinuousClock.Instant)]>([])
+    let connection = NIOLockedValueBox<(any Channel)?>(nil)
+    private let listener = NIOLockedValueBox<(any Channel)?>(nil)
+
+    init(answer: Answer) { self.answer = answer }
+
+    /// Listens on an ephemeral port; returns it.
+    func start() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(Recorder(server: self))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        self.listener.withLockedValue { $0 = channel }
+        return channel.localAddress?.port ?? 0
+    }
+
+    /// Sends raw bytes to the connected client.
+    func send(_ bytes: [UInt8]) async throws {
+        guard let channel = self.connection.withLockedValue({ $0 }) else { throw Failure("no client connected") }
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
+    }
+
+    /// Closes the client's connection.
+    func dropClient() async {
+        try? await self.connection.withLockedValue({ $0 })?.close()
+    }
+
+    /// Waits until `count` frames arrived (at most `timeout`); returns them all.
+    func awaitFrames(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [(frame: Frame, at: ContinuousClock.Instant)] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let frames = self.frames.withLockedValue { $0 }
+            if frames.count >= count { return frames }
+            guard ContinuousClock.now < deadline else { throw Failure("only \(frames.count) of \(count) frames arrived") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Stops listening and drops the client.
+    func stop() async {
+        await self.dropClient()
+        try? await self.listener.withLockedValue({ $0 })?.close()
+    }
+}
+
+/// A failed expectation inside a helper.
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
