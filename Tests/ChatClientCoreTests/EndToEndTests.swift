@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The built `chatserver` and several `chatclient` processes with piped standard input.
+@Suite("End to end: the programs", .serialized)
+struct EndToEndTests {
+    @Test("a conversation, a broadcast, an Offline target, a join and a leave seen by the others")
+    func conversation() async throws {
+        let (server, port) = try await startServer(["--alive-interval", "0.2"])
+        defer { server.stop() }
+        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        defer { alice.stop() }
+        try await alice.waitFor("online (1): alice")
+        let bob = try ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
+        defer { bob.stop() }
+        try await alice.waitFor("joined: bob")
+        try await bob.waitFor("online (2): alice bob")
+
+        alice.type("(bob) hi bob, this is alice")
+        try await bob.waitFor("alice: hi bob, this is alice")
+        bob.type("(alice) hello alice")
+        try await alice.waitFor("bob: hello alice")
+
+        let carol = try ProgramProcess("chatclient", ["carol", "--port", "\(port)"])
+        defer { carol.stop() }
+        try await bob.waitFor("joined: carol")
+        alice.type("(ALL) hello everyone")
+        try await bob.waitFor("alice (to ALL): hello everyone")
+        try await carol.waitFor("alice (to ALL): hello everyone")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!alice.stdout.contains("alice (to ALL)"))
+
+        alice.type("(dave) anyone?")
+        try await alice.waitFor("* dave is not online")
+        alice.type("@list")
+        try await alice.waitFor("online (3): alice bob carol\n")
+        alice.type("nonsense")
+        try await alice.waitFor("type (name) message", inErrors: true)
+
+        carol.type("@Quit")
+        #expect(try await carol.waitForExit() == 0)
+        try await alice.waitFor("left: carol")
+        try await bob.waitFor("left: carol")
+
+        // End of input quits like @Quit, after sending what came before it.
+        bob.type("(alice) last words")
+        bob.closeInput()
+        #expect(try await bob.waitForExit() == 0)
+        try await alice.waitFor("bob: last words")
+        try await alice.waitFor("left: bob")
+        alice.closeInput()
+        #expect(try await alice.waitForExit() == 0)
+    }
+
+    @Test("a client killed with SIGKILL is retired by the server and the others are told")
+    func killedClient() async throws {
+        let (server, port) = try await startServer(["--alive-interval", "0.2"])
+        defer { server.stop() }
+        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        defer { alice.stop() }
+        try await alice.waitFor("online (1): alice")
+        let bob = try ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
+        defer { bob.stop() }
+        try await alice.waitFor("joined: bob")
+        bob.signal(SIGKILL)
+        try await alice.waitFor("left: bob")
+        try await server.waitFor("client left", inErrors: true)
+    }
+
+    @Test("SIGTERM stops the server gracefully: clients are told and exit 1, the server exits 0")
+    func serverShutdown() async throws {
+        let (server, port) = try await startServer()
+        defer { server.stop() }
+        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        defer { alice.stop() }
+        try await alice.waitFor("online (1): alice")
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+        try await alice.waitFor("server error: server shutting down", inErrors: true)
+        try await alice.waitFor("lost the server", inErrors: true)
+        #expect(try await alice.waitForExit() == 1)
+    }
+
+    @Test("SIGINT quits a client the way @Quit does")
+    func clientInterrupted() async throws {
+        let (server, port) = try await startServer()
+        defer { server.stop() }
+        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        defer { alice.stop() }
+        try await alice.waitFor("online (1): alice")
+        alice.signal(SIGINT)
+        #expect(try await alice.waitForExit() == 0)
+        try await server.waitFor("reason=quit", inErrors: true)
+    }
+
+    @Test("a bad id exits 64 before connecting; no server or a taken id exit 1", arguments: ["", "ALL", "-SERVER-", "toolongname", "a b", "tab\t"])
+    func badIds(id: String) async throws {
+        let client = try ProgramProcess("chatclient", ["--port", "1", "--", id])
+        defer { client.stop() }
+        #expect(try await client.waitForExit() == 64)
+        #expect(client.stderr.contains("invalid id"))
+    }
+
+    @Test("no server, or an id already online: the reason on stderr and exit 1")
+    func refused() async throws {
+        let lonely = try ProgramProcess("chatclient", ["alice", "--port", "1"])
+        defer { lonely.stop() }
+        #expect(try await lonely.waitForExit() == 1)
+        #expect(lonely.stderr.contains("cannot reach the server"))
+
+        let (server, port) = try await startServer()
+        defer { server.stop() }
+        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        defer { alice.stop() }
+        try await alice.waitFor("online (1): alice")
+        let impostor = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        defer { impostor.stop() }
+        #expect(try await impostor.waitForExit() == 1)
+        #expect(impostor.stderr.contains("already online"))
+    }
+
+    @Test("chatserver refuses bad options with a message and a non-zero exit", arguments: [
+        ["--alive-interval", "-1"], ["--alive-interval", "2", "--alive-timeout", "1"], ["--port", "70000"],
+        ["--max-clients", "0"], ["--host", "256.1.1.1"], ["--log-level", "loud"],
+    ])
+    func serverBadOptions(arguments: [String]) async throws {
+        let server = try ProgramProcess("chatserver", arguments + (arguments.contains("--port") ? [] : ["--port", "0"]))
+        defer { server.stop() }
+        #expect(try await server.waitForExit() != 0)
+        #expect(!server.stderr.isEmpty)
+        #expect(!server.stderr.contains("listening"))
+    }
+}

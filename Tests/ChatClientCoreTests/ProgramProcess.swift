@@ -1,0 +1,127 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A built program (`chatserver`, `chatclient`) run as a child process, with its output
+/// collected as it comes and waits that always time out.
+final class ProgramProcess: Sendable {
+    private let process: Process
+    private let input: FileHandle
+    private let output = NIOLockedValueBox("")
+    private let errors = NIOLockedValueBox("")
+
+    /// Where `swift build` put the executables: next to the test bundle.
+    static let binaries: URL = {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: bundle.appendingPathComponent("chatserver").path) { return bundle }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug")
+    }()
+
+    /// Starts `program` with `arguments`; standard input is a pipe unless `terminal` (a pty's
+    /// follower side) is given, which then serves as input and output.
+    init(_ program: String, _ arguments: [String], terminal: Int32? = nil, environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = Self.binaries.appendingPathComponent(program)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "NO_COLOR")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let stderrPipe = Pipe()
+        process.standardError = stderrPipe
+        if let terminal {
+            let handle = FileHandle(fileDescriptor: terminal, closeOnDealloc: false)
+            process.standardInput = handle
+            process.standardOutput = handle
+            self.input = handle
+        } else {
+            let stdinPipe = Pipe()
+            let stdoutPipe = Pipe()
+            process.standardInput = stdinPipe
+            process.standardOutput = stdoutPipe
+            self.input = stdinPipe.fileHandleForWriting
+            let output = self.output
+            stdoutPipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                output.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }
+        let errors = self.errors
+        stderrPipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            errors.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        self.process = process
+        try process.run()
+    }
+
+    /// Everything printed on standard output so far.
+    var stdout: String { self.output.withLockedValue { $0 } }
+    /// Everything printed on standard error so far.
+    var stderr: String { self.errors.withLockedValue { $0 } }
+
+    /// Writes a line to standard input.
+    func type(_ line: String) {
+        try? self.input.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    /// Closes standard input (end of input).
+    func closeInput() {
+        try? self.input.close()
+    }
+
+    /// Sends a signal.
+    func signal(_ number: Int32) {
+        kill(self.process.processIdentifier, number)
+    }
+
+    /// Waits until standard output (or error) contains `text`.
+    func waitFor(_ text: String, inErrors: Bool = false, timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !(inErrors ? self.stderr : self.stdout).contains(text) {
+            guard ContinuousClock.now < deadline else {
+                throw Failure("'\(text)' not seen within \(timeout); stdout:\n\(self.stdout)\nstderr:\n\(self.stderr)")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Waits for the process to exit; returns its exit code (killing it after `timeout`).
+    func waitForExit(timeout: Duration = .seconds(10)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while self.process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                self.process.terminate()
+                throw Failure("still running after \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return self.process.terminationStatus
+    }
+
+    /// Kills the process if it still runs.
+    func stop() {
+        if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
+        self.process.waitUntilExit()
+    }
+
+    /// Appends to the collected standard output (for pty readers).
+    func record(_ text: String) {
+        self.output.withLockedValue { $0 += text }
+    }
+}
+
+/// Starts `chatserver --port 0` with `arguments`, waits for its listening line, returns it and its port.
+func startServer(_ arguments: [String] = []) async throws -> (ProgramProcess, Int) {
+    let server = try ProgramProcess("chatserver", ["--port", "0"] + arguments)
+    try await server.waitFor("listening", inErrors: true)
+    guard let range = server.stderr.range(of: #":(\d+) "#, options: .regularExpression),
+        let port = Int(server.stderr[range].dropFirst().dropLast())
+    else { throw Failure("no port in: \(server.stderr)") }
+    return (server, port)
+}
