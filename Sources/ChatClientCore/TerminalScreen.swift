@@ -29,7 +29,8 @@ public struct TerminalScreen: Sendable {
     /// The bytes that print `lines` above the input row and redraw it.
     public func printAbove(_ lines: [String], editor: LineEditor, columns: Int) -> String {
         var out = "\r\u{1B}[2K"
-        for line in lines { out += line + "\r\n" }
+        // Output post-processing stays on in raw mode, so "\n" moves to the start of the next row.
+        for line in lines { out += line + "\n" }
         return out + self.inputRow(editor, columns: columns)
     }
 }

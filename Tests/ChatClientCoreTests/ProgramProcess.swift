@@ -65,6 +65,9 @@ final class ProgramProcess: Sendable {
     /// Everything printed on standard error so far.
     var stderr: String { self.errors.withLockedValue { $0 } }
 
+    /// How many bytes of standard output arrived so far (a mark for `waitFor(_:since:)`).
+    var outputMark: Int { self.stdout.utf8.count }
+
     /// Writes a line to standard input.
     func type(_ line: String) {
         try? self.input.write(contentsOf: Data((line + "\n").utf8))
@@ -80,10 +83,12 @@ final class ProgramProcess: Sendable {
         kill(self.process.processIdentifier, number)
     }
 
-    /// Waits until standard output (or error) contains `text`.
-    func waitFor(_ text: String, inErrors: Bool = false, timeout: Duration = .seconds(10)) async throws {
+    /// Waits until standard output (or error) contains `text` after its first `since` bytes.
+    func waitFor(_ text: String, inErrors: Bool = false, since: Int = 0, timeout: Duration = .seconds(10)) async throws {
         let deadline = ContinuousClock.now + timeout
-        while !(inErrors ? self.stderr : self.stdout).contains(text) {
+        while !String(decoding: Array((inErrors ? self.stderr : self.stdout).utf8).dropFirst(since), as: UTF8.self)
+            .contains(text)
+        {
             guard ContinuousClock.now < deadline else {
                 throw Failure("'\(text)' not seen within \(timeout); stdout:\n\(self.stdout)\nstderr:\n\(self.stderr)")
             }
