@@ -58,10 +58,11 @@ public final class ChatServer: Sendable {
             try? await channel.close()
             throw ServerError.noLocalAddress
         }
+        let host = address.ipAddress.map { address.protocol == .inet6 ? "[\($0)]" : $0 } ?? configuration.host
         logger.info(
-            "listening",
+            "listening on \(host):\(address.port ?? configuration.port)",
             metadata: [
-                "address": "\(address)", "alive-interval": "\(HeartbeatInterval.format(configuration.aliveInterval))s",
+                "alive-interval": "\(HeartbeatInterval.format(configuration.aliveInterval))s",
                 "alive-timeout": "\(HeartbeatInterval.format(configuration.effectiveAliveTimeout))s",
             ])
         return ChatServer(localAddress: address, serverChannel: channel, registry: registry, logger: logger)

@@ -125,8 +125,8 @@ final class ProgramProcess: Sendable {
 func startServer(_ arguments: [String] = []) async throws -> (ProgramProcess, Int) {
     let server = try ProgramProcess("chatserver", ["--port", "0"] + arguments)
     try await server.waitFor("listening", inErrors: true)
-    guard let range = server.stderr.range(of: #":(\d+) "#, options: .regularExpression),
-        let port = Int(server.stderr[range].dropFirst().dropLast())
+    guard let range = server.stderr.range(of: #"listening on [^ \n]*:\d+"#, options: .regularExpression),
+        let port = Int(server.stderr[range].split(separator: ":").last ?? "")
     else { throw Failure("no port in: \(server.stderr)") }
     return (server, port)
 }
