@@ -10,7 +10,7 @@ let strictSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "chat255",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "chatserver", targets: ["chatserver"]),
         .executable(name: "chatclient", targets: ["chatclient"]),
@@ -29,7 +29,7 @@ let package = Package(
         .target(
             name: "ChatWire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The server: registry, connection handlers, list publisher, lifecycle.
         .target(
@@ -42,7 +42,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The client: connection, heartbeat, list reassembly, events, input parsing, terminal UI.
         .target(

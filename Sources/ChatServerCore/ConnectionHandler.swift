@@ -27,6 +27,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var lifeCheck: Scheduled<Void>?
     /// Why the connection is closing, for the log line when the client leaves.
     private var closeReason: String?
+    /// Frames are logged only at debug level; checked once, not per frame.
+    private let logsFrames: Bool
+    /// The last target looked up, valid while the registry's generation is unchanged: a run of
+    /// messages to one partner costs one registry lookup, not one per message.
+    private var cachedTarget: (name: ChatName, client: ClientHandle?, generation: UInt64)?
     /// Whom to address `Error` frames to before the connection has an id: the source of the last
     /// well-formed frame, or `-SERVER-` before any.
     private var replyAddress = ChatName.server
@@ -34,6 +39,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     init(shared: ServerShared) {
         self.shared = shared
         self.logger = shared.logger
+        self.logsFrames = shared.logger.logLevel <= .debug
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -57,7 +63,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.heardInBurst = false
             self.lastHeard = .now()
         }
-        if !self.outbound.isEmpty { self.outbound.deliver(on: context.eventLoop) }
+        if !self.outbound.isEmpty { self.outbound.deliver(on: context.eventLoop, sender: self.client) }
         if self.repliesPending {
             self.repliesPending = false
             context.flush()
@@ -109,7 +115,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func handle(_ frame: Frame, context: ChannelHandlerContext) {
         self.heardInBurst = true
-        if self.logger.logLevel <= .debug {
+        if self.logsFrames {
             self.logger.debug(
                 "frame", metadata: ["to": "\(frame.destination)", "from": "\(frame.source)", "bytes": "\(frame.bodyLength)"])
         }
@@ -117,13 +123,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         switch self.machine.received(frame) {
         case .admit(let id):
             self.admit(id, context: context)
-        case .forward(let frame):
-            if let target = self.shared.registry.client(named: frame.destination) {
+        case .forward:
+            if let target = self.onlineClient(named: frame.destination) {
                 self.outbound.append(frame.wire, to: target)
             } else {
                 self.reply([ServerBodies.encode(.offline(frame.destination))], context: context)
             }
-        case .broadcast(let frame):
+        case .broadcast:
             for target in self.shared.registry.allClients() where target !== self.client {
                 self.outbound.append(frame.wire, to: target)
             }
@@ -143,6 +149,17 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.closeReason = text
             self.sendErrorAndClose(text, context: context)
         }
+    }
+
+    /// The online client `name`, from the cache when the registry has not changed since.
+    private func onlineClient(named name: ChatName) -> ClientHandle? {
+        let generation = self.shared.registry.generation
+        if let cached = self.cachedTarget, cached.name == name, cached.generation == generation {
+            return cached.client
+        }
+        let client = self.shared.registry.client(named: name)
+        self.cachedTarget = (name, client, generation)
+        return client
     }
 
     private func admit(_ id: ChatName, context: ChannelHandlerContext) {
@@ -198,7 +215,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func flushPending(context: ChannelHandlerContext) {
-        if !self.outbound.isEmpty { self.outbound.deliver(on: context.eventLoop) }
+        if !self.outbound.isEmpty { self.outbound.deliver(on: context.eventLoop, sender: self.client) }
         self.repliesPending = false
         context.flush()
     }
@@ -230,9 +247,12 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.scheduleLifeCheck(context: context, at: due)
             return
         }
-        guard self.closeReason == nil else { return }
-        self.closeReason = "retired: silent for \(self.shared.configuration.effectiveAliveTimeout)"
-        self.logger.info("retiring a silent client", metadata: ["reason": "\(self.closeReason ?? "")"])
+        // A connection already closing (say, an Error that a non-reading peer never takes) is
+        // closed here all the same: nothing stays open past the timeout.
+        if self.closeReason == nil {
+            self.closeReason = "retired: silent for \(self.shared.configuration.effectiveAliveTimeout)"
+            self.logger.info("retiring a silent client", metadata: ["reason": "\(self.closeReason ?? "")"])
+        }
         self.machine.closing()
         context.close(promise: nil)
     }

@@ -20,9 +20,9 @@ struct ConnectionStateMachine {
         /// Ask the registry to admit this id, then call `admitted()` or `refused()`.
         case admit(ChatName)
         /// Forward the frame, unchanged, to its destination (or answer `Offline`).
-        case forward(Frame)
+        case forward
         /// Forward the frame, unchanged, to every other online client.
-        case broadcast(Frame)
+        case broadcast
         /// Send the requester the list.
         case sendList
         /// Nothing beyond counting the frame as a sign of life (`Alive`).
@@ -48,7 +48,9 @@ struct ConnectionStateMachine {
     }
 
     /// Decides what a decoded frame means here.
-    mutating func received(_ frame: Frame) -> Action {
+    ///
+    /// Chat frames (the hot path) map to `.forward` or `.broadcast` without copying the frame.
+    mutating func received(_ frame: borrowing Frame) -> Action {
         switch self.state {
         case .closed:
             return .ignore
@@ -62,7 +64,7 @@ struct ConnectionStateMachine {
         }
     }
 
-    private mutating func firstFrame(_ frame: Frame) -> Action {
+    private mutating func firstFrame(_ frame: borrowing Frame) -> Action {
         guard frame.destination == .server,
             case .connect(let id)? = try? ClientControl.parse(frame.body)
         else {
@@ -76,17 +78,17 @@ struct ConnectionStateMachine {
         return .admit(id)
     }
 
-    private mutating func onlineFrame(_ frame: Frame, name: ChatName) -> Action {
+    private mutating func onlineFrame(_ frame: borrowing Frame, name: ChatName) -> Action {
         guard frame.source == name else {
             return .reject("frame dropped: its source '\(frame.source)' is not your id '\(name)'")
         }
         switch frame.destination {
         case .all:
-            return .broadcast(frame)
+            return .broadcast
         case .server:
             break
         default:
-            return .forward(frame)
+            return .forward
         }
         let control: ClientControl
         do {

@@ -1,66 +1,108 @@
+import ChatWire
 import NIOCore
 
 /// Frames for other connections, collected during one read burst and delivered at its end.
 ///
-/// Delivery costs one flush per target and one `execute` per event loop per burst, instead of
-/// one per frame: that is most of the difference between a slow and a fast relay. Frames for
-/// one target keep their order; so do bursts, since each loop runs its tasks in order.
+/// Delivery costs one write and one flush per target and one `execute` per event loop per
+/// burst, instead of one of each per frame: per-frame writes through the pipeline and per-frame
+/// hops between threads are most of the difference between a slow and a fast relay. The first
+/// frame for a target is kept as the received slice (no copy); further frames for the same
+/// target are appended to one buffer (a small memcpy beats a pipeline write per frame).
+/// Frames for one target keep their order; so do bursts, since each loop runs its tasks in order.
 struct OutboundBatch {
+    /// The bytes waiting for one target.
+    struct Delivery: Sendable {
+        let target: ClientHandle
+        var bytes: ByteBuffer
+        /// How many frames `bytes` holds.
+        var frames: Int
+    }
+
     private var indexByTarget: [ObjectIdentifier: Int] = [:]
-    private var batches: [(target: ClientHandle, frames: [ByteBuffer])] = []
+    private var deliveries: [Delivery] = []
 
     /// Whether nothing is waiting.
-    var isEmpty: Bool { self.batches.isEmpty }
+    var isEmpty: Bool { self.deliveries.isEmpty }
 
     /// Queues `frame` (complete wire bytes) for `target`.
     mutating func append(_ frame: ByteBuffer, to target: ClientHandle) {
-        let key = ObjectIdentifier(target)
-        if let index = self.indexByTarget[key] {
-            self.batches[index].frames.append(frame)
+        let index: Int
+        if let last = self.deliveries.indices.last, self.deliveries[last].target === target {
+            index = last  // the common case: a run of frames to one target
+        } else if let known = self.indexByTarget[ObjectIdentifier(target)] {
+            index = known
         } else {
-            self.indexByTarget[key] = self.batches.count
-            self.batches.append((target, [frame]))
-        }
-    }
-
-    /// Hands every queued frame to its target's event loop, running the share of `current` in place.
-    mutating func deliver(on current: any EventLoop) {
-        defer {
-            self.indexByTarget.removeAll(keepingCapacity: true)
-            self.batches.removeAll(keepingCapacity: true)
-        }
-        if self.batches.count == 1, let only = self.batches.first {
-            Self.send(only.frames, to: only.target, from: current)
+            self.indexByTarget[ObjectIdentifier(target)] = self.deliveries.count
+            self.deliveries.append(Delivery(target: target, bytes: frame, frames: 1))
             return
         }
-        var remote: [ObjectIdentifier: (loop: any EventLoop, batches: [(ClientHandle, [ByteBuffer])])] = [:]
-        for (target, frames) in self.batches {
-            let loop = target.channel.eventLoop
-            if loop === current {
-                Self.write(frames, to: target)
+        if self.deliveries[index].frames == 1 {
+            // Second frame: move from the shared slice to a buffer of our own, with room to grow.
+            var own = target.channel.allocator.buffer(capacity: max(1024, 2 * Wire.maxFrameLength))
+            own.writeImmutableBuffer(self.deliveries[index].bytes)
+            self.deliveries[index].bytes = own
+        }
+        self.deliveries[index].bytes.writeImmutableBuffer(frame)
+        self.deliveries[index].frames += 1
+    }
+
+    /// Hands every queued frame to its target's event loop, running the share of `current` in
+    /// place. Frames whose target has gone (its connection closed after the lookup) are answered
+    /// `Offline` to `sender`, so that no message is silently lost.
+    mutating func deliver(on current: any EventLoop, sender: ClientHandle?) {
+        defer {
+            self.indexByTarget.removeAll(keepingCapacity: true)
+            self.deliveries.removeAll(keepingCapacity: true)
+        }
+        var remote: [Delivery] = []
+        for delivery in self.deliveries {
+            if delivery.target.channel.eventLoop === current {
+                Self.write(delivery, sender: sender)
             } else {
-                remote[ObjectIdentifier(loop), default: (loop, [])].batches.append((target, frames))
+                remote.append(delivery)
             }
         }
-        for (loop, batches) in remote.values {
+        guard !remote.isEmpty else { return }
+        // Usually all remote targets share one loop (two loops on two cores); group if not.
+        var byLoop: [(loop: any EventLoop, deliveries: [Delivery])] = []
+        for delivery in remote {
+            let loop = delivery.target.channel.eventLoop
+            if let index = byLoop.firstIndex(where: { $0.loop === loop }) {
+                byLoop[index].deliveries.append(delivery)
+            } else {
+                byLoop.append((loop, [delivery]))
+            }
+        }
+        for (loop, deliveries) in byLoop {
             loop.execute {
-                for (target, frames) in batches { Self.write(frames, to: target) }
+                for delivery in deliveries { Self.write(delivery, sender: sender) }
             }
         }
     }
 
-    private static func send(_ frames: [ByteBuffer], to target: ClientHandle, from current: any EventLoop) {
-        let loop = target.channel.eventLoop
-        if loop === current {
-            Self.write(frames, to: target)
-        } else {
-            loop.execute { Self.write(frames, to: target) }
+    /// On the target's loop: one write, one flush; or `Offline` to the sender if the target is gone.
+    private static func write(_ delivery: Delivery, sender: ClientHandle?) {
+        let target = delivery.target
+        guard target.channel.isActive else {
+            if let sender { Self.bounce(delivery, to: sender) }
+            return
         }
+        target.channel.writeAndFlush(delivery.bytes, promise: nil)
     }
 
-    /// On the target's loop: write every frame, flush once.
-    private static func write(_ frames: [ByteBuffer], to target: ClientHandle) {
-        for frame in frames { target.channel.write(frame, promise: nil) }
-        target.channel.flush()
+    /// Answers `Offline <target>` to `sender` for each direct message in `delivery` (broadcasts
+    /// to a client that left meanwhile need no answer).
+    private static func bounce(_ delivery: Delivery, to sender: ClientHandle) {
+        var bytes = delivery.bytes
+        var offline = 0
+        while let destination = bytes.getInteger(at: bytes.readerIndex, endianness: .big, as: UInt64.self),
+            let nul = bytes.readableBytesView.firstIndex(of: Wire.terminator)
+        {
+            if destination != ChatName.all.packed { offline += 1 }
+            bytes.moveReaderIndex(to: nul + 1)
+        }
+        guard offline > 0 else { return }
+        let bodies = Array(repeating: ServerBodies.encode(.offline(delivery.target.name)), count: offline)
+        sender.channel.eventLoop.execute { sender.sendFromServer(bodies) }
     }
 }

@@ -1,6 +1,7 @@
 import ChatWire
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// The online clients, id to connection, shared by every event-loop thread.
 ///
@@ -26,6 +27,10 @@ final class Registry: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// Bumped (under the lock) on every change; read without it, so that connection handlers can
+    /// keep a looked-up client while nothing changed. A reader that sees the old number may use
+    /// a client that just left; delivery to a closed connection is answered `Offline` then.
+    private let changes = Atomic<UInt64>(0)
     /// The most clients online at once.
     let capacity: Int
 
@@ -40,6 +45,7 @@ final class Registry: Sendable {
             guard state.clients.count < self.capacity else { return .full }
             state.clients[client.name] = client
             state.snapshot = nil
+            self.changes.add(1, ordering: .releasing)
             return .admitted
         }
     }
@@ -51,9 +57,13 @@ final class Registry: Sendable {
             guard let current = state.clients[client.name], current === client else { return false }
             state.clients[client.name] = nil
             state.snapshot = nil
+            self.changes.add(1, ordering: .releasing)
             return true
         }
     }
+
+    /// A number that changes whenever the online set does.
+    var generation: UInt64 { self.changes.load(ordering: .acquiring) }
 
     /// The online client with id `name`.
     func client(named name: ChatName) -> ClientHandle? {

@@ -45,7 +45,14 @@ public struct ChatName: Hashable, Comparable, Sendable {
 
     /// Decodes one 8-byte name field, given as its bytes packed big-endian: printable ASCII,
     /// right-padded with spaces, not all spaces.
+    ///
+    /// Every frame's two names pass through here, so the common valid case is checked on all
+    /// eight bytes at once (SWAR); only an invalid field takes the byte loop that says why.
     public init(field packed: UInt64) throws(FrameError.NameFault) {
+        if Self.isValidField(packed) {
+            self.packed = packed
+            return
+        }
         var sawPadding = false
         for shift in stride(from: 56, through: 0, by: -8) {
             let byte = UInt8(truncatingIfNeeded: packed >> UInt64(shift))
@@ -58,6 +65,26 @@ public struct ChatName: Hashable, Comparable, Sendable {
         }
         guard packed >> 56 != UInt64(Wire.padding) else { throw .blank }
         self.packed = packed
+    }
+
+    /// Whether all eight bytes are 0x20...0x7E, the spaces (if any) form a run at the end, and
+    /// at least one byte is not a space.
+    @inline(__always)
+    static func isValidField(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let anyBelowSpace = (x &- ones &* 0x20) & ~x & highs
+        let anyAboveTilde = ((x &+ ones &* (127 - 0x7E)) | x) & highs
+        guard anyBelowSpace | anyAboveTilde == 0 else { return false }
+        // The high bit of every byte that is a space (exact: no false positives).
+        let y = x ^ (ones &* 0x20)
+        let spaces = ~(((y & lows) &+ lows) | y | lows)
+        let count = spaces.nonzeroBitCount
+        guard count < 8 else { return false }
+        // Spaces only at the end of the name: the low `count` bytes.
+        let tail: UInt64 = count == 0 ? 0 : (UInt64.max >> UInt64(64 - 8 * count)) & highs
+        return spaces == tail
     }
 
     /// The name without its padding.

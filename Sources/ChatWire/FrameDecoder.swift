@@ -16,7 +16,7 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     public mutating func decode(buffer: inout ByteBuffer) throws -> Frame? {
         let window = min(buffer.readableBytes, Wire.maxFrameLength)
         let nulOffset = buffer.withUnsafeReadableBytes { bytes in
-            bytes[..<window].firstIndex(of: Wire.terminator)
+            Self.firstZero(in: UnsafeRawBufferPointer(rebasing: bytes[..<window]))
         }
         guard let nulOffset else {
             if window == Wire.maxFrameLength { throw FrameError.missingTerminator }
@@ -45,6 +45,26 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
             preconditionFailure("the NUL at offset \(nulOffset) lies inside the readable bytes")
         }
         return Frame(destination: destination, source: source, validatedWire: wire)
+    }
+
+    /// The offset of the first zero byte, looking at eight bytes at a time.
+    @inline(__always)
+    static func firstZero(in bytes: UnsafeRawBufferPointer) -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            // Non-zero iff some byte is zero; the lowest flagged byte is always a true zero.
+            let flags = (word &- ones) & ~word & highs
+            if flags != 0 { return offset + flags.trailingZeroBitCount / 8 }
+            offset += 8
+        }
+        while offset < bytes.count {
+            if bytes[offset] == 0 { return offset }
+            offset += 1
+        }
+        return nil
     }
 
     /// At the end of the stream: the remaining complete frames, then `FrameError.truncated` for a partial one.

@@ -30,6 +30,9 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "The most bytes queued for one client before it is cut off as a slow consumer.")
     var maxPendingBytes = 1 << 20
 
+    @Option(help: "Event-loop threads (default: one per core).")
+    var threads: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -46,6 +49,7 @@ struct ChatServerCommand: AsyncParsableCommand {
         configuration.aliveTimeout = try self.aliveTimeout.map { try Self.duration($0, option: "--alive-timeout") }
         configuration.maxClients = self.maxClients
         configuration.maxPendingBytes = self.maxPendingBytes
+        if let threads = self.threads { configuration.threads = threads }
         do {
             try configuration.validate()
         } catch {

@@ -1,4 +1,5 @@
 import ChatWire
+import NIOCore
 import Testing
 
 @Suite("Names")
@@ -53,5 +54,57 @@ struct ChatNameTests {
         #expect(throws: FrameError.NameFault.spaceInside) { try ChatName(field: field(" bob    ")) }
         #expect(throws: FrameError.NameFault.invalidByte(0x7F)) { try ChatName(field: field("bob\u{7F}    ")) }
         #expect(throws: FrameError.NameFault.invalidByte(0x0A)) { try ChatName(field: field("bob\n    ")) }
+    }
+}
+
+@Suite("Names: the eight-bytes-at-once check agrees with the byte loop")
+struct ChatNameFieldCheckTests {
+    /// The rules, one byte at a time.
+    private func reference(_ field: UInt64) -> Bool {
+        var sawPadding = false
+        for shift in stride(from: 56, through: 0, by: -8) {
+            let byte = UInt8(truncatingIfNeeded: field >> UInt64(shift))
+            if byte == 0x20 {
+                sawPadding = true
+            } else if !(0x21...0x7E).contains(byte) || sawPadding {
+                return false
+            }
+        }
+        return field >> 56 != 0x20
+    }
+
+    @Test("random fields, and fields built from the edge bytes, are judged the same way")
+    func agrees() throws {
+        var generator = SplitMix64(seed: 11)
+        let edges: [UInt8] = [0x00, 0x01, 0x1F, 0x20, 0x21, 0x41, 0x7E, 0x7F, 0x80, 0xA0, 0xFF]
+        for round in 0..<200_000 {
+            var field: UInt64 = 0
+            for _ in 0..<8 {
+                let byte = round % 2 == 0 ? edges[Int.random(in: 0..<edges.count, using: &generator)] : UInt8.random(in: 0...255, using: &generator)
+                field = field << 8 | UInt64(byte)
+            }
+            let valid = (try? ChatName(field: field)) != nil
+            #expect(valid == reference(field), "field 0x\(String(field, radix: 16))")
+        }
+        for text in ["a", "abc", "12345678", "-SERVER-"] {
+            let field = (Array(text.utf8) + Array(repeating: 0x20, count: 8 - text.utf8.count)).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            #expect(try ChatName(field: field).text == text)
+        }
+    }
+
+    @Test("the NUL search finds the first zero at every position")
+    func nulSearch() throws {
+        for length in 16...80 {
+            for position in 16..<length {
+                var bytes = Array(repeating: UInt8(0xFF), count: length)
+                bytes[position] = 0
+                if position + 3 < length { bytes[position + 3] = 0 }
+                bytes.replaceSubrange(0..<16, with: Array("bob     alice   ".utf8))
+                var decoder = FrameDecoder()
+                var buffer = ByteBuffer(bytes: bytes)
+                let frame = try #require(try decoder.decode(buffer: &buffer))
+                #expect(frame.bodyLength == position - 16)
+            }
+        }
     }
 }
