@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "ChatServerCore",
                 "ChatWire",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -104,6 +105,7 @@ let package = Package(
                 "ChatClientCore",
                 "ChatServerCore",
                 "ChatWire",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

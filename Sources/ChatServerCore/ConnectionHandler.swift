@@ -6,17 +6,21 @@ import NIOCore
 /// (`ConnectionStateMachine`), forwards chat messages, answers control messages, watches the
 /// client's life and its pending output.
 ///
-/// Frames are cut in place with a `NIOSingleStepByteToMessageProcessor` over `FrameDecoder`
-/// rather than by a decoder handler in front: that saves one pipeline event per frame on the
-/// hot path. Forwarded frames are the received bytes (slices), queued in an `OutboundBatch`
-/// and delivered at the end of the read burst; replies to this client are flushed once per burst.
+/// The hot path: frames are checked in place in the received buffer with
+/// `FrameDecoder.header(of:)` (the decoder's own rules) rather than by a decoder handler in
+/// front, which would cost a pipeline event per frame. A run of consecutive chat frames to one
+/// target is forwarded as one slice of the received bytes: no copy, no re-encoding, no per-frame
+/// allocation. Forwarded bytes are queued in an `OutboundBatch` and delivered at the end of the
+/// read burst; replies to this client are flushed once per burst. Everything that is not a chat
+/// frame from an online client takes the slow path through a decoded `Frame`.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let shared: ServerShared
     private var logger: Logger
-    private let frames = NIOSingleStepByteToMessageProcessor(FrameDecoder())
+    /// The start of a frame cut by the end of a read (under 256 bytes, copied out of the read buffer).
+    private var partial: ByteBuffer?
     private var machine = ConnectionStateMachine()
     private var client: ClientHandle?
     private var outbound = OutboundBatch()
@@ -50,9 +54,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = self.unwrapInboundIn(data)
+        var input = self.unwrapInboundIn(data)
         do {
-            try self.frames.process(buffer: buffer) { frame in self.handle(frame, context: context) }
+            if self.partial != nil {
+                try self.completePartial(from: &input, context: context)
+            }
+            try self.scan(&input, context: context)
         } catch {
             self.malformed(error, context: context)
         }
@@ -113,25 +120,80 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     // MARK: Frames
 
-    private func handle(_ frame: Frame, context: ChannelHandlerContext) {
-        self.heardInBurst = true
-        if self.logsFrames {
-            self.logger.debug(
-                "frame", metadata: ["to": "\(frame.destination)", "from": "\(frame.source)", "bytes": "\(frame.bodyLength)"])
+    /// Handles every complete frame in `input`; keeps an unfinished one in `partial`.
+    private func scan(_ input: inout ByteBuffer, context: ChannelHandlerContext) throws(FrameError) {
+        // `cursor` walks the frames; slices are cut from `input`, whose reader index stays at
+        // the start until the end (a ByteBuffer only slices its readable bytes).
+        var cursor = input
+        var run: (target: ClientHandle, start: Int, length: Int)?
+        defer {
+            if let run, let bytes = input.getSlice(at: run.start, length: run.length) {
+                self.outbound.append(bytes, to: run.target)
+            }
+            input.moveReaderIndex(to: cursor.readerIndex)
         }
-        if self.client == nil { self.replyAddress = frame.source }
-        switch self.machine.received(frame) {
+        while cursor.readableBytes > 0 {
+            guard let header = try FrameDecoder.header(of: cursor) else {
+                var partial = context.channel.allocator.buffer(capacity: Wire.maxFrameLength)
+                partial.writeBuffer(&cursor)
+                self.partial = partial
+                return
+            }
+            let start = cursor.readerIndex
+            self.heardInBurst = true
+            if self.logsFrames { self.logFrame(header) }
+            let action = self.machine.received(header) {
+                input.getSlice(at: start + Wire.headerLength, length: header.bodyLength) ?? ByteBuffer()
+            }
+            if case .forward = action, let target = self.onlineClient(named: header.destination) {
+                if let current = run, current.target === target, current.start + current.length == start {
+                    run?.length += header.length
+                } else {
+                    if let previous = run, let bytes = input.getSlice(at: previous.start, length: previous.length) {
+                        self.outbound.append(bytes, to: previous.target)
+                    }
+                    run = (target, start, header.length)
+                }
+            } else if let wire = input.getSlice(at: start, length: header.length) {
+                self.perform(action, header: header, wire: wire, context: context)
+            }
+            cursor.moveReaderIndex(forwardBy: header.length)
+        }
+    }
+
+    /// Adds the first bytes of `input` to the unfinished frame; once its NUL arrived, handles it.
+    private func completePartial(from input: inout ByteBuffer, context: ChannelHandlerContext) throws(FrameError) {
+        guard var partial = self.partial else { return }
+        self.partial = nil
+        let room = Wire.maxFrameLength - partial.readableBytes
+        let window = min(room, input.readableBytes)
+        let nul = input.withUnsafeReadableBytes { bytes in
+            FrameDecoder.firstZero(in: UnsafeRawBufferPointer(rebasing: bytes[..<window]))
+        }
+        if let nul, var rest = input.readSlice(length: nul + 1) {
+            partial.writeBuffer(&rest)
+            try self.scan(&partial, context: context)
+        } else if var rest = input.readSlice(length: window) {
+            partial.writeBuffer(&rest)
+            if partial.readableBytes >= Wire.maxFrameLength { throw .missingTerminator }
+            self.partial = partial
+        }
+    }
+
+    /// Everything but a run of chat frames to an online target: control messages, broadcasts,
+    /// messages to absent ids, errors.
+    private func perform(
+        _ action: ConnectionStateMachine.Action, header: FrameHeader, wire: ByteBuffer, context: ChannelHandlerContext
+    ) {
+        if self.client == nil { self.replyAddress = header.source }
+        switch action {
         case .admit(let id):
             self.admit(id, context: context)
         case .forward:
-            if let target = self.onlineClient(named: frame.destination) {
-                self.outbound.append(frame.wire, to: target)
-            } else {
-                self.reply([ServerBodies.encode(.offline(frame.destination))], context: context)
-            }
+            self.reply([ServerBodies.encode(.offline(header.destination))], context: context)
         case .broadcast:
             for target in self.shared.registry.allClients() where target !== self.client {
-                self.outbound.append(frame.wire, to: target)
+                self.outbound.append(wire, to: target)
             }
         case .sendList:
             self.reply(ServerBodies.list(self.shared.registry.names()), context: context)
@@ -149,6 +211,11 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.closeReason = text
             self.sendErrorAndClose(text, context: context)
         }
+    }
+
+    private func logFrame(_ header: FrameHeader) {
+        self.logger.debug(
+            "frame", metadata: ["to": "\(header.destination)", "from": "\(header.source)", "bytes": "\(header.bodyLength)"])
     }
 
     /// The online client `name`, from the cache when the registry has not changed since.

@@ -1,4 +1,5 @@
 import ChatWire
+import NIOCore
 
 /// The protocol rules for one connection, as a plain value: each frame in, one action out.
 /// No I/O and no registry here, so every rule is tested without a channel.
@@ -47,10 +48,9 @@ struct ConnectionStateMachine {
         }
     }
 
-    /// Decides what a decoded frame means here.
-    ///
-    /// Chat frames (the hot path) map to `.forward` or `.broadcast` without copying the frame.
-    mutating func received(_ frame: borrowing Frame) -> Action {
+    /// Decides what a frame means here, from its header; `body` is asked for only when the frame
+    /// is a control message, so a chat frame (the hot path) costs no more than its two names.
+    mutating func received(_ frame: FrameHeader, body: () -> ByteBuffer) -> Action {
         switch self.state {
         case .closed:
             return .ignore
@@ -58,15 +58,20 @@ struct ConnectionStateMachine {
             // The registry answers synchronously; frames cannot arrive in between.
             preconditionFailure("a frame arrived while the registry was deciding")
         case .awaitingConnect:
-            return self.firstFrame(frame)
+            return self.firstFrame(frame, body: body)
         case .online(let name):
-            return self.onlineFrame(frame, name: name)
+            return self.onlineFrame(frame, name: name, body: body)
         }
     }
 
-    private mutating func firstFrame(_ frame: borrowing Frame) -> Action {
+    /// Decides what a decoded frame means here.
+    mutating func received(_ frame: Frame) -> Action {
+        self.received(FrameHeader(of: frame), body: { frame.body })
+    }
+
+    private mutating func firstFrame(_ frame: FrameHeader, body: () -> ByteBuffer) -> Action {
         guard frame.destination == .server,
-            case .connect(let id)? = try? ClientControl.parse(frame.body)
+            case .connect(let id)? = try? ClientControl.parse(body())
         else {
             return self.close("the first frame must be 'Connect <id>' addressed to -SERVER-")
         }
@@ -78,7 +83,7 @@ struct ConnectionStateMachine {
         return .admit(id)
     }
 
-    private mutating func onlineFrame(_ frame: borrowing Frame, name: ChatName) -> Action {
+    private mutating func onlineFrame(_ frame: FrameHeader, name: ChatName, body: () -> ByteBuffer) -> Action {
         guard frame.source == name else {
             return .reject("frame dropped: its source '\(frame.source)' is not your id '\(name)'")
         }
@@ -92,7 +97,7 @@ struct ConnectionStateMachine {
         }
         let control: ClientControl
         do {
-            control = try ClientControl.parse(frame.body)
+            control = try ClientControl.parse(body())
         } catch {
             return .reject(error.description)
         }

@@ -14,15 +14,28 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
 
     /// Yields the next complete frame, or `nil` when more bytes are needed.
     public mutating func decode(buffer: inout ByteBuffer) throws -> Frame? {
+        guard let header = try Self.header(of: buffer) else { return nil }
+        guard let wire = buffer.readSlice(length: header.length) else {
+            preconditionFailure("a scanned frame lies inside the readable bytes")
+        }
+        return Frame(destination: header.destination, source: header.source, validatedWire: wire)
+    }
+
+    /// Checks the frame at the start of `buffer`'s readable bytes without consuming or copying
+    /// anything: its names and length, or `nil` if it is not complete yet.
+    ///
+    /// This is the whole of the decoding rules; `decode(buffer:)` and the server's read path
+    /// (which forwards runs of frames as one slice) both rest on it.
+    public static func header(of buffer: ByteBuffer) throws(FrameError) -> FrameHeader? {
         let window = min(buffer.readableBytes, Wire.maxFrameLength)
         let nulOffset = buffer.withUnsafeReadableBytes { bytes in
             Self.firstZero(in: UnsafeRawBufferPointer(rebasing: bytes[..<window]))
         }
         guard let nulOffset else {
-            if window == Wire.maxFrameLength { throw FrameError.missingTerminator }
+            if window == Wire.maxFrameLength { throw .missingTerminator }
             return nil
         }
-        guard nulOffset >= Wire.headerLength else { throw FrameError.tooShort(nulOffset) }
+        guard nulOffset >= Wire.headerLength else { throw .tooShort(nulOffset) }
         let start = buffer.readerIndex
         guard let destinationField = buffer.getInteger(at: start, endianness: .big, as: UInt64.self),
             let sourceField = buffer.getInteger(at: start + Wire.nameLength, endianness: .big, as: UInt64.self)
@@ -34,22 +47,19 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
         do {
             destination = try ChatName(field: destinationField)
         } catch {
-            throw FrameError.badName(.destination, error)
+            throw .badName(.destination, error)
         }
         do {
             source = try ChatName(field: sourceField)
         } catch {
-            throw FrameError.badName(.source, error)
+            throw .badName(.source, error)
         }
-        guard let wire = buffer.readSlice(length: nulOffset + 1) else {
-            preconditionFailure("the NUL at offset \(nulOffset) lies inside the readable bytes")
-        }
-        return Frame(destination: destination, source: source, validatedWire: wire)
+        return FrameHeader(destination: destination, source: source, length: nulOffset + 1)
     }
 
     /// The offset of the first zero byte, looking at eight bytes at a time.
     @inline(__always)
-    static func firstZero(in bytes: UnsafeRawBufferPointer) -> Int? {
+    public static func firstZero(in bytes: UnsafeRawBufferPointer) -> Int? {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         var offset = 0

@@ -2,6 +2,7 @@ import ChatClientCore
 import ChatServerCore
 import ChatWire
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -33,15 +34,13 @@ struct ChatSessionTests {
 
     private func name(_ text: String) throws -> ChatName { try ChatName(validating: text) }
 
-    /// The next event that is not a list (or the next list, with `lists`), within `timeout`.
-    private func nextEvent(
-        _ iterator: inout AsyncStream<ChatEvent>.Iterator, skippingLists: Bool = true
-    ) async throws -> ChatEvent {
-        while let event = await iterator.next() {
+    /// The next event that is not a list (or any next event, without `skippingLists`), within 5 s.
+    private func nextEvent(_ events: EventCollector, skippingLists: Bool = true) async throws -> ChatEvent {
+        while true {
+            let event = try await events.next()
             if skippingLists, case .list = event { continue }
             return event
         }
-        throw Failure("the events ended")
     }
 
     @Test("exchanging messages with another client via the server, both ways, long ones in parts")
@@ -49,24 +48,24 @@ struct ChatSessionTests {
         try await withServer { port in
             let alice = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
             let bob = try await ChatSession.connect(id: name("bob"), host: "127.0.0.1", port: port)
-            var aliceEvents = alice.events.makeAsyncIterator()
-            var bobEvents = bob.events.makeAsyncIterator()
+            let aliceEvents = EventCollector(alice)
+            let bobEvents = EventCollector(bob)
             try await alice.send("hello bob", to: name("bob"))
-            #expect(try await nextEvent(&bobEvents) == .message(from: name("alice"), text: "hello bob", broadcast: false))
+            #expect(try await nextEvent(bobEvents) == .message(from: name("alice"), text: "hello bob", broadcast: false))
             try await bob.send("hi alice", to: name("alice"))
-            #expect(try await nextEvent(&aliceEvents) == .message(from: name("bob"), text: "hi alice", broadcast: false))
+            #expect(try await nextEvent(aliceEvents) == .message(from: name("bob"), text: "hi alice", broadcast: false))
             let long = String(repeating: "ü", count: 300)  // 600 bytes: three frames
             try await alice.send(long, to: name("bob"))
             var pieces: [String] = []
             for _ in 0..<3 {
-                guard case .message(_, let text, _) = try await nextEvent(&bobEvents) else { throw Failure("no message") }
+                guard case .message(_, let text, _) = try await nextEvent(bobEvents) else { throw Failure("no message") }
                 pieces.append(text)
             }
             #expect(pieces.joined() == long)
             try await alice.send("to all", to: .all)
-            #expect(try await nextEvent(&bobEvents) == .message(from: name("alice"), text: "to all", broadcast: true))
+            #expect(try await nextEvent(bobEvents) == .message(from: name("alice"), text: "to all", broadcast: true))
             try await alice.send("anyone?", to: name("ghost"))
-            #expect(try await nextEvent(&aliceEvents) == .offline(name("ghost")))
+            #expect(try await nextEvent(aliceEvents) == .offline(name("ghost")))
             await alice.quit()
             await bob.quit()
         }
@@ -76,7 +75,7 @@ struct ChatSessionTests {
     func receivingTheList() async throws {
         try await withServer { port in
             let watcher = try await ChatSession.connect(id: name("watcher"), host: "127.0.0.1", port: port)
-            var events = watcher.events.makeAsyncIterator()
+            let events = EventCollector(watcher)
             var others: [ChatSession] = []
             for index in 0..<60 {
                 others.append(try await ChatSession.connect(id: name("member\(index + 10)"), host: "127.0.0.1", port: port))
@@ -84,17 +83,17 @@ struct ChatSessionTests {
             let everyone = (others.map(\.id) + [watcher.id]).sorted()
             var latest: ListUpdate?
             while latest?.names != everyone {
-                guard case .list(let update) = try await nextEvent(&events, skippingLists: false) else { continue }
+                guard case .list(let update) = try await nextEvent(events, skippingLists: false) else { continue }
                 latest = update
             }
             try await watcher.requestList()
-            guard case .list(let requested) = try await nextEvent(&events, skippingLists: false) else {
+            guard case .list(let requested) = try await nextEvent(events, skippingLists: false) else {
                 throw Failure("no list")
             }
             #expect(requested.names == everyone)
             #expect(requested.joined.isEmpty && requested.left.isEmpty)
             await others[0].quit()
-            guard case .list(let afterQuit) = try await nextEvent(&events, skippingLists: false) else {
+            guard case .list(let afterQuit) = try await nextEvent(events, skippingLists: false) else {
                 throw Failure("no list")
             }
             #expect(afterQuit.left == [others[0].id])
@@ -176,13 +175,13 @@ struct ChatSessionTests {
         let port = try await server.start()
         let alice = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
         try await server.send(Array(repeating: 0x41, count: 300))
-        var events = alice.events.makeAsyncIterator()
-        guard case .disconnected(.malformed) = await events.next() else { throw Failure("expected malformed") }
+        guard case .disconnected(.malformed) = try await EventCollector(alice).next() else {
+            throw Failure("expected malformed")
+        }
 
         let second = try await ChatSession.connect(id: name("bob"), host: "127.0.0.1", port: port)
         await server.dropClient()
-        var secondEvents = second.events.makeAsyncIterator()
-        #expect(await secondEvents.next() == .disconnected(.closedByServer))
+        #expect(try await EventCollector(second).next() == .disconnected(.closedByServer))
         await server.stop()
     }
 }
@@ -190,4 +189,30 @@ struct ChatSessionTests {
 extension String {
     /// Right-padded with spaces to `width`.
     func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - self.utf8.count)) }
+}
+
+/// Collects a session's events as they come, so that tests can wait for the next one with a timeout.
+final class EventCollector: Sendable {
+    private let events = NIOLockedValueBox<[ChatEvent]>([])
+    private let task: Task<Void, Never>
+
+    init(_ session: ChatSession) {
+        let events = self.events
+        self.task = Task {
+            for await event in session.events { events.withLockedValue { $0.append(event) } }
+        }
+    }
+
+    deinit { self.task.cancel() }
+
+    /// The next event, waiting at most `timeout`.
+    func next(timeout: Duration = .seconds(5)) async throws -> ChatEvent {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let event = self.events.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }
+            if let event { return event }
+            guard ContinuousClock.now < deadline else { throw Failure("no event within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
 }

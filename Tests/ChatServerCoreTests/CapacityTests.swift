@@ -32,11 +32,14 @@ struct CapacityTests {
             try await slow.setReading(false)
             let body = String(repeating: "x", count: 239)
             var sent = 0
+            let deadline = ContinuousClock.now + .seconds(20)
             // The kernel buffers of both sockets fill first (a few MB on loopback), then the server's.
             while server.onlineNames.contains(where: { $0.text == "slow" }) {
                 for _ in 0..<256 { try await flooder.send(to: "slow", from: "flooder", body) }
                 sent += 256
-                guard sent < 400_000 else { throw TestFailure("the slow consumer was never cut off") }
+                guard sent < 400_000, ContinuousClock.now < deadline else {
+                    throw TestFailure("the slow consumer was never cut off")
+                }
             }
             // Messages sent after the cut are answered Offline; let them arrive, then ask for the list.
             try await Task.sleep(for: .milliseconds(300))

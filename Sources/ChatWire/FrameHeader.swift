@@ -1,0 +1,19 @@
+/// What `FrameDecoder.header(of:)` learns about a complete frame without taking it apart.
+public struct FrameHeader: Equatable, Sendable {
+    /// The frame's destination.
+    public let destination: ChatName
+    /// The frame's source.
+    public let source: ChatName
+    /// The frame's length on the wire, NUL included (17...256).
+    public let length: Int
+
+    /// The body's length (0...239).
+    public var bodyLength: Int { self.length - Wire.headerLength - 1 }
+}
+
+extension FrameHeader {
+    /// The header of a decoded frame.
+    public init(of frame: Frame) {
+        self.init(destination: frame.destination, source: frame.source, length: frame.wire.readableBytes)
+    }
+}
