@@ -2,6 +2,12 @@ import ChatWire
 import Logging
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Serves one client connection on its event loop: cuts frames, applies the protocol rules
 /// (`ConnectionStateMachine`), forwards chat messages, answers control messages, watches the
 /// client's life and its pending output.
@@ -18,17 +24,22 @@ final class ConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let shared: ServerShared
-    private var logger: Logger
+    /// The server's logger, shared and never changed here: per-connection metadata is built
+    /// at each (rare) log call instead of being stored, which saves memory per idle client.
+    private let logger: Logger
     /// The start of a frame cut by the end of a read (under 256 bytes, copied out of the read buffer).
     private var partial: ByteBuffer?
     private var machine = ConnectionStateMachine()
     private var client: ClientHandle?
     private var outbound = OutboundBatch()
+    private var lists = ListWriter()
     private var repliesPending = false
     /// A well-formed frame arrived in the current read burst (any frame counts as a sign of life).
     private var heardInBurst = false
     private var lastHeard = NIODeadline.now()
-    private var lifeCheck: Scheduled<Void>?
+    private var lifeCheck: NIOScheduledCallback?
+    /// Kept for the life timer's callback (between `handlerAdded` and `handlerRemoved`).
+    private var context: ChannelHandlerContext?
     /// Why the connection is closing, for the log line when the client leaves.
     private var closeReason: String?
     /// Frames are logged only at debug level; checked once, not per frame.
@@ -46,8 +57,23 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.logsFrames = shared.logger.logLevel <= .debug
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// `extra` plus who this connection is (peer address, client id).
+    private func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata = extra
+        if let peer = self.context?.remoteAddress { metadata["peer"] = "\(peer)" }
+        if let name = self.client?.name ?? self.machine.name { metadata["client"] = "\(name)" }
+        return metadata
+    }
+
     func channelActive(context: ChannelHandlerContext) {
-        if let peer = context.remoteAddress { self.logger[metadataKey: "peer"] = "\(peer)" }
         self.lastHeard = .now()
         self.scheduleLifeCheck(context: context, at: self.lastHeard + self.shared.aliveTimeout)
         context.fireChannelActive()
@@ -81,7 +107,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.lifeCheck?.cancel()
         self.machine.closing()
         if let client = self.client, self.shared.registry.remove(client) {
-            self.logger.info("client left", metadata: ["reason": "\(self.closeReason ?? "connection closed")"])
+            self.logger.info("client left", metadata: self.metadata(["reason": "\(self.closeReason ?? "connection closed")"]))
             self.shared.publisher.changed()
         }
         context.fireChannelInactive()
@@ -92,7 +118,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         // client: it does not read fast enough. Cut it so that nobody else waits for it.
         if !context.channel.isWritable, self.client != nil, self.closeReason == nil {
             self.closeReason = "slow consumer: over \(self.shared.configuration.maxPendingBytes) bytes pending"
-            self.logger.warning("cutting off a slow consumer", metadata: ["reason": "\(self.closeReason ?? "")"])
+            self.logger.warning("cutting off a slow consumer", metadata: self.metadata(["reason": "\(self.closeReason ?? "")"]))
             self.machine.closing()
             context.close(promise: nil)
         }
@@ -100,6 +126,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? OnlineListEvent {
+            self.offerList(event.parts, context: context)
+            return
+        }
         if event is ServerShutdownEvent {
             self.closeReason = "server shutting down"
             self.machine.closing()
@@ -113,8 +143,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.logger.debug("connection error", metadata: ["error": "\(error)"])
-        if self.closeReason == nil { self.closeReason = "connection error: \(error)" }
+        self.logger.debug("connection error", metadata: self.metadata(["error": "\(error)"]))
+        if self.closeReason == nil { self.closeReason = Self.describe(error) }
         context.close(promise: nil)
     }
 
@@ -196,7 +226,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 self.outbound.append(wire, to: target)
             }
         case .sendList:
-            self.reply(ServerBodies.list(self.shared.registry.names()), context: context)
+            self.offerList(ServerBodies.list(self.shared.registry.names()), context: context)
         case .keepAlive, .ignore:
             break
         case .quit:
@@ -204,10 +234,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.flushPending(context: context)
             context.close(promise: nil)
         case .reject(let text):
-            self.logger.debug("frame rejected", metadata: ["why": "\(text)"])
+            self.logger.debug("frame rejected", metadata: self.metadata(["why": "\(text)"]))
             self.reply([ServerBodies.encode(.error(text))], context: context)
         case .rejectAndClose(let text):
-            self.logger.info("connection refused", metadata: ["why": "\(text)"])
+            self.logger.info("connection refused", metadata: self.metadata(["why": "\(text)"]))
             self.closeReason = text
             self.sendErrorAndClose(text, context: context)
         }
@@ -236,8 +266,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.machine.admitted()
             self.client = client
             self.replyAddress = id
-            self.logger[metadataKey: "client"] = "\(id)"
-            self.logger.info("client joined")
+            self.logger.info("client joined", metadata: self.metadata())
             self.reply([self.shared.connectedBody], context: context)
             self.shared.publisher.changed()
         case .nameTaken:
@@ -249,14 +278,14 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func handle(refusal: String, context: ChannelHandlerContext) {
         _ = self.machine.refused(refusal)
-        self.logger.info("connect refused", metadata: ["why": "\(refusal)"])
+        self.logger.info("connect refused", metadata: self.metadata(["why": "\(refusal)"]))
         self.closeReason = refusal
         self.sendErrorAndClose(refusal, context: context)
     }
 
     private func malformed(_ error: any Error, context: ChannelHandlerContext) {
         guard self.closeReason == nil else { return }
-        self.logger.info("malformed input, closing", metadata: ["error": "\(error)"])
+        self.logger.info("malformed input, closing", metadata: self.metadata(["error": "\(error)"]))
         self.closeReason = "\(error)"
         self.machine.closing()
         self.sendErrorAndClose("\(error)", context: context)
@@ -272,6 +301,29 @@ final class ConnectionHandler: ChannelInboundHandler {
             context.write(self.wrapOutboundOut(body), promise: nil)
         }
         self.repliesPending = true
+    }
+
+    /// Hands a list to the `ListWriter`; writes its first chunk if none is in flight.
+    private func offerList(_ parts: [ByteBuffer], context: ChannelHandlerContext) {
+        guard self.client != nil, let chunk = self.lists.offer(parts) else { return }
+        self.writeList(chunk, context: context)
+    }
+
+    /// Writes one chunk of list parts as one buffer (a few KB: one write instead of two per
+    /// part); when it reached the socket, the next one.
+    private func writeList(_ chunk: ArraySlice<ByteBuffer>, context: ChannelHandlerContext) {
+        guard let header = self.client?.serverHeader else { return }
+        var bytes = context.channel.allocator.buffer(
+            capacity: chunk.reduce(0) { $0 + header.readableBytes + $1.readableBytes })
+        for part in chunk {
+            bytes.writeImmutableBuffer(header)
+            bytes.writeImmutableBuffer(part)
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(self.wrapOutboundOut(bytes), promise: written)
+        written.futureResult.assumeIsolated().whenSuccess {
+            if let next = self.lists.written() { self.writeList(next, context: context) }
+        }
     }
 
     private func header(to name: ChatName, context: ChannelHandlerContext) -> ByteBuffer {
@@ -300,10 +352,9 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     // MARK: Life
 
+    /// Arms the life timer: a scheduled callback on this handler (no closure, no promise per connection).
     private func scheduleLifeCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
-        self.lifeCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            self.checkLife(context: context)
-        }
+        self.lifeCheck = try? context.eventLoop.assumeIsolated().scheduleCallback(at: deadline, handler: self)
     }
 
     /// Retires the client if nothing was heard for the alive timeout; otherwise looks again when
@@ -318,9 +369,25 @@ final class ConnectionHandler: ChannelInboundHandler {
         // closed here all the same: nothing stays open past the timeout.
         if self.closeReason == nil {
             self.closeReason = "retired: silent for \(self.shared.configuration.effectiveAliveTimeout)"
-            self.logger.info("retiring a silent client", metadata: ["reason": "\(self.closeReason ?? "")"])
+            self.logger.info("retiring a silent client", metadata: self.metadata(["reason": "\(self.closeReason ?? "")"]))
         }
         self.machine.closing()
         context.close(promise: nil)
+    }
+}
+
+extension ConnectionHandler {
+    /// A socket error in a few words, e.g. `connection reset by peer`.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        return "\(error)"
+    }
+}
+
+extension ConnectionHandler: NIOScheduledCallbackHandler {
+    /// The life timer fired.
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        guard let context = self.context else { return }
+        self.checkLife(context: context)
     }
 }

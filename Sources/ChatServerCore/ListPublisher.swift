@@ -8,9 +8,10 @@ import NIOCore
 /// Coalescing: the first change after a push schedules the next push `delay` later; changes
 /// until then ride along. A thousand joins in one burst cause a handful of pushes. The push
 /// takes one snapshot of the registry, encodes the list once, and hands each event loop one
-/// task that writes the shared bodies behind each of its clients' own headers. Pushes are
-/// serialised (one scheduled at a time, each enqueued in order on every loop), so the parts of
-/// two lists never interleave on a connection and a newer list never arrives before an older one.
+/// task that gives the shared bodies to each of its connections, whose `ListWriter` writes them
+/// behind the client's own header (and conflates lists a slow reader has not taken yet). Pushes
+/// are serialised (one scheduled at a time, each enqueued in order on every loop), so a newer
+/// list never arrives before an older one.
 final class ListPublisher: Sendable {
     private let registry: Registry
     private let delay: TimeAmount
@@ -39,9 +40,9 @@ final class ListPublisher: Sendable {
         // Cleared before the snapshot: a change after this point schedules another push.
         self.pending.withLockedValue { $0 = false }
         let clients = self.registry.allClients()
-        let bodies = ServerBodies.list(clients.map(\.name))
+        let event = OnlineListEvent(parts: ServerBodies.list(clients.map(\.name)))
         self.logger.debug(
-            "pushing the online list", metadata: ["clients": "\(clients.count)", "parts": "\(bodies.count)"])
+            "pushing the online list", metadata: ["clients": "\(clients.count)", "parts": "\(event.parts.count)"])
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, clients: [ClientHandle])] = [:]
         for client in clients {
             let loop = client.channel.eventLoop
@@ -50,7 +51,7 @@ final class ListPublisher: Sendable {
         for (loop, group) in byLoop.values {
             loop.execute {
                 for client in group where client.channel.isActive {
-                    client.sendFromServer(bodies)
+                    client.channel.pipeline.syncOperations.fireUserInboundEventTriggered(event)
                 }
             }
         }

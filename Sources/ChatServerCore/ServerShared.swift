@@ -26,3 +26,9 @@ struct ServerShared: Sendable {
 
 /// Sent through a connection's pipeline when the server shuts down.
 struct ServerShutdownEvent: Sendable {}
+
+/// Sent through a connection's pipeline with a new online list: the encoded part bodies, shared
+/// by every connection.
+struct OnlineListEvent: Sendable {
+    let parts: [ByteBuffer]
+}
