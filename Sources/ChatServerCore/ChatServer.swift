@@ -33,7 +33,8 @@ public final class ChatServer: Sendable {
         try configuration.validate()
         let registry = Registry(capacity: configuration.maxClients)
         let publisher = ListPublisher(
-            registry: registry, delay: configuration.listCoalescingDelay, scheduler: group.next(), logger: logger)
+            registry: registry, quietPeriod: configuration.listQuietPeriod, maxDelay: configuration.listMaxDelay,
+            scheduler: group.next(), logger: logger)
         let shared = ServerShared(
             registry: registry, publisher: publisher, configuration: configuration, logger: logger)
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(

@@ -104,6 +104,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // The last read may have come with the end of the stream and no read-complete after it:
+        // what the client sent before it left still goes out.
+        if !self.outbound.isEmpty { self.outbound.deliver(on: context.eventLoop, sender: nil) }
         self.lifeCheck?.cancel()
         self.machine.closing()
         if let client = self.client, self.shared.registry.remove(client) {
@@ -156,10 +159,15 @@ final class ConnectionHandler: ChannelInboundHandler {
         // the start until the end (a ByteBuffer only slices its readable bytes).
         var cursor = input
         var run: (target: ClientHandle, start: Int, length: Int)?
-        defer {
-            if let run, let bytes = input.getSlice(at: run.start, length: run.length) {
-                self.outbound.append(bytes, to: run.target)
+        /// Queues the run of frames collected so far.
+        func queueRun() {
+            if let current = run, let bytes = input.getSlice(at: current.start, length: current.length) {
+                self.outbound.append(bytes, to: current.target)
             }
+            run = nil
+        }
+        defer {
+            queueRun()
             input.moveReaderIndex(to: cursor.readerIndex)
         }
         while cursor.readableBytes > 0 {
@@ -179,12 +187,13 @@ final class ConnectionHandler: ChannelInboundHandler {
                 if let current = run, current.target === target, current.start + current.length == start {
                     run?.length += header.length
                 } else {
-                    if let previous = run, let bytes = input.getSlice(at: previous.start, length: previous.length) {
-                        self.outbound.append(bytes, to: previous.target)
-                    }
+                    queueRun()
                     run = (target, start, header.length)
                 }
             } else if let wire = input.getSlice(at: start, length: header.length) {
+                // Frames before this one are queued first: a Quit or an error that closes the
+                // connection must not overtake the messages sent before it.
+                queueRun()
                 self.perform(action, header: header, wire: wire, context: context)
             }
             cursor.moveReaderIndex(forwardBy: header.length)

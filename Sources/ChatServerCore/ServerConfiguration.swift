@@ -15,9 +15,10 @@ public struct ServerConfiguration: Sendable {
     public var maxClients: Int = 10_000
     /// The most bytes queued for one client; past it the client is cut off as a slow consumer.
     public var maxPendingBytes: Int = 1 << 20
-    /// How long a change of the online set waits for more changes before the list is pushed.
-    /// A burst of joins within this window causes one push, not one per join.
-    public var listCoalescingDelay: Duration = .milliseconds(50)
+    /// A list push waits until the online set has not changed for this long...
+    public var listQuietPeriod: Duration = .milliseconds(20)
+    /// ...but no longer than this after the first change it carries (at most 100 ms).
+    public var listMaxDelay: Duration = .milliseconds(100)
     /// Event-loop threads; one per core by default.
     public var threads: Int = System.coreCount
 
@@ -43,8 +44,10 @@ public struct ServerConfiguration: Sendable {
         guard self.maxClients >= 1 else { throw .invalid("--max-clients must be at least 1") }
         guard self.maxPendingBytes >= 4096 else { throw .invalid("--max-pending-bytes must be at least 4096") }
         guard self.threads >= 1 else { throw .invalid("there must be at least one thread") }
-        guard self.listCoalescingDelay >= .zero, self.listCoalescingDelay <= .milliseconds(100) else {
-            throw .invalid("the list coalescing delay must be 0...100 ms")
+        guard .zero <= self.listQuietPeriod, self.listQuietPeriod <= self.listMaxDelay,
+            self.listMaxDelay <= .milliseconds(100)
+        else {
+            throw .invalid("list pushes must wait 0...100 ms, the quiet period no longer than the maximum")
         }
     }
 }
