@@ -24,9 +24,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let shared: ServerShared
-    /// The server's logger, shared and never changed here: per-connection metadata is built
-    /// at each (rare) log call instead of being stored, which saves memory per idle client.
-    private let logger: Logger
+    /// The server's logger; per-connection metadata is built at each (rare) log call instead of
+    /// being stored, which saves memory per idle client.
+    private var logger: Logger { self.shared.logger }
     /// The start of a frame cut by the end of a read (under 256 bytes, copied out of the read buffer).
     private var partial: ByteBuffer?
     private var machine = ConnectionStateMachine()
@@ -53,7 +53,6 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     init(shared: ServerShared) {
         self.shared = shared
-        self.logger = shared.logger
         self.logsFrames = shared.logger.logLevel <= .debug
     }
 

@@ -3,8 +3,9 @@ import Logging
 import NIOCore
 
 /// What every connection handler shares: the registry, the list publisher, the settings, and
-/// the bodies every client gets, encoded once.
-struct ServerShared: Sendable {
+/// the bodies every client gets, encoded once. A class, so that each connection holds one
+/// reference rather than a copy (idle connections are mostly this kind of state).
+final class ServerShared: Sendable {
     let registry: Registry
     let publisher: ListPublisher
     let configuration: ServerConfiguration
