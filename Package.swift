@@ -14,15 +14,18 @@ let package = Package(
     products: [
         .executable(name: "chatserver", targets: ["chatserver"]),
         .executable(name: "chatclient", targets: ["chatclient"]),
+        .executable(name: "chatbench", targets: ["chatbench"]),
         .library(name: "ChatWire", targets: ["ChatWire"]),
         .library(name: "ChatServerCore", targets: ["ChatServerCore"]),
         .library(name: "ChatClientCore", targets: ["ChatClientCore"]),
+        .library(name: "ChatBenchCore", targets: ["ChatBenchCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // The wire format: frames, names, control messages, list parts, codec handlers. NIOCore only, no I/O.
@@ -53,6 +56,28 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The load tool: many protocol clients on SwiftNIO, latency histograms, loss checks.
+        .target(
+            name: "ChatBenchCore",
+            dependencies: [
+                "ChatWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "chatbench",
+            dependencies: [
+                "ChatBenchCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -95,6 +120,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ChatBenchCoreTests",
+            dependencies: [
+                "ChatBenchCore",
+                "ChatServerCore",
+                "ChatWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

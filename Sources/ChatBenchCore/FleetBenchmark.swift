@@ -1,0 +1,192 @@
+import ChatWire
+import NIOConcurrencyHelpers
+public import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Benchmarks of many clients that send no messages: `connections` (how long N clients take to
+/// register, and the server's memory for them) and `joinstorm` (N clients joining at once: how
+/// long until every one holds the full list, and how many list bytes that cost).
+public enum FleetBenchmark {
+    /// Where and how many.
+    public struct Options: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 7255
+        public var clients: Int
+        /// Connections being set up at once (`connections` only; a storm starts them all).
+        public var batch = 128
+        /// Seconds to stay connected, heartbeating, after all are in (`connections`).
+        public var hold: Duration = .seconds(2)
+        /// The server's process id, to read its memory from /proc.
+        public var serverPID: Int32?
+        /// Ids are this prefix and the client's number.
+        public var prefix = "f"
+
+        public init(clients: Int) { self.clients = clients }
+    }
+
+    /// N clients connect, `batch` at a time; then they stay for `hold`.
+    public static func connections(_ options: Options, group: any EventLoopGroup) async throws -> ConnectionsResult {
+        let fleet = Fleet(group: group, fullList: options.clients)
+        let before = options.serverPID.flatMap(Self.residentKilobytes)
+        let start = ContinuousClock.now
+        var next = 0
+        while next < options.clients {
+            let batch = next..<min(options.clients, next + options.batch)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for index in batch { tasks.addTask { try await fleet.connect(index: index, options: options) } }
+                try await tasks.waitForAll()
+            }
+            next = batch.upperBound
+        }
+        try? await TrafficBenchmark.waitUntil(timeout: .seconds(30)) {
+            try await fleet.counts().ready + fleet.counts().errors >= options.clients
+        }
+        let connected = ContinuousClock.now - start
+        try await Task.sleep(for: options.hold)
+        let counts = try await fleet.counts()
+        let after = options.serverPID.flatMap(Self.residentKilobytes)
+        try await fleet.closeAll()
+        return ConnectionsResult(
+            clients: options.clients, connected: counts.ready, connectSeconds: Self.seconds(connected),
+            holdSeconds: Self.seconds(options.hold), serverRSSBefore: before, serverRSSAfter: after,
+            errors: counts.errors)
+    }
+
+    /// N clients connect at once; waits until every client's latest list holds all N.
+    public static func joinStorm(_ options: Options, group: any EventLoopGroup) async throws -> JoinStormResult {
+        let fleet = Fleet(group: group, fullList: options.clients)
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for index in 0..<options.clients { tasks.addTask { try await fleet.connect(index: index, options: options) } }
+            try await tasks.waitForAll()
+        }
+        try await TrafficBenchmark.waitUntil(timeout: .seconds(60)) {
+            try await fleet.counts().complete >= options.clients
+        }
+        let converged = ContinuousClock.now - start
+        let counts = try await fleet.counts()
+        try await fleet.closeAll()
+        let names = try (0..<options.clients).map { try ChatName(validating: "\(options.prefix)\($0)") }
+        let fullList = OnlineList.parts(of: names).reduce(0) { $0 + Wire.headerLength + $1.body.utf8.count + 1 }
+        return JoinStormResult(
+            clients: options.clients, convergenceSeconds: Self.seconds(converged), listBytes: counts.listBytes,
+            amplification: Double(counts.listBytes) / Double(options.clients * fullList), errors: counts.errors)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// VmRSS of process `pid` in kB, from /proc.
+    static func residentKilobytes(_ pid: Int32) -> Int? {
+        guard let file = fopen("/proc/\(pid)/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("VmRSS:") {
+                return Int(text.dropFirst(6).trimmingCharacters(in: " \t\nkB"))
+            }
+        }
+        return nil
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingCharacters(in characters: String) -> String {
+        let set = Set(characters)
+        return String(self.drop(while: { set.contains($0) }).reversed().drop(while: { set.contains($0) }).reversed())
+    }
+}
+
+/// Clients spread over the loops of a group, each loop's share counted by a `FleetWorker`.
+final class Fleet: Sendable {
+    private let workers: [(loop: any EventLoop, box: NIOLoopBoundBox<FleetWorker?>)]
+
+    init(group: any EventLoopGroup, fullList: Int) {
+        self.workers = group.makeIterator().map { loop in
+            let box = NIOLoopBoundBox.makeEmptyBox(valueType: FleetWorker.self, eventLoop: loop)
+            loop.execute { box.value = FleetWorker(fullSize: fullList) }
+            return (loop, box)
+        }
+    }
+
+    func connect(index: Int, options: FleetBenchmark.Options) async throws {
+        let (loop, box) = self.workers[index % self.workers.count]
+        let id = try ChatName(validating: "\(options.prefix)\(index)")
+        _ = try await ClientBootstrap(group: loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let worker = box.value else { throw BenchError.invalid("worker gone") }
+                    let handler = BenchClientHandler(id: id, index: index, delegate: worker)
+                    worker.clients.append(handler)
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .connect(host: options.host, port: options.port).get()
+    }
+
+    /// Ready clients, clients whose latest list is complete, list bytes, errors: over all loops.
+    func counts() async throws -> (ready: Int, complete: Int, listBytes: Int, errors: Int) {
+        var total = (ready: 0, complete: 0, listBytes: 0, errors: 0)
+        for (loop, box) in self.workers {
+            let counts = try await loop.submit {
+                guard let worker = box.value else { return (0, 0, 0, 0) }
+                return (worker.ready, worker.completeLists, worker.listBytes, worker.errors)
+            }.get()
+            total.ready += counts.0
+            total.complete += counts.1
+            total.listBytes += counts.2
+            total.errors += counts.3
+        }
+        return total
+    }
+
+    func closeAll() async throws {
+        for (loop, box) in self.workers {
+            try await loop.submit {
+                box.value?.closing = true
+                for client in box.value?.clients ?? [] { client.context?.close(promise: nil) }
+            }.get()
+        }
+    }
+}
+
+/// Counts one loop's share of a fleet (confined to the loop).
+final class FleetWorker: BenchClientDelegate {
+    var clients: [BenchClientHandler] = []
+    var ready = 0
+    var errors = 0
+    var listBytes = 0
+    var closing = false
+    /// The size of each client's latest complete list, and how many hold the full one.
+    private var latest: [Int: Int] = [:]
+    private(set) var completeLists = 0
+    /// The size of the full list (the storm's client count).
+    private let fullSize: Int
+
+    init(fullSize: Int) {
+        self.fullSize = fullSize
+    }
+
+    func clientReady(_ client: BenchClientHandler) { self.ready += 1 }
+    func client(_ client: BenchClientHandler, received frame: Frame) {}
+    func clientReadComplete(_ client: BenchClientHandler) {}
+
+    func client(_ client: BenchClientHandler, receivedList names: Int, bytes: Int) {
+        self.listBytes += bytes
+        let wasComplete = self.latest[client.index] == self.fullSize
+        self.latest[client.index] = names
+        if names == self.fullSize, !wasComplete { self.completeLists += 1 }
+        if names != self.fullSize, wasComplete { self.completeLists -= 1 }
+    }
+
+    func clientFailed(_ client: BenchClientHandler, reason: String) {
+        if !self.closing { self.errors += 1 }
+    }
+}

@@ -1,0 +1,208 @@
+import ArgumentParser
+import ChatBenchCore
+import Foundation
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `chatbench`: load and measure a chatserver, like `nats bench` or `redis-benchmark`.
+@main
+struct ChatBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chatbench",
+        abstract: "Measures a chatserver: relay throughput and latency, fan-out, connections, join storms.",
+        subcommands: [Relay.self, Fanout.self, Connections.self, JoinStorm.self])
+}
+
+/// Where the server is, and how to report.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "The server's address.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The server's port.")
+    var port = 7255
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @Option(help: "Event-loop threads of the load (default: one per core).")
+    var threads = System.coreCount
+
+    func validate() throws {
+        guard (1...65_535).contains(self.port) else { throw ValidationError("--port must be 1...65535") }
+        guard (1...64).contains(self.threads) else { throw ValidationError("--threads must be 1...64") }
+    }
+}
+
+/// Seconds given on the command line as a `Duration`.
+func duration(_ seconds: Double, _ option: String) throws -> Duration {
+    guard seconds.isFinite, seconds >= 0, seconds <= 3600 else { throw ValidationError("\(option) must be 0...3600") }
+    return .nanoseconds(Int64(seconds * 1e9))
+}
+
+/// A progress line on standard error when it is a terminal.
+func progressPrinter() -> TrafficBenchmark.Progress? {
+    guard isatty(2) == 1 else { return nil }
+    let meter = ProgressMeter()
+    return { elapsed, delivered in
+        FileHandle.standardError.write(Data(("\r" + meter.line(elapsed: elapsed, delivered: delivered)).utf8))
+    }
+}
+
+extension ChatBenchCommand {
+    struct Relay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pairs of clients, each sending to its partner; throughput, latency, loss.")
+
+        @OptionGroup var server: ServerOptions
+        @Option(help: "Client pairs.") var pairs = 50
+        @Option(help: "Body bytes (32...239).") var size = 32
+        @Option(help: "Most messages in flight per client.") var window = 64
+        @Option(help: "Fixed total rate in msgs/s instead of as fast as the window allows.") var rate: Double?
+        @Option(help: "Seconds measured, after the warm-up.") var seconds = 5.0
+        @Option(help: "Seconds of warm-up.") var warmup = 1.0
+
+        func validate() throws {
+            guard (1...50_000).contains(self.pairs) else { throw ValidationError("--pairs must be 1...50000") }
+            guard (32...239).contains(self.size) else { throw ValidationError("--size must be 32...239") }
+            guard (1...100_000).contains(self.window) else { throw ValidationError("--window must be 1...100000") }
+            if let rate { guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be above 0") } }
+            _ = try duration(self.seconds, "--seconds")
+            _ = try duration(self.warmup, "--warmup")
+        }
+
+        func run() async throws {
+            var options = TrafficBenchmark.Options(pattern: .pairs(self.pairs))
+            options.host = self.server.host
+            options.port = self.server.port
+            options.size = self.size
+            options.window = self.window
+            options.rate = self.rate
+            options.duration = try duration(self.seconds, "--seconds")
+            options.warmup = try duration(self.warmup, "--warmup")
+            try await runTraffic(options, server: self.server)
+        }
+    }
+
+    struct Fanout: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every client sends to ALL at a fixed total rate; deliveries per second and latency.")
+
+        @OptionGroup var server: ServerOptions
+        @Option(help: "Clients.") var clients = 50
+        @Option(help: "Body bytes (32...239).") var size = 32
+        @Option(help: "Total messages sent per second (each is delivered to clients - 1).") var rate = 2_000.0
+        @Option(help: "Seconds measured, after the warm-up.") var seconds = 5.0
+        @Option(help: "Seconds of warm-up.") var warmup = 1.0
+
+        func validate() throws {
+            guard (2...10_000).contains(self.clients) else { throw ValidationError("--clients must be 2...10000") }
+            guard (32...239).contains(self.size) else { throw ValidationError("--size must be 32...239") }
+            guard self.rate > 0, self.rate.isFinite else { throw ValidationError("--rate must be above 0") }
+            _ = try duration(self.seconds, "--seconds")
+            _ = try duration(self.warmup, "--warmup")
+        }
+
+        func run() async throws {
+            var options = TrafficBenchmark.Options(pattern: .fanout(self.clients))
+            options.host = self.server.host
+            options.port = self.server.port
+            options.size = self.size
+            options.rate = self.rate
+            options.duration = try duration(self.seconds, "--seconds")
+            options.warmup = try duration(self.warmup, "--warmup")
+            try await runTraffic(options, server: self.server)
+        }
+    }
+
+    struct Connections: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "N clients connect and heartbeat; time to connect them all, server memory.")
+
+        @OptionGroup var server: ServerOptions
+        @Option(help: "Clients.") var clients = 1_000
+        @Option(help: "Seconds to stay connected after all are in.") var hold = 2.0
+        @Option(help: "The server's process id, to report its memory (from /proc).") var serverPid: Int32?
+
+        func validate() throws {
+            guard (1...100_000).contains(self.clients) else { throw ValidationError("--clients must be 1...100000") }
+            _ = try duration(self.hold, "--hold")
+        }
+
+        func run() async throws {
+            raiseFileLimit()
+            var options = FleetBenchmark.Options(clients: self.clients)
+            options.host = self.server.host
+            options.port = self.server.port
+            options.hold = try duration(self.hold, "--hold")
+            options.serverPID = self.serverPid
+            let result = try await withGroup(threads: self.server.threads) { group in
+                try await FleetBenchmark.connections(options, group: group)
+            }
+            print(self.server.json ? Report.json(result) : Report.table(result))
+            if result.errors > 0 { throw ExitCode.failure }
+        }
+    }
+
+    struct JoinStorm: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "joinstorm",
+            abstract: "N clients connect at once; time until every one holds the full list, list bytes.")
+
+        @OptionGroup var server: ServerOptions
+        @Option(help: "Clients.") var clients = 1_000
+
+        func validate() throws {
+            guard (1...100_000).contains(self.clients) else { throw ValidationError("--clients must be 1...100000") }
+        }
+
+        func run() async throws {
+            raiseFileLimit()
+            var options = FleetBenchmark.Options(clients: self.clients)
+            options.host = self.server.host
+            options.port = self.server.port
+            let result = try await withGroup(threads: self.server.threads) { group in
+                try await FleetBenchmark.joinStorm(options, group: group)
+            }
+            print(self.server.json ? Report.json(result) : Report.table(result))
+            if result.errors > 0 { throw ExitCode.failure }
+        }
+    }
+}
+
+func runTraffic(_ options: TrafficBenchmark.Options, server: ServerOptions) async throws {
+    raiseFileLimit()
+    let progress = server.json ? nil : progressPrinter()
+    let result = try await withGroup(threads: server.threads) { group in
+        try await TrafficBenchmark.run(options, group: group, progress: progress)
+    }
+    if !server.json, isatty(2) == 1 { FileHandle.standardError.write(Data("\n".utf8)) }
+    print(server.json ? Report.json(result) : Report.table(result))
+    if !result.isClean { throw ExitCode.failure }
+}
+
+/// Raises the soft open-file limit to the hard one: thousands of clients need thousands of descriptors.
+func raiseFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+}
+
+/// Runs `body` with an event-loop group of `threads` threads, shut down afterwards.
+func withGroup<T: Sendable>(
+    threads: Int, _ body: (MultiThreadedEventLoopGroup) async throws -> T
+) async throws -> T {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+    do {
+        let result = try await body(group)
+        try await group.shutdownGracefully()
+        return result
+    } catch {
+        try? await group.shutdownGracefully()
+        throw error
+    }
+}

@@ -1,0 +1,107 @@
+import ChatBenchCore
+import ChatServerCore
+import Logging
+import NIOCore
+import NIOPosix
+import Testing
+
+@Suite("chatbench")
+struct ChatBenchTests {
+    private func withServer(_ body: (Int, MultiThreadedEventLoopGroup) async throws -> Void) async throws {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.threads = 2
+        var logger = Logger(label: "bench-test")
+        logger.logLevel = .critical
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let server = try await ChatServer.start(configuration: configuration, group: group, logger: logger)
+        let load = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        do {
+            try await body(server.port, load)
+        } catch {
+            await server.shutdown()
+            try? await load.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        await server.shutdown()
+        try await load.shutdownGracefully()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("a body carries its sequence number and send time; a changed byte is caught")
+    func body() throws {
+        var buffer = ByteBuffer()
+        BenchBody.write(sequence: 12_345, sentAt: 987_654_321, size: 100, to: &buffer)
+        #expect(buffer.readableBytes == 100)
+        #expect(!buffer.readableBytesView.contains(0))
+        let read = try #require(BenchBody.read(buffer))
+        #expect(read.sequence == 12_345)
+        #expect(read.sentAt == 987_654_321)
+        buffer.setInteger(UInt8(ascii: "?"), at: 60)
+        #expect(BenchBody.read(buffer) == nil)
+        #expect(BenchBody.read(ByteBuffer(string: "short")) == nil)
+    }
+
+    @Test("relay: every message delivered once, in order, with latencies")
+    func relay() async throws {
+        try await withServer { port, load in
+            var options = TrafficBenchmark.Options(pattern: .pairs(5))
+            options.port = port
+            options.size = 64
+            options.warmup = .milliseconds(100)
+            options.duration = .milliseconds(400)
+            let result = try await TrafficBenchmark.run(options, group: load)
+            #expect(result.isClean)
+            #expect(result.delivered == result.sent)
+            #expect(result.messagesPerSecond > 0)
+            #expect(result.latency.count > 0 && result.latency.p50 > 0 && result.latency.p50 <= result.latency.max)
+        }
+    }
+
+    @Test("relay at a fixed rate sends about that many messages")
+    func relayRate() async throws {
+        try await withServer { port, load in
+            var options = TrafficBenchmark.Options(pattern: .pairs(2))
+            options.port = port
+            options.rate = 2_000
+            options.warmup = .milliseconds(100)
+            options.duration = .milliseconds(500)
+            let result = try await TrafficBenchmark.run(options, group: load)
+            #expect(result.isClean)
+            #expect(result.messagesPerSecond > 1_000 && result.messagesPerSecond < 3_000)
+        }
+    }
+
+    @Test("fanout: every message reaches every other client")
+    func fanout() async throws {
+        try await withServer { port, load in
+            var options = TrafficBenchmark.Options(pattern: .fanout(6))
+            options.port = port
+            options.rate = 600
+            options.warmup = .milliseconds(100)
+            options.duration = .milliseconds(300)
+            let result = try await TrafficBenchmark.run(options, group: load)
+            #expect(result.isClean)
+            #expect(result.expected == result.sent * 5)
+            #expect(result.delivered == result.expected)
+        }
+    }
+
+    @Test("connections and joinstorm: every client in, every one ends with the full list")
+    func fleets() async throws {
+        try await withServer { port, load in
+            var options = FleetBenchmark.Options(clients: 200)
+            options.port = port
+            options.hold = .milliseconds(100)
+            let connections = try await FleetBenchmark.connections(options, group: load)
+            #expect(connections.connected == 200)
+            #expect(connections.errors == 0)
+            options.prefix = "s"
+            let storm = try await FleetBenchmark.joinStorm(options, group: load)
+            #expect(storm.errors == 0)
+            #expect(storm.amplification >= 1.0)
+            #expect(storm.convergenceSeconds < 10)
+        }
+    }
+}
