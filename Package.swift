@@ -32,7 +32,9 @@ let package = Package(
         .target(
             name: "ChatWire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strictSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            swiftSettings: strictSettings + [
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+            ]
         ),
         // The server: registry, connection handlers, list publisher, lifecycle.
         .target(
@@ -45,7 +47,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strictSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            swiftSettings: strictSettings + [
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+            ]
         ),
         // The client: connection, heartbeat, list reassembly, events, input parsing, terminal UI.
         .target(

@@ -50,7 +50,8 @@ final class BenchClientHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(self.wrapOutboundOut(ClientControl.connect(self.id).frame(from: self.id).wire), promise: nil)
+        context.writeAndFlush(
+            self.wrapOutboundOut(ClientControl.connect(self.id).frame(from: self.id).wire), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -4,7 +4,7 @@ public import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Benchmarks of many clients that send no messages: `connections` (how long N clients take to
@@ -61,7 +61,9 @@ public enum FleetBenchmark {
         let fleet = Fleet(group: group, fullList: options.clients)
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            for index in 0..<options.clients { tasks.addTask { try await fleet.connect(index: index, options: options) } }
+            for index in 0..<options.clients {
+                tasks.addTask { try await fleet.connect(index: index, options: options) }
+            }
             try await tasks.waitForAll()
         }
         try await TrafficBenchmark.waitUntil(timeout: .seconds(60)) {

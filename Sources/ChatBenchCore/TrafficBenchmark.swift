@@ -67,10 +67,13 @@ public enum TrafficBenchmark {
         let start = NIODeadline.now()
         let measureFrom = start + TimeAmount(options.warmup)
         let measureUntil = measureFrom + TimeAmount(options.duration)
-        for worker in workers { try await worker.submit { $0.start(measureFrom: measureFrom, measureUntil: measureUntil) } }
+        for worker in workers {
+            try await worker.submit { $0.start(measureFrom: measureFrom, measureUntil: measureUntil) }
+        }
         // Run, with progress once a second.
         while NIODeadline.now() < measureUntil {
-            try await Task.sleep(for: .milliseconds(min(1000, max(1, (measureUntil - NIODeadline.now()).nanoseconds / 1_000_000))))
+            try await Task.sleep(
+                for: .milliseconds(min(1000, max(1, (measureUntil - NIODeadline.now()).nanoseconds / 1_000_000))))
             if let progress {
                 var delivered: UInt64 = 0
                 for worker in workers { delivered += try await worker.submit { $0.delivered } }
@@ -92,7 +95,8 @@ public enum TrafficBenchmark {
         var result = TrafficResult(
             workload: { if case .pairs = options.pattern { "relay" } else { "fanout" } }(),
             clients: options.clientCount, size: options.size,
-            seconds: Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18,
+            seconds: Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds)
+                / 1e18,
             messagesPerSecond: 0, megabytesPerSecond: 0, latency: LatencySummary(Histogram<UInt64>()), sent: 0,
             expected: 0, delivered: 0, lost: 0, misordered: 0, corrupted: 0, offline: 0, errors: 0)
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)

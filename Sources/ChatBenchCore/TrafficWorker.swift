@@ -28,7 +28,8 @@ final class TrafficWorker: BenchClientDelegate {
     private var measureFrom = NIODeadline.distantFuture
     private var measureUntil = NIODeadline.distantFuture
     private var pacer: RepeatedTask?
-    private var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    private var histogram = Histogram<UInt64>(
+        highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     private var measured: UInt64 = 0
     private var sentTotal: UInt64 = 0
     private(set) var expected: UInt64 = 0

@@ -3,9 +3,9 @@ public import NIOCore
 public import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One client's connection to the server: connects and registers, keeps the heartbeat going,
@@ -75,7 +75,9 @@ public final class ChatSession: Sendable {
         let handler: NIOLoopBound<ClientSessionHandler>
         do {
             handler = try await channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientSessionHandler.self), eventLoop: channel.eventLoop)
+                NIOLoopBound(
+                    try channel.pipeline.syncOperations.handler(type: ClientSessionHandler.self),
+                    eventLoop: channel.eventLoop)
             }.get()
         } catch {
             throw .notConnected

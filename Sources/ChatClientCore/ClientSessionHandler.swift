@@ -27,7 +27,8 @@ final class ClientSessionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(self.wrapOutboundOut(ClientControl.connect(self.id).frame(from: self.id).wire), promise: nil)
+        context.writeAndFlush(
+            self.wrapOutboundOut(ClientControl.connect(self.id).frame(from: self.id).wire), promise: nil)
         context.fireChannelActive()
     }
 
@@ -74,7 +75,9 @@ final class ClientSessionHandler: ChannelInboundHandler {
             promise.succeed(interval)
             let channel = context.channel
             let alive = ClientControl.alive(self.id).frame(from: self.id).wire
-            self.heartbeat = context.eventLoop.scheduleRepeatedTask(initialDelay: TimeAmount(interval), delay: TimeAmount(interval)) {
+            self.heartbeat = context.eventLoop.scheduleRepeatedTask(
+                initialDelay: TimeAmount(interval), delay: TimeAmount(interval)
+            ) {
                 _ in
                 channel.writeAndFlush(alive, promise: nil)
             }

@@ -48,7 +48,10 @@ actor Console {
             case .bell:
                 StandardStreams.output("\u{07}")
             case .submit(let line):
-                StandardStreams.output(self.screen.printAbove([self.screen.prompt + EventFormatter.printable(line)], editor: self.editor, columns: Terminal.columns))
+                StandardStreams.output(
+                    self.screen.printAbove(
+                        [self.screen.prompt + EventFormatter.printable(line)], editor: self.editor,
+                        columns: Terminal.columns))
                 redraw = false
                 outcomes.append(outcome)
             case .endOfInput, .interrupt:
@@ -74,7 +77,8 @@ actor Console {
     private func emit(_ lines: [(EventFormatter.Stream, String)]) {
         guard !lines.isEmpty else { return }
         if self.interactive {
-            StandardStreams.output(self.screen.printAbove(lines.map(\.1), editor: self.editor, columns: Terminal.columns))
+            StandardStreams.output(
+                self.screen.printAbove(lines.map(\.1), editor: self.editor, columns: Terminal.columns))
             return
         }
         for (stream, line) in lines {

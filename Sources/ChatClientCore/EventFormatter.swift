@@ -43,7 +43,9 @@ public struct EventFormatter: Sendable {
         let names = update.names.map { self.name($0) }.joined(separator: " ")
         var line = "online (\(update.names.count)): \(names)"
         var changes: [String] = []
-        if !update.joined.isEmpty { changes.append("joined: " + update.joined.map { self.name($0) }.joined(separator: " ")) }
+        if !update.joined.isEmpty {
+            changes.append("joined: " + update.joined.map { self.name($0) }.joined(separator: " "))
+        }
         if !update.left.isEmpty { changes.append("left: " + update.left.map { self.name($0) }.joined(separator: " ")) }
         if !changes.isEmpty { line += " (" + changes.joined(separator: "; ") + ")" }
         return self.notice(line)

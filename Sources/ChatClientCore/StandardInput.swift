@@ -1,9 +1,9 @@
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Standard input as an async sequence of byte chunks, read by one dedicated thread so that a

@@ -46,7 +46,8 @@ public final class ChatServer: Sendable {
             // NIO starts every connection with a 2 KB receive buffer; chat frames are at most
             // 256 bytes, and idle clients dominate memory, so start small and let it grow.
             .childChannelOption(
-                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536))
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536)
+            )
             .childChannelOption(.writeBufferWaterMark, value: waterMark)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

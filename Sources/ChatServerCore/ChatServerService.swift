@@ -22,7 +22,8 @@ public struct ChatServerService: Service {
     public func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.configuration.threads)
         do {
-            let server = try await ChatServer.start(configuration: self.configuration, group: group, logger: self.logger)
+            let server = try await ChatServer.start(
+                configuration: self.configuration, group: group, logger: self.logger)
             self.onStart(server)
             // Returns on graceful shutdown; throws on cancellation, which ends the same way.
             try? await gracefulShutdown()

@@ -3,9 +3,9 @@ import Logging
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Serves one client connection on its event loop: cuts frames, applies the protocol rules
@@ -109,7 +109,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.lifeCheck?.cancel()
         self.machine.closing()
         if let client = self.client, self.shared.registry.remove(client) {
-            self.logger.info("client left", metadata: self.metadata(["reason": "\(self.closeReason ?? "connection closed")"]))
+            self.logger.info(
+                "client left", metadata: self.metadata(["reason": "\(self.closeReason ?? "connection closed")"]))
             self.shared.publisher.changed()
         }
         context.fireChannelInactive()
@@ -120,7 +121,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         // client: it does not read fast enough. Cut it so that nobody else waits for it.
         if !context.channel.isWritable, self.client != nil, self.closeReason == nil {
             self.closeReason = "slow consumer: over \(self.shared.configuration.maxPendingBytes) bytes pending"
-            self.logger.warning("cutting off a slow consumer", metadata: self.metadata(["reason": "\(self.closeReason ?? "")"]))
+            self.logger.warning(
+                "cutting off a slow consumer", metadata: self.metadata(["reason": "\(self.closeReason ?? "")"]))
             self.machine.closing()
             context.close(promise: nil)
         }
@@ -253,7 +255,8 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func logFrame(_ header: FrameHeader) {
         self.logger.debug(
-            "frame", metadata: ["to": "\(header.destination)", "from": "\(header.source)", "bytes": "\(header.bodyLength)"])
+            "frame",
+            metadata: ["to": "\(header.destination)", "from": "\(header.source)", "bytes": "\(header.bodyLength)"])
     }
 
     /// The online client `name`, from the cache when the registry has not changed since.
@@ -377,7 +380,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         // closed here all the same: nothing stays open past the timeout.
         if self.closeReason == nil {
             self.closeReason = "retired: silent for \(self.shared.configuration.effectiveAliveTimeout)"
-            self.logger.info("retiring a silent client", metadata: self.metadata(["reason": "\(self.closeReason ?? "")"]))
+            self.logger.info(
+                "retiring a silent client", metadata: self.metadata(["reason": "\(self.closeReason ?? "")"]))
         }
         self.machine.closing()
         context.close(promise: nil)

@@ -5,7 +5,7 @@ import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `chatbench`: load and measure a chatserver, like `nats bench` or `redis-benchmark`.

@@ -3,9 +3,9 @@ import ChatClientCore
 import ChatWire
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `chatclient`: joins a chatserver as one person. All logic lives in ChatClientCore; this
@@ -36,7 +36,9 @@ struct ChatClientCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try self.chatName()
-        guard (1...65_535).contains(self.port) else { throw ValidationError("--port must be 1...65535, not \(self.port)") }
+        guard (1...65_535).contains(self.port) else {
+            throw ValidationError("--port must be 1...65535, not \(self.port)")
+        }
         guard !self.host.isEmpty else { throw ValidationError("--host cannot be empty") }
     }
 

@@ -51,14 +51,17 @@ struct ChatSessionTests {
             let aliceEvents = EventCollector(alice)
             let bobEvents = EventCollector(bob)
             try await alice.send("hello bob", to: name("bob"))
-            #expect(try await nextEvent(bobEvents) == .message(from: name("alice"), text: "hello bob", broadcast: false))
+            #expect(
+                try await nextEvent(bobEvents) == .message(from: name("alice"), text: "hello bob", broadcast: false))
             try await bob.send("hi alice", to: name("alice"))
             #expect(try await nextEvent(aliceEvents) == .message(from: name("bob"), text: "hi alice", broadcast: false))
             let long = String(repeating: "ü", count: 300)  // 600 bytes: three frames
             try await alice.send(long, to: name("bob"))
             var pieces: [String] = []
             for _ in 0..<3 {
-                guard case .message(_, let text, _) = try await nextEvent(bobEvents) else { throw Failure("no message") }
+                guard case .message(_, let text, _) = try await nextEvent(bobEvents) else {
+                    throw Failure("no message")
+                }
                 pieces.append(text)
             }
             #expect(pieces.joined() == long)
@@ -78,7 +81,8 @@ struct ChatSessionTests {
             let events = EventCollector(watcher)
             var others: [ChatSession] = []
             for index in 0..<60 {
-                others.append(try await ChatSession.connect(id: name("member\(index + 10)"), host: "127.0.0.1", port: port))
+                others.append(
+                    try await ChatSession.connect(id: name("member\(index + 10)"), host: "127.0.0.1", port: port))
             }
             let everyone = (others.map(\.id) + [watcher.id]).sorted()
             var latest: ListUpdate?
@@ -143,7 +147,8 @@ struct ChatSessionTests {
 
     @Test("a refused Connect, no answer, garbage, and no server are clear errors")
     func connectFailures() async throws {
-        let refusing = FakeServer(answer: .raw(Array("alice   -SERVER-Error the id 'alice' is already online".utf8) + [0]))
+        let refusing = FakeServer(
+            answer: .raw(Array("alice   -SERVER-Error the id 'alice' is already online".utf8) + [0]))
         var port = try await refusing.start()
         await #expect(throws: ClientError.refused("the id 'alice' is already online")) {
             _ = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
@@ -153,7 +158,8 @@ struct ChatSessionTests {
         let silent = FakeServer(answer: .silence)
         port = try await silent.start()
         await #expect(throws: ClientError.noAnswer) {
-            _ = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port, timeout: .milliseconds(300))
+            _ = try await ChatSession.connect(
+                id: name("alice"), host: "127.0.0.1", port: port, timeout: .milliseconds(300))
         }
         await silent.stop()
 

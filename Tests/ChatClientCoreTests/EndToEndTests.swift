@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The built `chatserver` and several `chatclient` processes with piped standard input.
@@ -97,7 +97,9 @@ struct EndToEndTests {
         try await server.waitFor("reason=quit", inErrors: true)
     }
 
-    @Test("a bad id exits 64 before connecting; no server or a taken id exit 1", arguments: ["", "ALL", "-SERVER-", "toolongname", "a b", "tab\t"])
+    @Test(
+        "a bad id exits 64 before connecting; no server or a taken id exit 1",
+        arguments: ["", "ALL", "-SERVER-", "toolongname", "a b", "tab\t"])
     func badIds(id: String) async throws {
         let client = try ProgramProcess("chatclient", ["--port", "1", "--", id])
         defer { client.stop() }
@@ -123,12 +125,15 @@ struct EndToEndTests {
         #expect(impostor.stderr.contains("already online"))
     }
 
-    @Test("chatserver refuses bad options with a message and a non-zero exit", arguments: [
-        ["--alive-interval", "-1"], ["--alive-interval", "2", "--alive-timeout", "1"], ["--port", "70000"],
-        ["--max-clients", "0"], ["--host", "256.1.1.1"], ["--log-level", "loud"],
-    ])
+    @Test(
+        "chatserver refuses bad options with a message and a non-zero exit",
+        arguments: [
+            ["--alive-interval", "-1"], ["--alive-interval", "2", "--alive-timeout", "1"], ["--port", "70000"],
+            ["--max-clients", "0"], ["--host", "256.1.1.1"], ["--log-level", "loud"],
+        ])
     func serverBadOptions(arguments: [String]) async throws {
-        let server = try ProgramProcess("chatserver", arguments + (arguments.contains("--port") ? [] : ["--port", "0"]))
+        let server = try ProgramProcess(
+            "chatserver", arguments + (arguments.contains("--port") ? [] : ["--port", "0"]))
         defer { server.stop() }
         #expect(try await server.waitForExit() != 0)
         #expect(!server.stderr.isEmpty)

@@ -32,7 +32,8 @@ struct EventFormatterTests {
     @Test("text from the network cannot drive the terminal: control characters become '?'")
     func sanitised() throws {
         let bob = try ChatName(validating: "bob")
-        let line = EventFormatter(colored: true).lines(for: .message(from: bob, text: "\u{1B}[2Jgotcha\u{7}\r", broadcast: false))
+        let line = EventFormatter(colored: true).lines(
+            for: .message(from: bob, text: "\u{1B}[2Jgotcha\u{7}\r", broadcast: false))
         #expect(line.first?.1.hasSuffix(": ?[2Jgotcha??") == true)
     }
 

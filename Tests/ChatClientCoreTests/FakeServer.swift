@@ -31,7 +31,8 @@ final class FakeServer: Sendable {
             guard case .connect(let id)? = try? ClientControl.parse(frame.body) else { return }
             switch self.server.answer {
             case .connected(let interval):
-                context.writeAndFlush(NIOAny(ServerControl.connected(interval: interval).frame(to: id).wire), promise: nil)
+                context.writeAndFlush(
+                    NIOAny(ServerControl.connected(interval: interval).frame(to: id).wire), promise: nil)
             case .raw(let bytes):
                 context.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)), promise: nil)
             case .silence:
@@ -73,12 +74,16 @@ final class FakeServer: Sendable {
     }
 
     /// Waits until `count` frames arrived (at most `timeout`); returns them all.
-    func awaitFrames(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [(frame: Frame, at: ContinuousClock.Instant)] {
+    func awaitFrames(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [(
+        frame: Frame, at: ContinuousClock.Instant
+    )] {
         let deadline = ContinuousClock.now + timeout
         while true {
             let frames = self.frames.withLockedValue { $0 }
             if frames.count >= count { return frames }
-            guard ContinuousClock.now < deadline else { throw Failure("only \(frames.count) of \(count) frames arrived") }
+            guard ContinuousClock.now < deadline else {
+                throw Failure("only \(frames.count) of \(count) frames arrived")
+            }
             try await Task.sleep(for: .milliseconds(5))
         }
     }

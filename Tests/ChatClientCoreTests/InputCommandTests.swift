@@ -25,10 +25,12 @@ struct InputCommandTests {
         #expect(InputCommand.parse("   ") == .empty)
     }
 
-    @Test("anything else is a hint, and nothing is sent", arguments: [
-        "hello", "@Lst", "(bob", "() hi", "(a b) hi", "(123456789) hi", "(bob)", "(bob)   ", "(-SERVER-) List",
-        "(bob) a\0b", " (bob) leading space",
-    ])
+    @Test(
+        "anything else is a hint, and nothing is sent",
+        arguments: [
+            "hello", "@Lst", "(bob", "() hi", "(a b) hi", "(123456789) hi", "(bob)", "(bob)   ", "(-SERVER-) List",
+            "(bob) a\0b", " (bob) leading space",
+        ])
     func invalid(line: String) {
         guard case .invalid(let hint) = InputCommand.parse(line) else {
             Issue.record("'\(line)' was accepted")

@@ -93,15 +93,17 @@ struct LineEditorTests {
     @Test("keys: control bytes, escape sequences split anywhere, UTF-8 split anywhere")
     func keyDecoding() {
         var decoder = KeyDecoder()
-        #expect(decoder.feed([0x01, 0x05, 0x15, 0x17, 0x04, 0x03, 0x09, 0x0D, 0x7F]) == [
-            .home, .end, .killToStart, .deleteWordBefore, .endOfInput, .interrupt, .tab, .enter, .backspace,
-        ])
+        #expect(
+            decoder.feed([0x01, 0x05, 0x15, 0x17, 0x04, 0x03, 0x09, 0x0D, 0x7F]) == [
+                .home, .end, .killToStart, .deleteWordBefore, .endOfInput, .interrupt, .tab, .enter, .backspace,
+            ])
         #expect(decoder.feed([0x1B]) == [])
         #expect(decoder.feed([UInt8(ascii: "[")]) == [])
         #expect(decoder.feed(Array("A".utf8)) == [.up])
-        #expect(decoder.feed(Array("\u{1B}[B\u{1B}[C\u{1B}[D\u{1B}[H\u{1B}[F\u{1B}[3~\u{1B}OH\u{1B}[1;5C".utf8)) == [
-            .down, .right, .left, .home, .end, .delete, .home, .right,
-        ])
+        #expect(
+            decoder.feed(Array("\u{1B}[B\u{1B}[C\u{1B}[D\u{1B}[H\u{1B}[F\u{1B}[3~\u{1B}OH\u{1B}[1;5C".utf8)) == [
+                .down, .right, .left, .home, .end, .delete, .home, .right,
+            ])
         let euro = Array("€".utf8)
         #expect(decoder.feed(euro.prefix(2)) == [])
         #expect(decoder.feed(euro.suffix(1)) == [.character("€")])

@@ -2,7 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A built program (`chatserver`, `chatclient`) run as a child process, with its output
@@ -84,7 +84,8 @@ final class ProgramProcess: Sendable {
     }
 
     /// Waits until standard output (or error) contains `text` after its first `since` bytes.
-    func waitFor(_ text: String, inErrors: Bool = false, since: Int = 0, timeout: Duration = .seconds(10)) async throws {
+    func waitFor(_ text: String, inErrors: Bool = false, since: Int = 0, timeout: Duration = .seconds(10)) async throws
+    {
         let deadline = ContinuousClock.now + timeout
         while !String(decoding: Array((inErrors ? self.stderr : self.stdout).utf8).dropFirst(since), as: UTF8.self)
             .contains(text)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `chatclient` in a pseudo-terminal, driven key by key as a person would.
@@ -48,7 +48,9 @@ struct TerminalModeTests {
         }
     }
 
-    @Test("typing while a message arrives keeps the line intact; Tab completes; history; Ctrl-D quits and restores the terminal")
+    @Test(
+        "typing while a message arrives keeps the line intact; Tab completes; history; Ctrl-D quits and restores the terminal"
+    )
     func lineEditing() async throws {
         let (server, port) = try await startServer()
         defer { server.stop() }
@@ -60,7 +62,8 @@ struct TerminalModeTests {
         defer { terminal.close() }
         let before = terminal.localFlags
         #expect(before & tcflag_t(ICANON | ECHO) == tcflag_t(ICANON | ECHO))
-        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)", "--no-color"], terminal: terminal.follower)
+        let alice = try ProgramProcess(
+            "chatclient", ["alice", "--port", "\(port)", "--no-color"], terminal: terminal.follower)
         terminal.feed(into: alice)
         defer { alice.stop() }
         try await alice.waitFor("online (2): alice bob")

@@ -28,7 +28,8 @@ struct AssignmentRequirementTests {
             #expect(Array(connected.wire.readableBytesView) == Array("alice   -SERVER-Connected 0.25".utf8) + [0])
             let bob = try await TestClient.online("bob", port: server.port)
             let body = (1...239).map { UInt8(truncatingIfNeeded: $0 % 255 + 1) }
-            let sent = try Frame(destination: ChatName(validating: "bob"), source: ChatName(validating: "alice"), body: body)
+            let sent = try Frame(
+                destination: ChatName(validating: "bob"), source: ChatName(validating: "alice"), body: body)
             try await alice.channel.writeAndFlush(sent.wire)
             let received = try await bob.nextSkippingLists()
             #expect(received.wire == sent.wire)
@@ -39,7 +40,9 @@ struct AssignmentRequirementTests {
     func creatingTheClientList() async throws {
         try await withServer { server in
             var clients: [TestClient] = []
-            for name in ["carol", "Bob", "alice", "dave"] { clients.append(try await TestClient.online(name, port: server.port)) }
+            for name in ["carol", "Bob", "alice", "dave"] {
+                clients.append(try await TestClient.online(name, port: server.port))
+            }
             try await clients[0].send(to: "-SERVER-", from: "carol", "List")
             // Pushes may precede the answer; the last list is the full one either way.
             try await clients[0].awaitList(["Bob", "alice", "carol", "dave"])

@@ -99,7 +99,9 @@ struct CapacityTests {
                     group.addTask {
                         var generator = SystemRandomNumberGenerator()
                         for sequence in 0..<perSender {
-                            let target = sequence % 10 == 9 ? "ghost\(index % 7)" : names[Int.random(in: 0..<count, using: &generator)]
+                            let target =
+                                sequence % 10 == 9
+                                ? "ghost\(index % 7)" : names[Int.random(in: 0..<count, using: &generator)]
                             try await client.send(to: target, from: names[index], "\(names[index]):\(sequence)")
                         }
                     }

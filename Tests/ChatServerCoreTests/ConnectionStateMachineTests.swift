@@ -14,7 +14,8 @@ struct ConnectionStateMachineTests {
 
     private func online(_ name: String) throws -> ConnectionStateMachine {
         var machine = ConnectionStateMachine()
-        #expect(machine.received(try frame("-SERVER-", name, "Connect \(name)")) == .admit(try ChatName(validating: name)))
+        #expect(
+            machine.received(try frame("-SERVER-", name, "Connect \(name)")) == .admit(try ChatName(validating: name)))
         machine.admitted()
         return machine
     }
@@ -22,7 +23,8 @@ struct ConnectionStateMachineTests {
     @Test("Connect <id> from id to -SERVER- asks the registry; anything else first closes")
     func firstFrame() throws {
         var machine = ConnectionStateMachine()
-        #expect(machine.received(try frame("-SERVER-", "bob", "Connect bob")) == .admit(try ChatName(validating: "bob")))
+        #expect(
+            machine.received(try frame("-SERVER-", "bob", "Connect bob")) == .admit(try ChatName(validating: "bob")))
         for (destination, source, body) in [
             ("bob", "alice", "hi"), ("-SERVER-", "alice", "List"), ("-SERVER-", "alice", "Connect bob"),
             ("-SERVER-", "ALL", "Connect ALL"), ("-SERVER-", "alice", "Connect"), ("ALL", "alice", "Connect alice"),
@@ -50,7 +52,9 @@ struct ConnectionStateMachineTests {
         #expect(machine.received(chat) == .ignore)
     }
 
-    @Test("online: a wrong source, a second Connect, an unknown word, Alive/Quit for someone else are rejected, not closed")
+    @Test(
+        "online: a wrong source, a second Connect, an unknown word, Alive/Quit for someone else are rejected, not closed"
+    )
     func onlineRejections() throws {
         var machine = try online("alice")
         for (destination, source, body) in [

@@ -68,12 +68,14 @@ struct ProtocolErrorTests {
         }
     }
 
-    @Test("a malformed frame at any time: Error, closed, de-listed", arguments: [
-        Array("bob     alice".utf8) + [0],  // too short
-        Array("        alice   hi".utf8) + [0],  // blank destination
-        Array("bob     al ice  hi".utf8) + [0],  // space inside a name
-        Array(repeating: UInt8(ascii: "x"), count: 300),  // no NUL within 256 bytes
-    ])
+    @Test(
+        "a malformed frame at any time: Error, closed, de-listed",
+        arguments: [
+            Array("bob     alice".utf8) + [0],  // too short
+            Array("        alice   hi".utf8) + [0],  // blank destination
+            Array("bob     al ice  hi".utf8) + [0],  // space inside a name
+            Array(repeating: UInt8(ascii: "x"), count: 300),  // no NUL within 256 bytes
+        ])
     func malformedFrame(bytes: [UInt8]) async throws {
         try await withServer { server in
             let alice = try await TestClient.online("alice", port: server.port)

@@ -12,7 +12,8 @@ struct ChatNameTests {
         var buffer = ByteBufferAllocatorShim.buffer()
         name.write(to: &buffer)
         #expect(buffer.readableBytes == 8)
-        #expect(Array(buffer.readableBytesView) == Array(text.utf8) + Array(repeating: 0x20, count: 8 - text.utf8.count))
+        #expect(
+            Array(buffer.readableBytesView) == Array(text.utf8) + Array(repeating: 0x20, count: 8 - text.utf8.count))
     }
 
     @Test("invalid names are refused with the reason")
@@ -80,14 +81,19 @@ struct ChatNameFieldCheckTests {
         for round in 0..<200_000 {
             var field: UInt64 = 0
             for _ in 0..<8 {
-                let byte = round % 2 == 0 ? edges[Int.random(in: 0..<edges.count, using: &generator)] : UInt8.random(in: 0...255, using: &generator)
+                let byte =
+                    round % 2 == 0
+                    ? edges[Int.random(in: 0..<edges.count, using: &generator)]
+                    : UInt8.random(in: 0...255, using: &generator)
                 field = field << 8 | UInt64(byte)
             }
             let valid = (try? ChatName(field: field)) != nil
             #expect(valid == reference(field), "field 0x\(String(field, radix: 16))")
         }
         for text in ["a", "abc", "12345678", "-SERVER-"] {
-            let field = (Array(text.utf8) + Array(repeating: 0x20, count: 8 - text.utf8.count)).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let field = (Array(text.utf8) + Array(repeating: 0x20, count: 8 - text.utf8.count)).reduce(UInt64(0)) {
+                $0 << 8 | UInt64($1)
+            }
             #expect(try ChatName(field: field).text == text)
         }
     }

@@ -6,7 +6,9 @@ import Testing
 struct ControlTests {
     private func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
 
-    @Test("client control bodies parse and print back", arguments: ["Connect alice", "Alive bob", "List", "Quit 12345678"])
+    @Test(
+        "client control bodies parse and print back",
+        arguments: ["Connect alice", "Alive bob", "List", "Quit 12345678"])
     func clientRoundTrip(text: String) throws {
         let control = try ClientControl.parse(body(text))
         #expect(control.body == text)
@@ -40,7 +42,10 @@ struct ControlTests {
         #expect(ServerControl.connected(interval: .milliseconds(1500)).body == "Connected 1.5")
         #expect(try ServerControl.parse(body("Connected 0.25")) == .connected(interval: .milliseconds(250)))
         #expect(try ServerControl.parse(body("Connected 5")) == .connected(interval: .seconds(5)))
-        for bad in ["Connected 0", "Connected -1", "Connected x", "Connected 1.", "Connected .5", "Connected 1e3", "Connected 999999"] {
+        for bad in [
+            "Connected 0", "Connected -1", "Connected x", "Connected 1.", "Connected .5", "Connected 1e3",
+            "Connected 999999",
+        ] {
             #expect(throws: (any Error).self, "\(bad)") { try ServerControl.parse(body(bad)) }
         }
     }
@@ -50,10 +55,15 @@ struct ControlTests {
         #expect(try ServerControl.parse(body("Offline bob")) == .offline(ChatName(validating: "bob")))
         #expect(try ServerControl.parse(body("Error name taken")) == .error("name taken"))
         let part = try ServerControl.parse(body("List 2/3 alice bob"))
-        #expect(try part == .list(ListPart(index: 2, count: 3, names: [ChatName(validating: "alice"), ChatName(validating: "bob")])))
+        #expect(
+            try part
+                == .list(
+                    ListPart(index: 2, count: 3, names: [ChatName(validating: "alice"), ChatName(validating: "bob")])))
         #expect(try ServerControl.parse(body("List 1/1")) == .list(ListPart(index: 1, count: 1, names: [])))
         #expect(throws: ControlError.unknownCommand("Hello")) { try ServerControl.parse(body("Hello")) }
-        for bad in ["List", "List 0/1", "List 2/1", "List 1/1 ", "List 1/1  bob", "List a/b", "List 1/1 123456789", "Offline"] {
+        for bad in [
+            "List", "List 0/1", "List 2/1", "List 1/1 ", "List 1/1  bob", "List a/b", "List 1/1 123456789", "Offline",
+        ] {
             #expect(throws: (any Error).self, "\(bad)") { try ServerControl.parse(body(bad)) }
         }
     }

@@ -89,7 +89,9 @@ struct FrameDecoderTests {
         #expect(throws: FrameEncodingError.bodyTooLong(240)) {
             try Frame(destination: bob, source: bob, body: Array(repeating: UInt8(ascii: "x"), count: 240))
         }
-        #expect(throws: FrameEncodingError.nulInBody) { try Frame(destination: bob, source: bob, body: [0x41, 0, 0x42]) }
+        #expect(throws: FrameEncodingError.nulInBody) {
+            try Frame(destination: bob, source: bob, body: [0x41, 0, 0x42])
+        }
     }
 
     @Test("ByteToMessageDecoderVerifier: any split of the stream gives the same frames")
@@ -97,7 +99,8 @@ struct FrameDecoderTests {
         let frames = try [
             Frame(destination: ChatName(validating: "bob"), source: ChatName(validating: "alice"), text: "hi"),
             Frame(destination: .server, source: ChatName(validating: "alice"), text: "List"),
-            Frame(destination: .all, source: ChatName(validating: "12345678"), text: String(repeating: "é", count: 119)),
+            Frame(
+                destination: .all, source: ChatName(validating: "12345678"), text: String(repeating: "é", count: 119)),
         ]
         let pairs = frames.map { ($0.wire, [$0]) }
         try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) { FrameDecoder() }

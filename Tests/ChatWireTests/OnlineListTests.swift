@@ -15,7 +15,8 @@ struct OnlineListTests {
         #expect(OnlineList.parts(of: names).map(\.body) == ["List 1/1 Zed ab alice bob"])
     }
 
-    @Test("many names: every part at most 239 bytes, numbered k/n, together the sorted list", arguments: [60, 500, 3_000])
+    @Test(
+        "many names: every part at most 239 bytes, numbered k/n, together the sorted list", arguments: [60, 500, 3_000])
     func multiPart(count: Int) throws {
         var generator = SplitMix64(seed: UInt64(count))
         var unique = Set<ChatName>()

@@ -3,9 +3,9 @@ import NIOCore
 import Testing
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Keeps docs/PROTOCOL.md true: every hex dump in it must decode to exactly one well-formed frame
@@ -48,7 +48,8 @@ struct ProtocolDocumentTests {
             var buffer = ByteBuffer(bytes: bytes)
             let frame = try #require(try decoder.decode(buffer: &buffer), "\(title)")
             #expect(buffer.readableBytes == 0, "\(title)")
-            let again = try Frame(destination: frame.destination, source: frame.source, body: Array(frame.body.readableBytesView))
+            let again = try Frame(
+                destination: frame.destination, source: frame.source, body: Array(frame.body.readableBytesView))
             #expect(again.wire == frame.wire, "\(title)")
             if frame.destination == .server {
                 #expect(throws: Never.self, "\(title)") { try ClientControl.parse(frame.body) }

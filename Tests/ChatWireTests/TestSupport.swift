@@ -33,6 +33,8 @@ enum ByteBufferAllocatorShim {
 
 /// The wire bytes of a frame written by hand: `dest` and `src` are padded here.
 func rawFrame(_ destination: String, _ source: String, _ body: String) -> [UInt8] {
-    func pad(_ text: String) -> [UInt8] { Array(text.utf8) + Array(repeating: 0x20, count: max(0, 8 - text.utf8.count)) }
+    func pad(_ text: String) -> [UInt8] {
+        Array(text.utf8) + Array(repeating: 0x20, count: max(0, 8 - text.utf8.count))
+    }
     return pad(destination) + pad(source) + Array(body.utf8) + [0]
 }
