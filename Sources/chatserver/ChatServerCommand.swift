@@ -1,7 +1,14 @@
 public import ArgumentParser
 import ChatServerCore
 public import Logging
+import NIOCore
 import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `chatserver`: the chat relay. All logic lives in ChatServerCore; this parses the command line,
 /// sets up logging and runs the server until SIGINT or SIGTERM.
@@ -93,10 +100,23 @@ struct ChatServerCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            StandardError.print("chatserver: cannot serve on \(self.host):\(self.port): \(error)")
-            throw ExitCode.failure
+            // ArgumentParser prints "Error: <this>" on standard error and exits with code 1.
+            throw ServeError(description: "cannot serve on \(self.host):\(self.port): \(Self.describe(error))")
         }
     }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension ChatServerCommand {
+    /// A socket error in a few words (`address already in use`), anything else as it describes itself.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        return "\(error)"
+    }
+}
+
+/// Why the server could not run (bind failure and the like), in words.
+struct ServeError: Error, CustomStringConvertible {
+    let description: String
+}
