@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "chatserver", targets: ["chatserver"]),
         .executable(name: "chatclient", targets: ["chatclient"]),
         .executable(name: "chatbench", targets: ["chatbench"]),
+        .executable(name: "chatfuzz", targets: ["chatfuzz"]),
         .library(name: "ChatWire", targets: ["ChatWire"]),
         .library(name: "ChatServerCore", targets: ["ChatServerCore"]),
         .library(name: "ChatClientCore", targets: ["ChatClientCore"]),
@@ -82,6 +83,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // libFuzzer target over every parser of outside bytes (scripts/fuzz.sh builds and runs it).
+        .executableTarget(
+            name: "chatfuzz",
+            dependencies: [
+                "ChatWire",
+                "ChatClientCore",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

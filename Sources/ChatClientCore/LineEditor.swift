@@ -110,7 +110,10 @@ public struct LineEditor: Sendable {
     /// Completes the name between a leading `(` and the cursor: a single match is completed and
     /// closed with `) `; several are completed to their longest common prefix.
     private mutating func complete(from names: [String]) -> Outcome {
-        guard self.text.first == "(", !self.text[..<self.cursor].contains(")") else { return .bell }
+        // The cursor must be after the '(' (Tab at the very start of "(bob" completes nothing).
+        guard self.cursor >= 1, self.text.first == "(", !self.text[..<self.cursor].contains(")") else {
+            return .bell
+        }
         let prefix = String(self.text[1..<self.cursor])
         let matches = names.filter { $0.hasPrefix(prefix) }.sorted()
         guard let first = matches.first else { return .bell }

@@ -79,6 +79,15 @@ struct LineEditorTests {
         #expect(editor.handle(.tab, names: names) == .bell)
     }
 
+    @Test("Tab with the cursor before the '(' completes nothing (a fuzzer find: it used to trap)")
+    func completionAtStart() {
+        var editor = LineEditor()
+        type("(al", into: &editor)
+        _ = editor.handle(.home)
+        #expect(editor.handle(.tab, names: ["alice"]) == .bell)
+        #expect(editor.line == "(al")
+    }
+
     @Test("Ctrl-D ends input only on an empty line; Ctrl-C interrupts")
     func endOfInput() {
         var editor = LineEditor()

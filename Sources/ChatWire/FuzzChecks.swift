@@ -1,0 +1,63 @@
+import NIOCore
+
+/// Property checks over arbitrary bytes, shared by the libFuzzer target (`chatfuzz`) and the
+/// tests that replay its finds. Each one traps (`precondition`) when a property fails.
+public enum FuzzChecks {
+    /// The decoder, fed `bytes` in two pieces: every frame it accepts re-encodes to the same
+    /// bytes and parses the same way; it never holds 256 bytes or more of an unfinished frame.
+    public static func frames(_ bytes: [UInt8]) {
+        let cut = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
+        var decoder = FrameDecoder()
+        var buffer = ByteBuffer(bytes: bytes[..<cut])
+        var pending = ByteBuffer(bytes: bytes[cut...])
+        while true {
+            let frame: Frame?
+            do {
+                frame = try decoder.decode(buffer: &buffer)
+            } catch {
+                return  // a typed error: the stream is malformed, the connection would close
+            }
+            guard let frame else {
+                precondition(buffer.readableBytes < Wire.maxFrameLength, "held a full frame's worth without a NUL")
+                guard pending.readableBytes > 0 else { return }
+                buffer.writeBuffer(&pending)
+                continue
+            }
+            precondition(frame.wire.readableBytes <= Wire.maxFrameLength)
+            let again: Frame
+            do {
+                again = try Frame(
+                    destination: frame.destination, source: frame.source, body: Array(frame.body.readableBytesView))
+            } catch {
+                preconditionFailure("an accepted frame does not re-encode: \(error)")
+            }
+            precondition(again.wire == frame.wire, "re-encoding changed the bytes")
+            precondition((try? FrameDecoder.header(of: frame.wire))??.length == frame.wire.readableBytes)
+        }
+    }
+
+    /// The control parsers: what they accept prints back to a body that parses the same.
+    public static func controls(_ bytes: [UInt8]) {
+        let body = ByteBuffer(bytes: bytes)
+        if let control = try? ClientControl.parse(body) {
+            precondition((try? ClientControl.parse(ByteBuffer(string: control.body))) == control)
+        }
+        if let control = try? ServerControl.parse(body) {
+            if case .error = control { return }  // printing cleans control characters
+            precondition((try? ServerControl.parse(ByteBuffer(string: control.body))) == control)
+            if case .list(let part) = control {
+                var reassembler = ListReassembler()
+                _ = try? reassembler.add(part)
+            }
+        }
+        // Any sequence of list parts: never a crash, and a list only when it is complete.
+        var reassembler = ListReassembler()
+        for chunk in bytes.split(separator: 0) {
+            guard case .list(let part)? = try? ServerControl.parse(ByteBuffer(bytes: chunk)) else { continue }
+            if let names = try? reassembler.add(part) {
+                precondition(part.index == part.count)
+                precondition(names.count >= part.names.count)
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target `chatfuzz` (with AddressSanitizer) and runs it over a copy of the
+# committed seed corpus for SECONDS (default 60). Finds land in fuzz-artifacts/ (git-ignored);
+# each crash becomes a regression test that replays it (Tests/ChatWireTests/FuzzReplayTests.swift).
+#   scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${1:-60}
+cd "$root"
+swift build -c release --product chatfuzz --sanitize fuzzer --sanitize address --scratch-path .build-fuzz
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp fuzz/corpus/* "$work"/
+mkdir -p fuzz-artifacts
+.build-fuzz/release/chatfuzz "$work" -max_total_time="$seconds" -max_len=2048 -timeout=5 \
+    -artifact_prefix=fuzz-artifacts/ -print_final_stats=1
