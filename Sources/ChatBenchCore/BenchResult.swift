@@ -2,11 +2,17 @@ public import Histogram
 
 /// Latency percentiles in microseconds.
 public struct LatencySummary: Codable, Sendable, Equatable {
+    /// The median, µs.
     public var p50: Double
+    /// The 90th percentile, µs.
     public var p90: Double
+    /// The 99th percentile, µs.
     public var p99: Double
+    /// The 99.9th percentile, µs.
     public var p999: Double
+    /// The largest value, µs.
     public var max: Double
+    /// How many values were recorded.
     public var count: UInt64
 
     /// The summary of a histogram of nanoseconds.
@@ -39,6 +45,7 @@ public struct TrafficResult: Codable, Sendable {
     public var latency: LatencySummary
     /// Messages sent over the whole run, and deliveries expected of them.
     public var sent: UInt64
+    /// Deliveries expected of the messages sent.
     public var expected: UInt64
     /// Deliveries received over the whole run.
     public var delivered: UInt64
@@ -50,6 +57,7 @@ public struct TrafficResult: Codable, Sendable {
     public var corrupted: UInt64
     /// `Offline` answers and server errors received.
     public var offline: UInt64
+    /// Connection failures and server errors.
     public var errors: UInt64
 
     /// Whether every message arrived once, in order, intact.
@@ -58,7 +66,9 @@ public struct TrafficResult: Codable, Sendable {
 
 /// What `connections` measured.
 public struct ConnectionsResult: Codable, Sendable {
+    /// Clients used.
     public var clients: Int
+    /// Clients that received `Connected`.
     public var connected: Int
     /// Seconds from the first connect until every client received `Connected`.
     public var connectSeconds: Double
@@ -66,12 +76,15 @@ public struct ConnectionsResult: Codable, Sendable {
     public var holdSeconds: Double
     /// The server's resident memory before and after, in kB, when its pid was given.
     public var serverRSSBefore: Int?
+    /// The server's resident memory after, in kB.
     public var serverRSSAfter: Int?
+    /// Clients that failed or were refused.
     public var errors: Int
 }
 
 /// What `joinstorm` measured.
 public struct JoinStormResult: Codable, Sendable {
+    /// Clients used.
     public var clients: Int
     /// Seconds from the first connect until every client's latest list held all clients.
     public var convergenceSeconds: Double
@@ -79,5 +92,6 @@ public struct JoinStormResult: Codable, Sendable {
     public var listBytes: Int
     /// `listBytes` / (clients × the bytes of one full list): 1.0 is one list per client.
     public var amplification: Double
+    /// Clients that failed or were refused.
     public var errors: Int
 }

@@ -13,8 +13,11 @@ import NIOPosix
 public enum FleetBenchmark {
     /// Where and how many.
     public struct Options: Sendable {
+        /// The server's address.
         public var host = "127.0.0.1"
+        /// The server's port.
         public var port = 7255
+        /// Clients used.
         public var clients: Int
         /// Connections being set up at once (`connections` only; a storm starts them all).
         public var batch = 128
@@ -25,6 +28,7 @@ public enum FleetBenchmark {
         /// Ids are this prefix and the client's number.
         public var prefix = "f"
 
+        /// Options for `clients` clients, defaults otherwise.
         public init(clients: Int) { self.clients = clients }
     }
 

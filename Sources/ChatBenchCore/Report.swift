@@ -52,6 +52,7 @@ public enum Report {
 public final class ProgressMeter: Sendable {
     private let last = NIOLockedValueBox<(seconds: Double, delivered: UInt64)>((0, 0))
 
+    /// A meter starting at zero.
     public init() {}
 
     /// The line for `delivered` deliveries after `elapsed`.

@@ -11,6 +11,7 @@ import NIOPosix
 public enum TrafficBenchmark {
     /// What to run.
     public struct Options: Sendable {
+        /// Who sends to whom.
         public enum Pattern: Sendable {
             /// `pairs` pairs, each client sending to its partner.
             case pairs(Int)
@@ -18,19 +19,26 @@ public enum TrafficBenchmark {
             case fanout(Int)
         }
 
+        /// The server's address.
         public var host = "127.0.0.1"
+        /// The server's port.
         public var port = 7255
+        /// Who sends to whom.
         public var pattern: Pattern
+        /// Body bytes (32...239).
         public var size = 32
         /// Most messages a client has in flight (pairs only).
         public var window = 64
         /// Total messages per second over all senders; `nil`: as fast as the window allows.
         public var rate: Double?
+        /// Time before measuring starts.
         public var warmup: Duration = .seconds(1)
+        /// Time measured.
         public var duration: Duration = .seconds(5)
         /// Ids are this prefix and the client's number.
         public var prefix = "b"
 
+        /// Options for `pattern`, defaults otherwise.
         public init(pattern: Pattern) { self.pattern = pattern }
 
         var clientCount: Int {
@@ -135,6 +143,7 @@ public enum BenchError: Error, CustomStringConvertible {
     case timeout(String)
     case invalid(String)
 
+    /// The reason, in words for a person.
     public var description: String {
         switch self {
         case .timeout(let what): "not all clients were ready within \(what)"

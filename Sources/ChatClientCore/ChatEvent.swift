@@ -49,6 +49,7 @@ public enum DisconnectReason: Equatable, Sendable, CustomStringConvertible {
     /// A network error.
     case failed(String)
 
+    /// The reason, in words for a person.
     public var description: String {
         switch self {
         case .closedByUs: "closed"

@@ -11,6 +11,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The connection is closed.
     case notConnected
 
+    /// The reason, in words for a person.
     public var description: String {
         switch self {
         case .cannotConnect(let why): "cannot reach the server: \(why)"

@@ -97,6 +97,7 @@ public enum ServerError: Error, CustomStringConvertible {
     /// The socket has no local address after binding.
     case noLocalAddress
 
+    /// The reason, in words for a person.
     public var description: String {
         switch self {
         case .noLocalAddress: "the listening socket has no address"

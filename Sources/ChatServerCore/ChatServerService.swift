@@ -19,6 +19,7 @@ public struct ChatServerService: Service {
         self.onStart = onStart
     }
 
+    /// Runs the server until graceful shutdown (SIGINT/SIGTERM through the group) or cancellation.
     public func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.configuration.threads)
         do {

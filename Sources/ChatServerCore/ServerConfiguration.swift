@@ -57,6 +57,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     /// The message says which option and why.
     case invalid(String)
 
+    /// The reason, in words for a person.
     public var description: String {
         switch self {
         case .invalid(let message): message

@@ -121,6 +121,7 @@ public struct ChatName: Hashable, Comparable, Sendable {
         buffer.writeInteger(self.packed, endianness: .big)
     }
 
+    /// Byte order of the names (the padded fields compare as big-endian integers).
     public static func < (lhs: ChatName, rhs: ChatName) -> Bool { lhs.packed < rhs.packed }
 }
 
@@ -139,6 +140,7 @@ extension ChatName {
         /// The string holds a byte outside 0x21...0x7E (a space, a control character or non-ASCII).
         case invalidByte(UInt8)
 
+        /// The reason, in words for a person.
         public var description: String {
             switch self {
             case .empty: "a name cannot be empty"

@@ -9,6 +9,7 @@ public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The argument is not what the command takes (the reason).
     case invalidArgument(command: String, reason: String)
 
+    /// The reason, in words for a person.
     public var description: String {
         switch self {
         case .unknownCommand(let word): "unknown command '\(word)'"

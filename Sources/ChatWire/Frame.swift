@@ -66,6 +66,7 @@ public enum FrameEncodingError: Error, Equatable, Sendable, CustomStringConverti
     /// The body holds a NUL byte, which would end the frame early.
     case nulInBody
 
+    /// The reason, in words for a person.
     public var description: String {
         switch self {
         case .bodyTooLong(let count): "a body has at most 239 bytes, this one has \(count)"

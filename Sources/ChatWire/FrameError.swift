@@ -25,6 +25,7 @@ public enum FrameError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The stream ended in the middle of a frame (the bytes held).
     case truncated(Int)
 
+    /// The reason, in words for a person.
     public var description: String {
         switch self {
         case .tooShort(let count):

@@ -56,6 +56,7 @@ public enum ListSequenceError: Error, Equatable, Sendable, CustomStringConvertib
     /// The part is not the one expected.
     case unexpected(index: Int, count: Int, expectedIndex: Int, expectedCount: Int?)
 
+    /// The reason, in words for a person.
     public var description: String {
         switch self {
         case .interrupted: "a new list began before the previous one was complete"

@@ -5,9 +5,9 @@ import NIOCore
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `chatserver`: the chat relay. All logic lives in ChatServerCore; this parses the command line,

@@ -12,6 +12,9 @@ final class ProgramProcess: Sendable {
     private let input: FileHandle
     private let output = NIOLockedValueBox("")
     private let errors = NIOLockedValueBox("")
+    /// How many of the piped output streams reached end of file.
+    private let closedStreams = NIOLockedValueBox(0)
+    private let pipedStreams: Int
 
     /// Where `swift build` put the executables: next to the test bundle.
     static let binaries: URL = {
@@ -46,14 +49,25 @@ final class ProgramProcess: Sendable {
             process.standardOutput = stdoutPipe
             self.input = stdinPipe.fileHandleForWriting
             let output = self.output
+            let closed = self.closedStreams
             stdoutPipe.fileHandleForReading.readabilityHandler = { handle in
                 let data = handle.availableData
+                if data.isEmpty {
+                    handle.readabilityHandler = nil
+                    closed.withLockedValue { $0 += 1 }
+                }
                 output.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
             }
         }
+        self.pipedStreams = terminal == nil ? 2 : 1
         let errors = self.errors
+        let closed = self.closedStreams
         stderrPipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                closed.withLockedValue { $0 += 1 }
+            }
             errors.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
         }
         self.process = process
@@ -97,7 +111,8 @@ final class ProgramProcess: Sendable {
         }
     }
 
-    /// Waits for the process to exit; returns its exit code (killing it after `timeout`).
+    /// Waits for the process to exit and its piped output to be read to the end; returns its
+    /// exit code (killing it after `timeout`).
     func waitForExit(timeout: Duration = .seconds(10)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while self.process.isRunning {
@@ -106,6 +121,12 @@ final class ProgramProcess: Sendable {
                 throw Failure("still running after \(timeout)")
             }
             try await Task.sleep(for: .milliseconds(10))
+        }
+        // The last output may still be in the pipes: read on until end of file (a grandchild
+        // holding the pipe open would keep it, hence the short bound).
+        let drained = ContinuousClock.now + .seconds(2)
+        while self.closedStreams.withLockedValue({ $0 }) < self.pipedStreams, ContinuousClock.now < drained {
+            try await Task.sleep(for: .milliseconds(5))
         }
         return self.process.terminationStatus
     }

@@ -2,9 +2,9 @@ import ChatWire
 import Testing
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Replays the fuzzer's seed corpus and every find kept in fuzz/regressions through the same
