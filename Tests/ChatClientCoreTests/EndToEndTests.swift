@@ -10,7 +10,7 @@ import Testing
 struct EndToEndTests {
     @Test("a conversation, a broadcast, an Offline target, a join and a leave seen by the others")
     func conversation() async throws {
-        let (server, port) = try await startServer(["--alive-interval", "0.2"])
+        let (server, port) = try await startServer(["--alive-interval", "0.5"])
         defer { server.stop() }
         let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }
@@ -58,7 +58,7 @@ struct EndToEndTests {
 
     @Test("a client killed with SIGKILL is retired by the server and the others are told")
     func killedClient() async throws {
-        let (server, port) = try await startServer(["--alive-interval", "0.2"])
+        let (server, port) = try await startServer(["--alive-interval", "0.5"])
         defer { server.stop() }
         let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }

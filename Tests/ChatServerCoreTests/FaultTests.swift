@@ -5,9 +5,9 @@ import NIOPosix
 import Testing
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Hostile and broken peers over real sockets: the server survives them, retires them, and
@@ -38,7 +38,7 @@ struct FaultTests {
 
     @Test("a half-open client (stops reading and sending) is retired by the alive timeout")
     func halfOpen() async throws {
-        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .seconds(1)) { server in
+        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .milliseconds(1_500)) { server in
             let ghost = try await TestClient.online("ghost", port: server.port)
             try await ghost.setReading(false)
             let alice = try await TestClient.online("alice", port: server.port)
@@ -71,7 +71,9 @@ struct FaultTests {
     func connectBurst() async throws {
         try await withServer { server in
             let clients = try await withThrowingTaskGroup(of: TestClient.self) { group in
-                for index in 0..<1_000 { group.addTask { try await TestClient.online("burst\(index)", port: server.port) } }
+                for index in 0..<1_000 {
+                    group.addTask { try await TestClient.online("burst\(index)", port: server.port) }
+                }
                 var clients: [TestClient] = []
                 for try await client in group { clients.append(client) }
                 return clients
@@ -80,7 +82,9 @@ struct FaultTests {
             #expect(server.onlineCount == 1_000)
             for client in clients { await client.close() }
             let deadline = ContinuousClock.now + .seconds(10)
-            while server.onlineCount > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            while server.onlineCount > 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(server.onlineCount == 0)
         }
     }
@@ -92,7 +96,9 @@ struct FaultTests {
             let warmUp = try await TestClient.online("warmup", port: server.port)
             await warmUp.close()
             let warmedUp = ContinuousClock.now + .seconds(5)
-            while server.onlineCount > 0, ContinuousClock.now < warmedUp { try await Task.sleep(for: .milliseconds(10)) }
+            while server.onlineCount > 0, ContinuousClock.now < warmedUp {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             let descriptorsAtStart = Self.openDescriptors()
             var delivered = 0
             var offline = 0
@@ -104,7 +110,11 @@ struct FaultTests {
                 for index in 0..<50 {
                     let a = "a\(round)x\(index)"
                     let b = "b\(round)x\(index)"
-                    pairs.append((try await TestClient.online(a, port: server.port), try await TestClient.online(b, port: server.port), a, b))
+                    pairs.append(
+                        (
+                            try await TestClient.online(a, port: server.port),
+                            try await TestClient.online(b, port: server.port), a, b
+                        ))
                 }
                 for (first, second, a, b) in pairs {
                     try await first.send(to: b, from: a, "hi \(b)")
@@ -113,7 +123,11 @@ struct FaultTests {
                 for (first, second, a, b) in pairs {
                     for (client, name) in [(first, a), (second, b)] {
                         let frame = try await client.nextSkippingLists()
-                        if frame.text == "hi \(name)" { delivered += 1 } else if frame.text.hasPrefix("Offline") { offline += 1 }
+                        if frame.text == "hi \(name)" {
+                            delivered += 1
+                        } else if frame.text.hasPrefix("Offline") {
+                            offline += 1
+                        }
                     }
                 }
                 for (index, (first, second, a, b)) in pairs.enumerated() {
@@ -128,7 +142,9 @@ struct FaultTests {
             #expect(delivered + offline == sent)
             #expect(delivered == sent)
             let deadline = ContinuousClock.now + .seconds(10)
-            while server.onlineCount > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            while server.onlineCount > 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(server.onlineCount == 0)
             // Both ends of every connection live in this process: all of them must be closed.
             while Self.openDescriptors() > descriptorsAtStart, ContinuousClock.now < deadline {

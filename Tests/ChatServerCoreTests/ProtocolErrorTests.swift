@@ -127,7 +127,7 @@ struct ProtocolErrorTests {
 
     @Test("a connection that never sends Connect is closed after the alive timeout")
     func neverConnects() async throws {
-        try await withServer(aliveInterval: .milliseconds(100), aliveTimeout: .milliseconds(300)) { server in
+        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .seconds(1)) { server in
             let client = try await TestClient.connect(port: server.port)
             try await client.awaitClosed(timeout: .seconds(3))
         }
@@ -135,10 +135,11 @@ struct ProtocolErrorTests {
 
     @Test("a client sending one byte at a time without finishing a frame is retired by the alive timeout")
     func trickle() async throws {
-        try await withServer(aliveInterval: .milliseconds(100), aliveTimeout: .milliseconds(300)) { server in
+        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .seconds(1)) { server in
             let alice = try await TestClient.online("alice", port: server.port)
+            // 3 s of bytes that never finish a frame (well under the 256 that would be an error).
             let trickle = Task {
-                for byte in Array("bob     alice   ".utf8) {
+                for byte in Array(repeating: UInt8(ascii: "x"), count: 60) {
                     try await alice.sendRaw([byte])
                     try await Task.sleep(for: .milliseconds(50))
                 }

@@ -9,23 +9,71 @@ final class TestClient: Sendable {
     let channel: any Channel
     private let inbox: Inbox
 
-    /// Frames received, and whether the server closed the connection.
+    /// Frames received, whether the server closed the connection, and the one task waiting for
+    /// a frame, woken when it arrives (no polling: a thousand waiting clients cost nothing).
     final class Inbox: ChannelInboundHandler, Sendable {
         typealias InboundIn = Frame
-        let state = NIOLockedValueBox((frames: [Frame](), closed: false, error: String?.none))
+
+        struct State {
+            var frames: [Frame] = []
+            var closed = false
+            var waiter: (id: Int, continuation: CheckedContinuation<Frame, any Error>)?
+            var nextWaiter = 0
+        }
+
+        let state = NIOLockedValueBox(State())
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let frame = self.unwrapInboundIn(data)
-            self.state.withLockedValue { $0.frames.append(frame) }
+            self.state.withLockedValue { state in
+                if let waiter = state.waiter {
+                    state.waiter = nil
+                    waiter.continuation.resume(returning: frame)
+                } else {
+                    state.frames.append(frame)
+                }
+            }
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            self.state.withLockedValue { $0.closed = true }
+            self.state.withLockedValue { state in
+                state.closed = true
+                if let waiter = state.waiter {
+                    state.waiter = nil
+                    waiter.continuation.resume(throwing: TestFailure("the connection closed"))
+                }
+            }
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            self.state.withLockedValue { $0.error = "\(error)" }
             context.close(promise: nil)
+        }
+
+        /// The next frame, or an error after `timeout` or when the connection closes.
+        func next(timeout: Duration, on loop: any EventLoop) async throws -> Frame {
+            try await withCheckedThrowingContinuation { continuation in
+                let id: Int? = self.state.withLockedValue { state in
+                    if !state.frames.isEmpty {
+                        continuation.resume(returning: state.frames.removeFirst())
+                        return nil
+                    }
+                    if state.closed {
+                        continuation.resume(throwing: TestFailure("the connection closed"))
+                        return nil
+                    }
+                    state.nextWaiter += 1
+                    state.waiter = (state.nextWaiter, continuation)
+                    return state.nextWaiter
+                }
+                guard let id else { return }
+                loop.scheduleTask(in: TimeAmount(timeout)) {
+                    self.state.withLockedValue { state in
+                        guard let waiter = state.waiter, waiter.id == id else { return }
+                        state.waiter = nil
+                        waiter.continuation.resume(throwing: TestFailure("no frame within \(timeout)"))
+                    }
+                }
+            }
         }
     }
 
@@ -77,15 +125,7 @@ final class TestClient: Sendable {
 
     /// The next frame, waiting at most `timeout`.
     func next(timeout: Duration = .seconds(5)) async throws -> Frame {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let frame = self.inbox.state.withLockedValue { state -> Frame? in
-                state.frames.isEmpty ? nil : state.frames.removeFirst()
-            }
-            if let frame { return frame }
-            guard ContinuousClock.now < deadline else { throw TestFailure("no frame within \(timeout)") }
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        try await self.inbox.next(timeout: max(timeout, .zero), on: self.channel.eventLoop)
     }
 
     /// The next frame's body parsed as a server control message.
@@ -130,11 +170,22 @@ final class TestClient: Sendable {
 
     /// Waits up to `timeout` for the server to close the connection.
     func awaitClosed(timeout: Duration = .seconds(5)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !self.inbox.state.withLockedValue({ $0.closed }) {
-            guard ContinuousClock.now < deadline else { throw TestFailure("still open after \(timeout)") }
-            try await Task.sleep(for: .milliseconds(2))
+        let loop = self.channel.eventLoop
+        let outcome = loop.makePromise(of: Void.self)
+        let settled = NIOLockedValueBox(false)
+        @Sendable func settle(_ body: () -> Void) {
+            let first = settled.withLockedValue { done in
+                defer { done = true }
+                return !done
+            }
+            if first { body() }
         }
+        self.channel.closeFuture.whenComplete { _ in settle { outcome.succeed() } }
+        let timer = loop.scheduleTask(in: TimeAmount(timeout)) {
+            settle { outcome.fail(TestFailure("still open after \(timeout)")) }
+        }
+        defer { timer.cancel() }
+        try await outcome.futureResult.get()
     }
 
     /// Stops (or resumes) reading from the socket, to play a client that does not keep up.
