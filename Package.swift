@@ -117,6 +117,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Helpers shared by the test targets: a server on an ephemeral port, a raw protocol client.
+        .target(
+            name: "ChatTestSupport",
+            dependencies: [
+                "ChatServerCore",
+                "ChatWire",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/ChatTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ChatWireTests",
             dependencies: [
@@ -131,6 +145,7 @@ let package = Package(
             name: "ChatServerCoreTests",
             dependencies: [
                 "ChatServerCore",
+                "ChatTestSupport",
                 "ChatWire",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -144,6 +159,7 @@ let package = Package(
             name: "ChatBenchCoreTests",
             dependencies: [
                 "ChatBenchCore",
+                "ChatTestSupport",
                 "ChatServerCore",
                 "ChatWire",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -156,6 +172,7 @@ let package = Package(
             name: "ChatClientCoreTests",
             dependencies: [
                 "ChatClientCore",
+                "ChatTestSupport",
                 "ChatServerCore",
                 "ChatWire",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import ChatBenchCore
 import ChatServerCore
+import ChatTestSupport
 import Logging
 import NIOCore
 import NIOPosix
@@ -7,26 +8,18 @@ import Testing
 
 @Suite("chatbench")
 struct ChatBenchTests {
+    /// A server on an ephemeral port and a separate event-loop group for the load.
     private func withServer(_ body: (Int, MultiThreadedEventLoopGroup) async throws -> Void) async throws {
-        var configuration = ServerConfiguration()
-        configuration.port = 0
-        configuration.threads = 2
-        var logger = Logger(label: "bench-test")
-        logger.logLevel = .critical
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let server = try await ChatServer.start(configuration: configuration, group: group, logger: logger)
-        let load = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        do {
-            try await body(server.port, load)
-        } catch {
-            await server.shutdown()
-            try? await load.shutdownGracefully()
-            try? await group.shutdownGracefully()
-            throw error
+        try await ChatTestSupport.withServer { server in
+            let load = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            do {
+                try await body(server.port, load)
+            } catch {
+                try? await load.shutdownGracefully()
+                throw error
+            }
+            try await load.shutdownGracefully()
         }
-        await server.shutdown()
-        try await load.shutdownGracefully()
-        try await group.shutdownGracefully()
     }
 
     @Test("a body carries its sequence number and send time; a changed byte is caught")

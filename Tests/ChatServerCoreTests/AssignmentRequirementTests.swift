@@ -1,4 +1,5 @@
 import ChatServerCore
+import ChatTestSupport
 import ChatWire
 import NIOCore
 import Testing

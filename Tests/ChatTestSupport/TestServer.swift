@@ -1,9 +1,9 @@
-import ChatServerCore
+public import ChatServerCore
 import Logging
 import NIOPosix
 
 /// Starts a server on an ephemeral port for the duration of `body`, then shuts it down.
-func withServer<T>(
+public func withServer<T>(
     aliveInterval: Duration = .seconds(5),
     aliveTimeout: Duration? = nil,
     maxClients: Int = 10_000,

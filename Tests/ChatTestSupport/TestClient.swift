@@ -1,12 +1,13 @@
-import ChatWire
+public import ChatWire
 import NIOConcurrencyHelpers
-import NIOCore
-import NIOPosix
+public import NIOCore
+public import NIOPosix
 
 /// A raw protocol client for tests: sends frames or bytes, collects decoded frames, and waits
 /// for them with a timeout.
-final class TestClient: Sendable {
-    let channel: any Channel
+public final class TestClient: Sendable {
+    /// The client's connection.
+    public let channel: any Channel
     private let inbox: Inbox
 
     /// Frames received, whether the server closed the connection, and the one task waiting for
@@ -50,7 +51,7 @@ final class TestClient: Sendable {
         }
 
         /// The next frame, or an error after `timeout` or when the connection closes.
-        func next(timeout: Duration, on loop: any EventLoop) async throws -> Frame {
+        public func next(timeout: Duration, on loop: any EventLoop) async throws -> Frame {
             try await withCheckedThrowingContinuation { continuation in
                 let id: Int? = self.state.withLockedValue { state in
                     if !state.frames.isEmpty {
@@ -83,7 +84,8 @@ final class TestClient: Sendable {
     }
 
     /// Opens a TCP connection to the server on `port`.
-    static func connect(port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws
+    public static func connect(port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
+        async throws
         -> TestClient
     {
         let inbox = Inbox()
@@ -101,8 +103,10 @@ final class TestClient: Sendable {
     }
 
     /// Connects and registers as `name`; returns once `Connected` arrived (the frame is consumed).
-    static func online(_ name: String, port: Int) async throws -> TestClient {
-        let client = try await TestClient.connect(port: port)
+    public static func online(
+        _ name: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> TestClient {
+        let client = try await TestClient.connect(port: port, group: group)
         try await client.send(to: "-SERVER-", from: name, "Connect \(name)")
         let reply = try await client.next()
         guard case .connected? = try? ServerControl.parse(reply.body) else {
@@ -112,31 +116,37 @@ final class TestClient: Sendable {
     }
 
     /// Sends one frame.
-    func send(to destination: String, from source: String, _ body: String) async throws {
+    public func send(to destination: String, from source: String, _ body: String) async throws {
         let frame = try Frame(
             destination: ChatName(validating: destination), source: ChatName(validating: source), text: body)
-        try await self.channel.writeAndFlush(frame.wire)
+        do {
+            try await self.channel.writeAndFlush(frame.wire)
+        } catch {
+            // Say what the server said last: the reason it closed the connection is usually there.
+            let last = self.pending.suffix(3).map { "'\($0.text)'" }.joined(separator: ", ")
+            throw TestFailure("sending '\(body)' failed: \(error); last frames: \(last)")
+        }
     }
 
     /// Sends raw bytes.
-    func sendRaw(_ bytes: [UInt8]) async throws {
+    public func sendRaw(_ bytes: [UInt8]) async throws {
         try await self.channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
     /// The next frame, waiting at most `timeout`.
-    func next(timeout: Duration = .seconds(5)) async throws -> Frame {
+    public func next(timeout: Duration = .seconds(5)) async throws -> Frame {
         try await self.inbox.next(timeout: max(timeout, .zero), on: self.channel.eventLoop)
     }
 
     /// The next frame's body parsed as a server control message.
-    func nextControl(timeout: Duration = .seconds(5)) async throws -> ServerControl {
+    public func nextControl(timeout: Duration = .seconds(5)) async throws -> ServerControl {
         let frame = try await self.next(timeout: timeout)
         guard frame.source == .server else { throw TestFailure("expected a server frame, got '\(frame.text)'") }
         return try ServerControl.parse(frame.body)
     }
 
     /// Reads list parts until one whole list arrived; skips nothing else (other frames fail).
-    func nextList(timeout: Duration = .seconds(5)) async throws -> [String] {
+    public func nextList(timeout: Duration = .seconds(5)) async throws -> [String] {
         var reassembler = ListReassembler()
         while true {
             guard case .list(let part) = try await self.nextControl(timeout: timeout) else {
@@ -147,7 +157,7 @@ final class TestClient: Sendable {
     }
 
     /// Waits until a list equal to `expected` arrives, skipping older lists; fails on other frames.
-    func awaitList(_ expected: [String], timeout: Duration = .seconds(5)) async throws {
+    public func awaitList(_ expected: [String], timeout: Duration = .seconds(5)) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
             let list = try await self.nextList(timeout: deadline - ContinuousClock.now)
@@ -156,7 +166,7 @@ final class TestClient: Sendable {
     }
 
     /// The next frame that is not a part of a list push (pushes may come at any time).
-    func nextSkippingLists(timeout: Duration = .seconds(5)) async throws -> Frame {
+    public func nextSkippingLists(timeout: Duration = .seconds(5)) async throws -> Frame {
         let deadline = ContinuousClock.now + timeout
         while true {
             let frame = try await self.next(timeout: deadline - ContinuousClock.now)
@@ -166,10 +176,10 @@ final class TestClient: Sendable {
     }
 
     /// Frames received and not yet taken.
-    var pending: [Frame] { self.inbox.state.withLockedValue { $0.frames } }
+    public var pending: [Frame] { self.inbox.state.withLockedValue { $0.frames } }
 
     /// Waits up to `timeout` for the server to close the connection.
-    func awaitClosed(timeout: Duration = .seconds(5)) async throws {
+    public func awaitClosed(timeout: Duration = .seconds(5)) async throws {
         let loop = self.channel.eventLoop
         let outcome = loop.makePromise(of: Void.self)
         let settled = NIOLockedValueBox(false)
@@ -189,12 +199,12 @@ final class TestClient: Sendable {
     }
 
     /// Stops (or resumes) reading from the socket, to play a client that does not keep up.
-    func setReading(_ reading: Bool) async throws {
+    public func setReading(_ reading: Bool) async throws {
         try await self.channel.setOption(.autoRead, value: reading).get()
     }
 
     /// Takes every frame received so far.
-    func drain() -> [Frame] {
+    public func drain() -> [Frame] {
         self.inbox.state.withLockedValue { state in
             defer { state.frames.removeAll() }
             return state.frames
@@ -202,16 +212,18 @@ final class TestClient: Sendable {
     }
 
     /// Whether the connection is closed.
-    var isClosed: Bool { self.inbox.state.withLockedValue { $0.closed } }
+    public var isClosed: Bool { self.inbox.state.withLockedValue { $0.closed } }
 
     /// Closes the connection from this side.
-    func close() async {
+    public func close() async {
         try? await self.channel.close()
     }
 }
 
 /// A failed expectation inside a helper.
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    /// What went wrong.
+    public let description: String
+    /// A failure saying `description`.
+    public init(_ description: String) { self.description = description }
 }
