@@ -1,3 +1,4 @@
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -138,5 +139,57 @@ struct EndToEndTests {
         #expect(try await server.waitForExit() != 0)
         #expect(!server.stderr.isEmpty)
         #expect(!server.stderr.contains("listening"))
+    }
+}
+
+/// The server out of file descriptors: it keeps serving the clients it has, and accepts again
+/// once descriptors are free.
+@Suite("End to end: running out of file descriptors", .serialized)
+struct DescriptorExhaustionTests {
+    @Test("with a limit of 64 descriptors: the first clients are served, the rest wait, and get in when others leave")
+    func exhaustion() async throws {
+        // A hard limit the server cannot raise; it warns about it at start.
+        let server = try ProgramProcess(
+            "/bin/sh",
+            [
+                "-c", "ulimit -n 64 && exec \"$0\" --port 0 --max-clients 100 --alive-interval 60",
+                ProgramProcess.binaries.appendingPathComponent("chatserver").path,
+            ])
+        defer { server.stop() }
+        try await server.waitFor("listening", inErrors: true)
+        #expect(server.stderr.contains("below what --max-clients needs"))
+        guard let range = server.stderr.range(of: #"listening on [^ \n]*:\d+"#, options: .regularExpression),
+            let port = Int(server.stderr[range].split(separator: ":").last ?? "")
+        else { throw Failure("no port") }
+
+        // 80 connections: some 50 fit, the rest sit in the listen queue unanswered.
+        var clients: [(TestClient, String)] = []
+        for index in 0..<80 {
+            let client = try await TestClient.connect(port: port)
+            try await client.send(to: "-SERVER-", from: "c\(index)", "Connect c\(index)")
+            clients.append((client, "c\(index)"))
+        }
+        var online: [(TestClient, String)] = []
+        var waiting: [(TestClient, String)] = []
+        for (client, name) in clients {
+            if let frame = try? await client.next(timeout: .milliseconds(200)), frame.text.hasPrefix("Connected") {
+                online.append((client, name))
+            } else {
+                waiting.append((client, name))
+            }
+        }
+        #expect(online.count >= 20)
+        #expect(!waiting.isEmpty)
+        // The clients it has are served all along.
+        let (first, firstName) = online[0]
+        try await first.send(to: "nobody", from: firstName, "still there?")
+        #expect(try await first.nextSkippingLists().text == "Offline nobody")
+        // Free descriptors: the waiting clients get in.
+        for (client, _) in online.dropFirst() { await client.close() }
+        for (client, _) in waiting.prefix(10) {
+            let frame = try await client.nextSkippingLists(timeout: .seconds(10))
+            #expect(frame.text.hasPrefix("Connected"))
+        }
+        for (client, _) in clients { await client.close() }
     }
 }

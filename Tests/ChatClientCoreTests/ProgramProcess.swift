@@ -29,7 +29,8 @@ final class ProgramProcess: Sendable {
     /// follower side) is given, which then serves as input and output.
     init(_ program: String, _ arguments: [String], terminal: Int32? = nil, environment: [String: String] = [:]) throws {
         let process = Process()
-        process.executableURL = Self.binaries.appendingPathComponent(program)
+        process.executableURL =
+            program.hasPrefix("/") ? URL(fileURLWithPath: program) : Self.binaries.appendingPathComponent(program)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NO_COLOR")
