@@ -39,19 +39,20 @@ public enum ChatClientApp {
                 + (interactive ? "; @Help for help" : ""))
         await console.start()
 
+        let holder = SessionHolder(session)
         let code = await withTaskGroup(of: Int32?.self) { group in
-            group.addTask { await Self.showEvents(of: session, on: console) }
+            group.addTask { await Self.showEvents(holder: holder, first: session, options: options, console: console) }
             group.addTask {
                 if interactive {
-                    await Self.readKeys(into: session, console: console)
+                    await Self.readKeys(into: holder, console: console)
                 } else {
-                    await Self.readLines(into: session, console: console)
+                    await Self.readLines(into: holder, console: console)
                 }
                 return nil
             }
             group.addTask {
                 for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
-                    await session.quit()
+                    await holder.quit()
                     break
                 }
                 return nil
@@ -70,47 +71,97 @@ public enum ChatClientApp {
         return code
     }
 
-    /// Shows events until the connection ends: exit code 0 if we quit, 1 if the server was lost.
-    private static func showEvents(of session: ChatSession, on console: Console) async -> Int32 {
-        for await event in session.events {
-            if case .disconnected(let reason) = event {
-                if reason == .closedByUs { return ExitCode.success }
-                await console.problem("lost the server: \(reason)")
-                return ExitCode.failure
+    /// Shows events until the session ends: exit code 0 if we quit, 1 if the server was lost
+    /// (after reconnecting, with `--reconnect`, is no longer possible: never, until we quit).
+    private static func showEvents(
+        holder: SessionHolder, first: ChatSession, options: ClientOptions, console: Console
+    ) async -> Int32 {
+        var session = first
+        while true {
+            for await event in session.events {
+                if case .disconnected(let reason) = event {
+                    if reason == .closedByUs { return ExitCode.success }
+                    await console.problem("lost the server: \(reason)")
+                    break
+                }
+                await console.show(event)
             }
-            await console.show(event)
+            guard options.reconnect else { return ExitCode.failure }
+            await holder.lost()
+            guard let next = await Self.reconnect(options: options, holder: holder, console: console) else {
+                return ExitCode.success  // the user quit while we were reconnecting
+            }
+            session = next
         }
-        return ExitCode.failure
+    }
+
+    /// Tries to connect and register again, waiting longer after each failure; `nil` if the
+    /// user quit meanwhile.
+    private static func reconnect(options: ClientOptions, holder: SessionHolder, console: Console) async -> ChatSession?
+    {
+        var backoff = options.backoff
+        while true {
+            let delay = backoff.next()
+            let tenths = Int((delay / .milliseconds(100)).rounded())
+            await console.notice("reconnecting in \(tenths / 10).\(tenths % 10) s")
+            // Sleep in short steps so that a quit is noticed at once.
+            let wakeUp = ContinuousClock.now + delay
+            while ContinuousClock.now < wakeUp {
+                if await holder.isQuitting { return nil }
+                try? await Task.sleep(for: min(.milliseconds(100), wakeUp - ContinuousClock.now))
+            }
+            if await holder.isQuitting { return nil }
+            do {
+                let session = try await ChatSession.connect(id: options.id, host: options.host, port: options.port)
+                await holder.replace(with: session)
+                await console.notice("reconnected to \(options.host):\(options.port) as \(options.id.text)")
+                return session
+            } catch {
+                await console.problem("reconnecting failed: \(error)")
+            }
+        }
     }
 
     /// Plain mode: one command per line; end of input quits.
-    private static func readLines(into session: ChatSession, console: Console) async {
+    private static func readLines(into holder: SessionHolder, console: Console) async {
         for await line in StandardInput.lines(StandardInput.chunks()) {
-            if await !Self.perform(InputCommand.parse(line), session: session, console: console) { return }
+            if await !Self.perform(InputCommand.parse(line), holder: holder, console: console) { return }
         }
-        await session.quit()
+        await holder.quit()
     }
 
     /// Terminal mode: keys through the line editor; Ctrl-D on an empty line or Ctrl-C quits.
-    private static func readKeys(into session: ChatSession, console: Console) async {
+    private static func readKeys(into holder: SessionHolder, console: Console) async {
         for await chunk in StandardInput.chunks() {
             for outcome in await console.type(chunk) {
                 switch outcome {
                 case .submit(let line):
-                    if await !Self.perform(InputCommand.parse(line), session: session, console: console) { return }
+                    if await !Self.perform(InputCommand.parse(line), holder: holder, console: console) { return }
                 case .endOfInput, .interrupt:
-                    await session.quit()
+                    await holder.quit()
                     return
                 case .redraw, .bell:
                     break
                 }
             }
         }
-        await session.quit()
+        await holder.quit()
     }
 
     /// Carries out one command; `false` once the session is over.
-    private static func perform(_ command: InputCommand, session: ChatSession, console: Console) async -> Bool {
+    private static func perform(_ command: InputCommand, holder: SessionHolder, console: Console) async -> Bool {
+        if case .quit = command {
+            await holder.quit()
+            return false
+        }
+        guard let session = await holder.session else {
+            if case .help = command {
+                await console.plain(InputCommand.helpText.split(separator: "\n").map(String.init))
+            } else if command != .empty {
+                await console.problem("not connected (reconnecting): nothing sent")
+            }
+            return true
+        }
         do {
             switch command {
             case .message(let target, let text):
@@ -118,8 +169,7 @@ public enum ChatClientApp {
             case .list:
                 try await session.requestList()
             case .quit:
-                await session.quit()
-                return false
+                return false  // handled above
             case .help:
                 await console.plain(InputCommand.helpText.split(separator: "\n").map(String.init))
             case .empty:
@@ -128,7 +178,8 @@ public enum ChatClientApp {
                 await console.problem(hint)
             }
         } catch {
-            return false  // The connection is gone; the events say why.
+            // The connection is gone; the events say why (and, with --reconnect, a new one comes).
+            return true
         }
         return true
     }

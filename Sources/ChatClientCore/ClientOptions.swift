@@ -12,6 +12,10 @@ public struct ClientOptions: Sendable {
     public var colored: Bool = true
     /// Whether to use the interactive line editor (`nil`: when standard input is a terminal).
     public var interactive: Bool?
+    /// Whether to reconnect (with backoff) and register again when the server is lost.
+    public var reconnect = false
+    /// The delays between reconnection attempts.
+    public var backoff = Backoff()
 
     /// Options for `id` with the defaults.
     public init(id: ChatName) {

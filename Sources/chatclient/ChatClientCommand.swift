@@ -34,6 +34,9 @@ struct ChatClientCommand: AsyncParsableCommand {
     @Flag(help: "Do not colour names (NO_COLOR in the environment does the same).")
     var noColor = false
 
+    @Flag(help: "When the server is lost, reconnect (waiting 0.5, 1, 2 ... 30 s, with jitter) and register again.")
+    var reconnect = false
+
     func validate() throws {
         _ = try self.chatName()
         guard (1...65_535).contains(self.port) else {
@@ -59,6 +62,7 @@ struct ChatClientCommand: AsyncParsableCommand {
         options.port = self.port
         let noColorVariable = getenv("NO_COLOR").map { String(cString: $0) } ?? ""
         options.colored = !self.noColor && noColorVariable.isEmpty
+        options.reconnect = self.reconnect
         let code = await ChatClientApp.run(options)
         // Standard input's reader thread may be blocked in read(); exit rather than wait for it.
         Glibc.exit(code)

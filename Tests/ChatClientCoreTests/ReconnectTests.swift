@@ -1,0 +1,56 @@
+import ChatClientCore
+import ChatTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("Client: reconnecting", .serialized)
+struct ReconnectTests {
+    @Test("backoff doubles from 0.5 s up to 30 s, each delay within ±20 %")
+    func backoff() {
+        var backoff = Backoff()
+        var generator = SystemRandomNumberGenerator()
+        let expected: [Double] = [0.5, 1, 2, 4, 8, 16, 30, 30, 30]
+        for base in expected {
+            let delay = backoff.next(using: &generator)
+            let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+            #expect(seconds >= base * 0.8 - 1e-9 && seconds <= base * 1.2 + 1e-9, "\(seconds) for \(base)")
+        }
+    }
+
+    @Test("--reconnect: the server dies and comes back on the same port; the client registers again and talks")
+    func reconnects() async throws {
+        let (first, port) = try await startServer()
+        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)", "--reconnect"])
+        defer { alice.stop() }
+        try await alice.waitFor("online (1): alice")
+        first.signal(SIGKILL)
+        _ = try await first.waitForExit()
+        try await alice.waitFor("lost the server", inErrors: true)
+        try await alice.waitFor("reconnecting in")
+        let second = try ProgramProcess("chatserver", ["--port", "\(port)"])
+        defer { second.stop() }
+        try await alice.waitFor("reconnected to 127.0.0.1:\(port) as alice", timeout: .seconds(15))
+        let bob = try ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
+        defer { bob.stop() }
+        try await bob.waitFor("online (2): alice bob")
+        alice.type("(bob) back again")
+        try await bob.waitFor("alice: back again")
+        alice.type("@Quit")
+        #expect(try await alice.waitForExit() == 0)
+    }
+
+    @Test("without --reconnect, losing the server ends the client with exit code 1")
+    func noReconnect() async throws {
+        let (server, port) = try await startServer()
+        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        defer { alice.stop() }
+        try await alice.waitFor("online (1): alice")
+        server.signal(SIGKILL)
+        #expect(try await alice.waitForExit() == 1)
+        #expect(alice.stderr.contains("lost the server"))
+    }
+}
