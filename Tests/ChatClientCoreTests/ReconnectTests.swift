@@ -54,3 +54,42 @@ struct ReconnectTests {
         #expect(alice.stderr.contains("lost the server"))
     }
 }
+
+/// `chatclient` against servers that misbehave: a clear message and a non-zero exit.
+@Suite("End to end: broken servers")
+struct BrokenServerTests {
+    @Test("a server that never answers Connect: the reason, exit code 1, after the 5 s wait")
+    func silentServer() async throws {
+        let server = FakeServer(answer: .silence)
+        let port = try await server.start()
+        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        defer { alice.stop() }
+        #expect(try await alice.waitForExit(timeout: .seconds(15)) == 1)
+        #expect(alice.stderr.contains("did not answer Connect within 5 seconds"))
+        await server.stop()
+    }
+
+    @Test("a server that answers with garbage: the reason, exit code 1")
+    func garbageServer() async throws {
+        let server = FakeServer(answer: .raw(Array(repeating: 0x41, count: 300)))
+        let port = try await server.start()
+        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        defer { alice.stop() }
+        #expect(try await alice.waitForExit() == 1)
+        #expect(!alice.stderr.isEmpty)
+        await server.stop()
+    }
+
+    @Test("a server that turns to garbage mid-session: 'lost the server', exit code 1")
+    func garbageLater() async throws {
+        let server = FakeServer(answer: .connected(.seconds(5)))
+        let port = try await server.start()
+        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        defer { alice.stop() }
+        try await alice.waitFor("connected to")
+        try await server.send(Array(repeating: 0x42, count: 300))
+        #expect(try await alice.waitForExit() == 1)
+        #expect(alice.stderr.contains("lost the server: the server sent malformed data"))
+        await server.stop()
+    }
+}
