@@ -99,7 +99,7 @@ struct FaultTests {
         }
     }
 
-    @Test("churn: 2,000 connect, exchange, leave cycles (half Quit, half close): nothing lost, the registry empties")
+    @Test("churn: 10,000 connect, exchange, leave cycles (half Quit, half close): nothing lost, the registry empties")
     func churn() async throws {
         try await withServer { server in
             // Warm up the test's own event loops (their descriptors stay), then take the baseline.
@@ -112,8 +112,8 @@ struct FaultTests {
             let descriptorsAtStart = Self.openDescriptors()
             var delivered = 0
             var offline = 0
-            let sent = 2 * 1_000
-            for round in 0..<20 {
+            let sent = 10_000
+            for round in 0..<100 {
                 // 50 pairs a round; each client sends its partner one message, then half of them
                 // Quit and half simply close.
                 var pairs: [(TestClient, TestClient, String, String)] = []
