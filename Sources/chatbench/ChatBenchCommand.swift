@@ -37,6 +37,35 @@ struct ServerOptions: ParsableArguments {
     }
 }
 
+/// The options every message workload has: body size, measured seconds, warm-up.
+struct MessageOptions: ParsableArguments {
+    @Option(help: "Body bytes (32...239).") var size = 32
+    @Option(help: "Seconds measured, after the warm-up.") var seconds = 5.0
+    @Option(help: "Seconds of warm-up.") var warmup = 1.0
+
+    func validate() throws {
+        guard (32...239).contains(self.size) else { throw ValidationError("--size must be 32...239") }
+        _ = try duration(self.seconds, "--seconds")
+        _ = try duration(self.warmup, "--warmup")
+    }
+
+    /// Runs `pattern` against the server with these options and the `rate` and `window` given,
+    /// prints the result, and fails if any message went astray.
+    func run(_ pattern: TrafficBenchmark.Options.Pattern, rate: Double?, window: Int, server: ServerOptions)
+        async throws
+    {
+        var options = TrafficBenchmark.Options(pattern: pattern)
+        options.host = server.host
+        options.port = server.port
+        options.size = self.size
+        options.window = window
+        options.rate = rate
+        options.duration = try duration(self.seconds, "--seconds")
+        options.warmup = try duration(self.warmup, "--warmup")
+        try await runTraffic(options, server: server)
+    }
+}
+
 /// Seconds given on the command line as a `Duration`.
 func duration(_ seconds: Double, _ option: String) throws -> Duration {
     guard seconds.isFinite, seconds >= 0, seconds <= 3600 else { throw ValidationError("\(option) must be 0...3600") }
@@ -58,32 +87,19 @@ extension ChatBenchCommand {
             abstract: "Pairs of clients, each sending to its partner; throughput, latency, loss.")
 
         @OptionGroup var server: ServerOptions
+        @OptionGroup var message: MessageOptions
         @Option(help: "Client pairs.") var pairs = 50
-        @Option(help: "Body bytes (32...239).") var size = 32
         @Option(help: "Most messages in flight per client.") var window = 64
         @Option(help: "Fixed total rate in msgs/s instead of as fast as the window allows.") var rate: Double?
-        @Option(help: "Seconds measured, after the warm-up.") var seconds = 5.0
-        @Option(help: "Seconds of warm-up.") var warmup = 1.0
 
         func validate() throws {
             guard (1...50_000).contains(self.pairs) else { throw ValidationError("--pairs must be 1...50000") }
-            guard (32...239).contains(self.size) else { throw ValidationError("--size must be 32...239") }
             guard (1...100_000).contains(self.window) else { throw ValidationError("--window must be 1...100000") }
             if let rate { guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be above 0") } }
-            _ = try duration(self.seconds, "--seconds")
-            _ = try duration(self.warmup, "--warmup")
         }
 
         func run() async throws {
-            var options = TrafficBenchmark.Options(pattern: .pairs(self.pairs))
-            options.host = self.server.host
-            options.port = self.server.port
-            options.size = self.size
-            options.window = self.window
-            options.rate = self.rate
-            options.duration = try duration(self.seconds, "--seconds")
-            options.warmup = try duration(self.warmup, "--warmup")
-            try await runTraffic(options, server: self.server)
+            try await self.message.run(.pairs(self.pairs), rate: self.rate, window: self.window, server: self.server)
         }
     }
 
@@ -92,29 +108,17 @@ extension ChatBenchCommand {
             abstract: "Every client sends to ALL at a fixed total rate; deliveries per second and latency.")
 
         @OptionGroup var server: ServerOptions
+        @OptionGroup var message: MessageOptions
         @Option(help: "Clients.") var clients = 50
-        @Option(help: "Body bytes (32...239).") var size = 32
         @Option(help: "Total messages sent per second (each is delivered to clients - 1).") var rate = 2_000.0
-        @Option(help: "Seconds measured, after the warm-up.") var seconds = 5.0
-        @Option(help: "Seconds of warm-up.") var warmup = 1.0
 
         func validate() throws {
             guard (2...10_000).contains(self.clients) else { throw ValidationError("--clients must be 2...10000") }
-            guard (32...239).contains(self.size) else { throw ValidationError("--size must be 32...239") }
             guard self.rate > 0, self.rate.isFinite else { throw ValidationError("--rate must be above 0") }
-            _ = try duration(self.seconds, "--seconds")
-            _ = try duration(self.warmup, "--warmup")
         }
 
         func run() async throws {
-            var options = TrafficBenchmark.Options(pattern: .fanout(self.clients))
-            options.host = self.server.host
-            options.port = self.server.port
-            options.size = self.size
-            options.rate = self.rate
-            options.duration = try duration(self.seconds, "--seconds")
-            options.warmup = try duration(self.warmup, "--warmup")
-            try await runTraffic(options, server: self.server)
+            try await self.message.run(.fanout(self.clients), rate: self.rate, window: 64, server: self.server)
         }
     }
 
