@@ -196,7 +196,8 @@ func raiseFileLimit() {
     _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }
 
-/// Runs `body` with an event-loop group of `threads` threads, shut down afterwards.
+/// Runs `body` with an event-loop group of `threads` threads, shut down afterwards. A server
+/// that cannot be reached is reported in a few words.
 func withGroup<T: Sendable>(
     threads: Int, _ body: (MultiThreadedEventLoopGroup) async throws -> T
 ) async throws -> T {
@@ -205,8 +206,20 @@ func withGroup<T: Sendable>(
         let result = try await body(group)
         try await group.shutdownGracefully()
         return result
+    } catch let error as NIOConnectionError {
+        try? await group.shutdownGracefully()
+        let reason = (error.connectionErrors.first?.error as? IOError).map {
+            String(cString: strerror($0.errnoCode)).lowercased()
+        }
+        throw BenchCommandError(
+            description: "cannot reach the server at \(error.host):\(error.port): \(reason ?? "\(error)")")
     } catch {
         try? await group.shutdownGracefully()
         throw error
     }
+}
+
+/// A failure to run a benchmark, in words (ArgumentParser prints it after "Error:").
+struct BenchCommandError: Error, CustomStringConvertible {
+    let description: String
 }
