@@ -4,6 +4,13 @@
     import Darwin
 #endif
 
+/// The C library's `write`, named apart from Swift members of the same name.
+#if canImport(Glibc)
+    private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+    private let systemWrite = Darwin.write
+#endif
+
 /// Unbuffered writes to standard output and standard error, whole strings at a time.
 public enum StandardStreams {
     /// Writes `text` to standard output.
@@ -17,7 +24,7 @@ public enum StandardStreams {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeMutableBytes { raw in
-                Glibc.write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                systemWrite(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset)
             }
             if written < 0, errno == EINTR { continue }
             guard written > 0 else { return }

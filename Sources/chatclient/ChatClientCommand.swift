@@ -8,6 +8,13 @@ import ChatWire
     import Darwin
 #endif
 
+/// The C library's `exit`, named apart from Swift members of the same name.
+#if canImport(Glibc)
+    private let systemExit = Glibc.exit
+#elseif canImport(Darwin)
+    private let systemExit = Darwin.exit
+#endif
+
 /// `chatclient`: joins a chatserver as one person. All logic lives in ChatClientCore; this
 /// checks the command line and runs the client.
 @main
@@ -65,6 +72,6 @@ struct ChatClientCommand: AsyncParsableCommand {
         options.reconnect = self.reconnect
         let code = await ChatClientApp.run(options)
         // Standard input's reader thread may be blocked in read(); exit rather than wait for it.
-        Glibc.exit(code)
+        systemExit(code)
     }
 }
