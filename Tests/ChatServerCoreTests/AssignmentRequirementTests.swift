@@ -59,9 +59,8 @@ struct AssignmentRequirementTests {
             for name in names { clients.append(try await TestClient.online(name, port: server.port)) }
             try await clients[0].awaitList(names)
             try await Task.sleep(for: .milliseconds(200))  // let pending pushes land
-            _ = clients[0].pending.count
             let first = clients[0]
-            while !first.pending.isEmpty { _ = try await first.next() }
+            _ = first.drain()
             try await first.send(to: "-SERVER-", from: names[0], "List")
             var parts: [ListPart] = []
             repeat {
