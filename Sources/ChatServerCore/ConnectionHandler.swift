@@ -306,11 +306,10 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Queues server frames for this client; flushed at the end of the read burst.
     private func reply(_ bodies: [ByteBuffer], context: ChannelHandlerContext) {
-        let header = self.client?.serverHeader ?? self.header(to: self.replyAddress, context: context)
-        for body in bodies {
-            context.write(self.wrapOutboundOut(header), promise: nil)
-            context.write(self.wrapOutboundOut(body), promise: nil)
-        }
+        let address = self.client?.name ?? self.replyAddress
+        context.write(
+            self.wrapOutboundOut(ServerBodies.frames(to: address, bodies, allocator: context.channel.allocator)),
+            promise: nil)
         self.repliesPending = true
     }
 
@@ -323,25 +322,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Writes one chunk of list parts as one buffer (a few KB: one write instead of two per
     /// part); when it reached the socket, the next one.
     private func writeList(_ chunk: ArraySlice<ByteBuffer>, context: ChannelHandlerContext) {
-        guard let header = self.client?.serverHeader else { return }
-        var bytes = context.channel.allocator.buffer(
-            capacity: chunk.reduce(0) { $0 + header.readableBytes + $1.readableBytes })
-        for part in chunk {
-            bytes.writeImmutableBuffer(header)
-            bytes.writeImmutableBuffer(part)
-        }
+        guard let name = self.client?.name else { return }
+        let bytes = ServerBodies.frames(to: name, chunk, allocator: context.channel.allocator)
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(self.wrapOutboundOut(bytes), promise: written)
         written.futureResult.assumeIsolated().whenSuccess {
             if let next = self.lists.written() { self.writeList(next, context: context) }
         }
-    }
-
-    private func header(to name: ChatName, context: ChannelHandlerContext) -> ByteBuffer {
-        var header = context.channel.allocator.buffer(capacity: Wire.headerLength)
-        name.write(to: &header)
-        ChatName.server.write(to: &header)
-        return header
     }
 
     private func flushPending(context: ChannelHandlerContext) {

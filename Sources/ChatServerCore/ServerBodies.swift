@@ -1,8 +1,9 @@
 import ChatWire
 import NIOCore
 
-/// Server-to-client bodies encoded once, NUL included, ready to follow a client's
-/// `ClientHandle.serverHeader` on the wire.
+/// Server-to-client bodies encoded once, NUL included, and put behind each client's own header
+/// (`DEST = id`, `SRC = -SERVER-`) when they are sent: a list pushed to 10,000 clients is
+/// encoded once.
 enum ServerBodies {
     /// One control body plus its NUL.
     static func encode(_ control: ServerControl, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
@@ -21,5 +22,18 @@ enum ServerBodies {
             buffer.writeInteger(Wire.terminator)
             return buffer
         }
+    }
+
+    /// The frames `bodies` (each ending in NUL) from `-SERVER-` to `name`, in one buffer.
+    static func frames(
+        to name: ChatName, _ bodies: some Collection<ByteBuffer>, allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        var frames = allocator.buffer(capacity: bodies.reduce(0) { $0 + Wire.headerLength + $1.readableBytes })
+        for body in bodies {
+            name.write(to: &frames)
+            ChatName.server.write(to: &frames)
+            frames.writeImmutableBuffer(body)
+        }
+        return frames
     }
 }

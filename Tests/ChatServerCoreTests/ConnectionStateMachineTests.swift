@@ -99,7 +99,9 @@ struct RegistryTests {
         #expect(!registry.remove(alice))
         #expect(registry.allClients().map(\.name.text) == ["bob"])
         #expect(registry.count == 1)
-        #expect(Array(alice.serverHeader.readableBytesView) == Array("alice   -SERVER-".utf8))
+        let frames = ServerBodies.frames(
+            to: alice.name, [ByteBuffer(string: "a\0"), ByteBuffer(string: "b\0")], allocator: ByteBufferAllocator())
+        #expect(Array(frames.readableBytesView) == Array("alice   -SERVER-a\0alice   -SERVER-b\0".utf8))
     }
 }
 
