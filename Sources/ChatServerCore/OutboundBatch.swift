@@ -14,8 +14,9 @@ struct OutboundBatch {
     struct Delivery: Sendable {
         let target: ClientHandle
         var bytes: ByteBuffer
-        /// How many frames `bytes` holds.
-        var frames: Int
+        /// Whether `bytes` is a buffer of our own (from the second piece on) rather than the
+        /// received slice, which must not be written to.
+        var ownsBuffer: Bool
     }
 
     private var indexByTarget: [ObjectIdentifier: Int] = [:]
@@ -33,17 +34,17 @@ struct OutboundBatch {
             index = known
         } else {
             self.indexByTarget[ObjectIdentifier(target)] = self.deliveries.count
-            self.deliveries.append(Delivery(target: target, bytes: frame, frames: 1))
+            self.deliveries.append(Delivery(target: target, bytes: frame, ownsBuffer: false))
             return
         }
-        if self.deliveries[index].frames == 1 {
-            // Second frame: move from the shared slice to a buffer of our own, with room to grow.
+        if !self.deliveries[index].ownsBuffer {
+            // Second piece: move from the shared slice to a buffer of our own, with room to grow.
             var own = target.channel.allocator.buffer(capacity: max(1024, 2 * Wire.maxFrameLength))
             own.writeImmutableBuffer(self.deliveries[index].bytes)
             self.deliveries[index].bytes = own
+            self.deliveries[index].ownsBuffer = true
         }
         self.deliveries[index].bytes.writeImmutableBuffer(frame)
-        self.deliveries[index].frames += 1
     }
 
     /// Hands every queued frame to its target's event loop, running the share of `current` in

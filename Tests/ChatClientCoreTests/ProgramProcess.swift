@@ -49,30 +49,24 @@ final class ProgramProcess: Sendable {
             process.standardInput = stdinPipe
             process.standardOutput = stdoutPipe
             self.input = stdinPipe.fileHandleForWriting
-            let output = self.output
-            let closed = self.closedStreams
-            stdoutPipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                    closed.withLockedValue { $0 += 1 }
-                }
-                output.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
-            }
+            Self.collect(stdoutPipe, into: self.output, closed: self.closedStreams)
         }
         self.pipedStreams = terminal == nil ? 2 : 1
-        let errors = self.errors
-        let closed = self.closedStreams
-        stderrPipe.fileHandleForReading.readabilityHandler = { handle in
+        Self.collect(stderrPipe, into: self.errors, closed: self.closedStreams)
+        self.process = process
+        try process.run()
+    }
+
+    /// Appends what `pipe` delivers to `text`; counts its end of file in `closed`.
+    private static func collect(_ pipe: Pipe, into text: NIOLockedValueBox<String>, closed: NIOLockedValueBox<Int>) {
+        pipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             if data.isEmpty {
                 handle.readabilityHandler = nil
                 closed.withLockedValue { $0 += 1 }
             }
-            errors.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
+            text.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
         }
-        self.process = process
-        try process.run()
     }
 
     /// Everything printed on standard output so far.

@@ -107,12 +107,7 @@ struct AssignmentRequirementTests {
             let start = ContinuousClock.now
             let silent = try await TestClient.online("silent", port: server.port)
             let alice = try await TestClient.online("alice", port: server.port)
-            let heartbeat = Task {
-                while !Task.isCancelled {
-                    try await alice.send(to: "-SERVER-", from: "alice", "Alive alice")
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-            }
+            let heartbeat = alice.keepAlive(as: "alice")
             defer { heartbeat.cancel() }
             try await silent.awaitClosed(timeout: .seconds(5))
             #expect(ContinuousClock.now - start >= .milliseconds(1_500))

@@ -43,12 +43,7 @@ struct FaultTests {
             let ghost = try await TestClient.online("ghost", port: server.port)
             try await ghost.setReading(false)
             let alice = try await TestClient.online("alice", port: server.port)
-            let heartbeat = Task {
-                while !Task.isCancelled {
-                    try await alice.send(to: "-SERVER-", from: "alice", "Alive alice")
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-            }
+            let heartbeat = alice.keepAlive(as: "alice")
             defer { heartbeat.cancel() }
             try await alice.awaitList(["alice"], timeout: .seconds(5))
             #expect(server.onlineNames.map(\.text) == ["alice"])

@@ -128,6 +128,16 @@ public final class TestClient: Sendable {
         }
     }
 
+    /// Sends `Alive <name>` every `interval` until the returned task is cancelled.
+    public func keepAlive(as name: String, every interval: Duration = .milliseconds(100)) -> Task<Void, any Error> {
+        Task {
+            while !Task.isCancelled {
+                try await self.send(to: "-SERVER-", from: name, "Alive \(name)")
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+
     /// Sends raw bytes.
     public func sendRaw(_ bytes: [UInt8]) async throws {
         try await self.channel.writeAndFlush(ByteBuffer(bytes: bytes))
