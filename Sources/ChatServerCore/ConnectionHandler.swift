@@ -172,6 +172,19 @@ final class ConnectionHandler: ChannelInboundHandler {
             input.moveReaderIndex(to: cursor.readerIndex)
         }
         while cursor.readableBytes > 0 {
+            // After a frame forwarded to `target`, the frames that follow it with the same two
+            // names join the run in one pass over the bytes (`FrameRun`): the full rules below
+            // gave this client and this target their verdict on the first one, and a frame from
+            // an online client to another online id is always forwarded. Not while frames are
+            // logged one by one.
+            if let current = run, let me = self.client, !self.logsFrames {
+                let reach = FrameRun.length(in: cursor, from: me.name, to: current.target.name)
+                if reach > 0 {
+                    run?.length += reach
+                    cursor.moveReaderIndex(forwardBy: reach)
+                    continue
+                }
+            }
             guard let header = try FrameDecoder.header(of: cursor) else {
                 var partial = context.channel.allocator.buffer(capacity: Wire.maxFrameLength)
                 partial.writeBuffer(&cursor)

@@ -36,6 +36,24 @@ public enum FuzzChecks {
         }
     }
 
+    /// The run scanner agrees with the decoder: with the names of the first frame in `bytes`,
+    /// `FrameRun.length` covers exactly the complete frames that `FrameDecoder.header(of:)`
+    /// accepts with those same names, one after another from the start.
+    public static func runs(_ bytes: [UInt8]) {
+        let buffer = ByteBuffer(bytes: bytes)
+        guard let first = try? FrameDecoder.header(of: buffer) else { return }
+        var expected = 0
+        var rest = buffer
+        while let header = try? FrameDecoder.header(of: rest),
+            header.destination == first.destination, header.source == first.source
+        {
+            expected += header.length
+            rest.moveReaderIndex(forwardBy: header.length)
+        }
+        let reach = FrameRun.length(in: buffer, from: first.source, to: first.destination)
+        precondition(reach == expected, "the run scanner reached \(reach) bytes, the decoder \(expected)")
+    }
+
     /// The control parsers: what they accept prints back to a body that parses the same.
     public static func controls(_ bytes: [UInt8]) {
         let body = ByteBuffer(bytes: bytes)

@@ -155,18 +155,14 @@ struct ProtocolErrorTests {
 /// Messages a client sends just before it leaves are not lost.
 @Suite("Server: nothing lost at the end")
 struct LastMessagesTests {
-    private func bytes(_ destination: String, _ source: String, _ body: String) -> [UInt8] {
-        func pad(_ text: String) -> [UInt8] { Array(text.utf8) + Array(repeating: 0x20, count: 8 - text.utf8.count) }
-        return pad(destination) + pad(source) + Array(body.utf8) + [0]
-    }
-
     @Test("messages followed by Quit in the same write are all delivered before the client is de-listed")
     func messagesThenQuit() async throws {
         try await withServer { server in
             let alice = try await TestClient.online("alice", port: server.port)
             let bob = try await TestClient.online("bob", port: server.port)
             try await alice.sendRaw(
-                bytes("bob", "alice", "one") + bytes("bob", "alice", "two") + bytes("-SERVER-", "alice", "Quit alice"))
+                wireFrame("bob", "alice", "one") + wireFrame("bob", "alice", "two")
+                    + wireFrame("-SERVER-", "alice", "Quit alice"))
             #expect(try await bob.nextSkippingLists().text == "one")
             #expect(try await bob.nextSkippingLists().text == "two")
             try await alice.awaitClosed()
@@ -179,7 +175,7 @@ struct LastMessagesTests {
         try await withServer { server in
             let alice = try await TestClient.online("alice", port: server.port)
             let bob = try await TestClient.online("bob", port: server.port)
-            try await alice.sendRaw(bytes("bob", "alice", "one") + bytes("bob", "alice", "two"))
+            try await alice.sendRaw(wireFrame("bob", "alice", "one") + wireFrame("bob", "alice", "two"))
             await alice.close()
             #expect(try await bob.nextSkippingLists().text == "one")
             #expect(try await bob.nextSkippingLists().text == "two")

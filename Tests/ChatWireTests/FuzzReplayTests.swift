@@ -32,6 +32,7 @@ struct FuzzReplayTests {
         #expect(inputs.count >= 10)
         for (_, bytes) in inputs {
             FuzzChecks.frames(bytes)
+            FuzzChecks.runs(bytes)
             FuzzChecks.controls(bytes)
         }
     }
