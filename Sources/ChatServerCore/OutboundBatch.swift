@@ -55,6 +55,16 @@ struct OutboundBatch {
             self.indexByTarget.removeAll(keepingCapacity: true)
             self.deliveries.removeAll(keepingCapacity: true)
         }
+        // The common case, a client talking to one partner: one write, or one hop, no arrays.
+        if self.deliveries.count == 1, let delivery = self.deliveries.first {
+            let loop = delivery.target.channel.eventLoop
+            if loop === current {
+                Self.write(delivery, sender: sender)
+            } else {
+                loop.execute { Self.write(delivery, sender: sender) }
+            }
+            return
+        }
         var remote: [Delivery] = []
         for delivery in self.deliveries {
             if delivery.target.channel.eventLoop === current {
