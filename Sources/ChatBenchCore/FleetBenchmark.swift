@@ -130,7 +130,6 @@ final class Fleet: Sendable {
                     guard let worker = box.value else { throw BenchError.invalid("worker gone") }
                     let handler = BenchClientHandler(id: id, index: index, delegate: worker)
                     worker.clients.append(handler)
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
@@ -181,7 +180,8 @@ final class FleetWorker: BenchClientDelegate {
     }
 
     func clientReady(_ client: BenchClientHandler) { self.ready += 1 }
-    func client(_ client: BenchClientHandler, received frame: Frame) {}
+    func client(_ client: BenchClientHandler, received body: ByteBuffer, from source: ChatName) {}
+    func clientOffline(_ client: BenchClientHandler) {}
     func clientReadComplete(_ client: BenchClientHandler) {}
 
     func client(_ client: BenchClientHandler, receivedList names: Int, bytes: Int) {

@@ -182,7 +182,6 @@ final class TrafficWorkerBox: Sendable {
                     guard let worker = box.value else { throw BenchError.invalid("worker gone") }
                     let handler = BenchClientHandler(id: id, index: index, delegate: worker)
                     worker.add(handler)
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

@@ -19,8 +19,9 @@ final class TrafficWorker: BenchClientDelegate {
 
     private let options: TrafficBenchmark.Options
     private let loop: any EventLoop
-    private let prefixLength: Int
     private var clients: [Int: BenchClientHandler] = [:]
+    /// Fanout: every client's index by id, to tell senders apart.
+    private var indexByName: [ChatName: Int] = [:]
     private var dirty: [BenchClientHandler] = []
     private(set) var readyCount = 0
     private var running = false
@@ -28,6 +29,13 @@ final class TrafficWorker: BenchClientDelegate {
     private var measureFrom = NIODeadline.distantFuture
     private var measureUntil = NIODeadline.distantFuture
     private var pacer: RepeatedTask?
+    /// Paced runs: this loop's clients in a fixed order, and whose turn it is.
+    private var paced: [BenchClientHandler] = []
+    private var paceCursor = 0
+    /// The clock, read once per read burst rather than once per message (a tenth of the load's
+    /// time went to reading it): messages of one burst were received, and their replies are
+    /// flushed, together. Cleared at the end of each burst.
+    private var burstClock: NIODeadline?
     private var histogram = Histogram<UInt64>(
         highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     private var measured: UInt64 = 0
@@ -42,24 +50,37 @@ final class TrafficWorker: BenchClientDelegate {
     init(options: TrafficBenchmark.Options, loop: any EventLoop) {
         self.options = options
         self.loop = loop
-        self.prefixLength = options.prefix.utf8.count
     }
 
     func add(_ client: BenchClientHandler) {
         self.clients[client.index] = client
     }
 
-    /// Starts sending: a full window each (pairs, no rate) or paced every millisecond.
+    /// Starts sending: a full window each (pairs, no rate), or paced (`--rate`).
     func start(measureFrom: NIODeadline, measureUntil: NIODeadline) {
+        if self.isPairs {
+            for client in self.clients.values { client.partner = self.clients[client.index ^ 1] }
+        } else {
+            // Senders on every loop, not only this one's clients.
+            for index in 0..<self.options.clientCount {
+                if let name = try? ChatName(validating: "\(self.options.prefix)\(index)") {
+                    self.indexByName[name] = index
+                }
+            }
+        }
         self.running = true
         self.startedAt = .now()
         self.measureFrom = measureFrom
         self.measureUntil = measureUntil
         if let rate = self.options.rate {
-            let perClient = rate / Double(self.options.clientCount)
+            // This loop's share of the total rate, sent round-robin over its clients in small
+            // steps: all clients sending at the same tick would measure the server's queue
+            // for a synchronised burst, not its latency.
+            let share = rate * Double(self.clients.count) / Double(self.options.clientCount)
+            self.paced = self.clients.values.sorted { $0.index < $1.index }
             let bound = NIOLoopBound(self, eventLoop: self.loop)
-            self.pacer = self.loop.scheduleRepeatedTask(initialDelay: .milliseconds(1), delay: .milliseconds(1)) { _ in
-                bound.value.pace(perClient: perClient)
+            self.pacer = self.loop.scheduleRepeatedTask(initialDelay: Self.paceStep, delay: Self.paceStep) { _ in
+                bound.value.pace(rate: share)
             }
         } else {
             for client in self.clients.values { self.refill(client) }
@@ -81,7 +102,11 @@ final class TrafficWorker: BenchClientDelegate {
     }
 
     func closeAll() {
-        for client in self.clients.values { client.context?.close(promise: nil) }
+        self.paced = []
+        for client in self.clients.values {
+            client.partner = nil
+            client.context?.close(promise: nil)
+        }
     }
 
     // MARK: Sending
@@ -91,14 +116,27 @@ final class TrafficWorker: BenchClientDelegate {
         return false
     }
 
-    private func pace(perClient: Double) {
-        guard self.running else { return }
+    /// How often a paced run sends what has come due.
+    private static let paceStep = TimeAmount.microseconds(100)
+
+    /// Sends what has come due at `rate` msgs/s, one client after the other; a client with a
+    /// full window is passed over (its turn comes again).
+    private func pace(rate: Double) {
+        guard self.running, !self.paced.isEmpty else { return }
         let elapsed = Double((NIODeadline.now() - self.startedAt).nanoseconds) / 1e9
-        let due = UInt64(perClient * elapsed)
-        for client in self.clients.values where client.isReady {
-            var count = due > client.sent ? Int(due - client.sent) : 0
-            if self.isPairs { count = min(count, self.options.window - client.inflight) }
-            for _ in 0..<max(0, count) { self.send(from: client) }
+        let due = UInt64(rate * elapsed)
+        var count = due > self.sentTotal ? due - self.sentTotal : 0
+        var passedOver = 0
+        while count > 0, passedOver < self.paced.count {
+            let client = self.paced[self.paceCursor]
+            self.paceCursor = (self.paceCursor + 1) % self.paced.count
+            if client.isReady, !self.isPairs || client.inflight < self.options.window {
+                self.send(from: client)
+                count -= 1
+                passedOver = 0
+            } else {
+                passedOver += 1
+            }
         }
         self.flushDirty()
     }
@@ -111,21 +149,21 @@ final class TrafficWorker: BenchClientDelegate {
     private func send(from client: BenchClientHandler) {
         let target: ChatName
         if self.isPairs {
-            guard let partner = self.clients[client.index ^ 1] else { return }
+            guard let partner = client.partner else { return }
             target = partner.id
             self.expected += 1
         } else {
             target = .all
             self.expected += UInt64(self.options.clientCount - 1)
         }
-        guard let context = client.context else { return }
-        var bytes = context.channel.allocator.buffer(capacity: Wire.headerLength + self.options.size + 1)
-        target.write(to: &bytes)
-        client.id.write(to: &bytes)
-        BenchBody.write(
-            sequence: client.sent, sentAt: NIODeadline.now().uptimeNanoseconds, size: self.options.size, to: &bytes)
-        bytes.writeInteger(Wire.terminator)
-        client.write(bytes)
+        let size = self.options.size
+        let sequence = client.sent
+        client.write(frameLength: Wire.headerLength + size + 1) { bytes in
+            target.write(to: &bytes)
+            client.id.write(to: &bytes)
+            BenchBody.write(sequence: sequence, sentAt: self.now().uptimeNanoseconds, size: size, to: &bytes)
+            bytes.writeInteger(Wire.terminator)
+        }
         client.sent += 1
         client.inflight += 1
         self.sentTotal += 1
@@ -135,7 +173,16 @@ final class TrafficWorker: BenchClientDelegate {
         }
     }
 
+    /// The time for the current burst.
+    private func now() -> NIODeadline {
+        if let now = self.burstClock { return now }
+        let now = NIODeadline.now()
+        self.burstClock = now
+        return now
+    }
+
     private func flushDirty() {
+        self.burstClock = nil
         for client in self.dirty {
             client.needsFlush = false
             client.flush()
@@ -149,35 +196,48 @@ final class TrafficWorker: BenchClientDelegate {
         self.readyCount += 1
     }
 
-    func client(_ client: BenchClientHandler, received frame: Frame) {
-        if frame.source == .server {
-            self.offline += 1
-            return
-        }
-        let now = NIODeadline.now()
-        guard let body = BenchBody.read(frame.body) else {
+    func client(_ client: BenchClientHandler, received body: ByteBuffer, from source: ChatName) {
+        let now = self.now()
+        guard let message = BenchBody.read(body) else {
             self.corrupted += 1
             return
         }
         self.delivered += 1
-        let senderText = frame.source.text.utf8.dropFirst(self.prefixLength)
-        let sender = Int(String(decoding: senderText, as: UTF8.self)) ?? -1
-        let expected = client.expected[sender, default: 0]
-        if body.sequence == expected {
-            client.expected[sender] = expected + 1
-        } else if body.sequence > expected {
-            client.expected[sender] = body.sequence + 1  // a gap: counted as lost at the end
+        let sender: BenchClientHandler?
+        let expected: UInt64
+        if let partner = client.partner {
+            guard source == partner.id else {
+                self.corrupted += 1  // pairs: only the partner writes to a client
+                return
+            }
+            sender = partner
+            expected = client.expectedFromPartner
+            client.expectedFromPartner = Self.next(after: message.sequence, expected: expected)
         } else {
-            self.misordered += 1
+            let index = self.indexByName[source] ?? -1
+            sender = nil
+            expected = client.expected[index, default: 0]
+            client.expected[index] = Self.next(after: message.sequence, expected: expected)
         }
-        if body.sentAt >= self.measureFrom.uptimeNanoseconds, now <= self.measureUntil {
+        if message.sequence < expected { self.misordered += 1 }
+        if message.sentAt >= self.measureFrom.uptimeNanoseconds, now <= self.measureUntil {
             self.measured += 1
-            self.histogram.record(now.uptimeNanoseconds &- body.sentAt)
+            self.histogram.record(now.uptimeNanoseconds &- message.sentAt)
         }
-        if self.isPairs, let partner = self.clients[sender] {
-            partner.inflight -= 1
-            if self.options.rate == nil { self.refill(partner) }
+        if let sender {
+            sender.inflight -= 1
+            if self.options.rate == nil { self.refill(sender) }
         }
+    }
+
+    /// The next sequence number expected from a sender after `sequence` arrived: a gap is
+    /// skipped (counted as lost at the end), an old number (repeated or reordered) changes nothing.
+    private static func next(after sequence: UInt64, expected: UInt64) -> UInt64 {
+        sequence >= expected ? sequence + 1 : expected
+    }
+
+    func clientOffline(_ client: BenchClientHandler) {
+        self.offline += 1
     }
 
     func clientReadComplete(_ client: BenchClientHandler) {
