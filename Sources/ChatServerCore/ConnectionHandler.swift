@@ -16,7 +16,8 @@ import NIOCore
 /// `FrameDecoder.header(of:)` (the decoder's own rules) rather than by a decoder handler in
 /// front, which would cost a pipeline event per frame. A run of consecutive chat frames to one
 /// target is forwarded as one slice of the received bytes: no copy, no re-encoding, no per-frame
-/// allocation. Forwarded bytes are queued in an `OutboundBatch` and delivered at the end of the
+/// allocation; once its first frame has passed the full rules, the rest of the run is found by
+/// `FrameRun` in one pass over the raw bytes. Forwarded bytes are queued in an `OutboundBatch` and delivered at the end of the
 /// read burst; replies to this client are flushed once per burst. Everything that is not a chat
 /// frame from an online client takes the slow path through a decoded `Frame`.
 final class ConnectionHandler: ChannelInboundHandler {
