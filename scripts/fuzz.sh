@@ -7,7 +7,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 cd "$root"
-swift build -c release --product chatfuzz --sanitize fuzzer --sanitize address --scratch-path .build-fuzz
+# `--sanitize fuzzer` instruments only the executable's own module: swiftc drops
+# -sanitize=fuzzer for library modules (-parse-as-library), so ChatWire and ChatClientCore would
+# run without coverage feedback ("no interesting inputs", 446 counters). Coverage is asked for
+# explicitly, in the form today's libFuzzer reads (8-bit counters and a PC table).
+swift build -c release --product chatfuzz --sanitize fuzzer --sanitize address --scratch-path .build-fuzz \
+    -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp fuzz/corpus/* "$work"/
