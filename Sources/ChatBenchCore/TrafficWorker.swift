@@ -50,24 +50,24 @@ final class TrafficWorker: BenchClientDelegate {
     init(options: TrafficBenchmark.Options, loop: any EventLoop) {
         self.options = options
         self.loop = loop
+        if case .fanout = options.pattern {
+            // Every sender, on every loop: other loops may start sending before this one starts.
+            for index in 0..<options.clientCount {
+                if let name = try? ChatName(validating: "\(options.prefix)\(index)") { self.indexByName[name] = index }
+            }
+        }
     }
 
     func add(_ client: BenchClientHandler) {
         self.clients[client.index] = client
+        if self.isPairs, let partner = self.clients[client.index ^ 1] {
+            client.partner = partner
+            partner.partner = client
+        }
     }
 
     /// Starts sending: a full window each (pairs, no rate), or paced (`--rate`).
     func start(measureFrom: NIODeadline, measureUntil: NIODeadline) {
-        if self.isPairs {
-            for client in self.clients.values { client.partner = self.clients[client.index ^ 1] }
-        } else {
-            // Senders on every loop, not only this one's clients.
-            for index in 0..<self.options.clientCount {
-                if let name = try? ChatName(validating: "\(self.options.prefix)\(index)") {
-                    self.indexByName[name] = index
-                }
-            }
-        }
         self.running = true
         self.startedAt = .now()
         self.measureFrom = measureFrom
