@@ -147,6 +147,7 @@ final class TrafficWorker: BenchClientDelegate {
     }
 
     private func send(from client: BenchClientHandler) {
+        guard client.context != nil else { return }  // closed: nothing is sent, nothing expected
         let target: ChatName
         if self.isPairs {
             guard let partner = client.partner else { return }
