@@ -1,16 +1,21 @@
 import ChatServerCore
 import ChatTestSupport
 import ChatWire
+import Logging
 import NIOCore
 import Testing
 
 /// Many frames in one write: the server's fast path forwards runs of frames with the same two
 /// names in one pass; every other frame in the same read still gets the full rules, in order.
+/// Each test runs twice: as shipped, and with frames logged one by one (`.debug`), which turns
+/// the fast path off; both must deliver the same.
 @Suite("Server: frames arriving together")
 struct BurstTests {
-    @Test("a mixed burst: runs, a spoofed source, another target, Offline, ALL and a frame cut in two")
-    func mixedBurst() async throws {
-        try await withServer { server in
+    @Test(
+        "a mixed burst: runs, a spoofed source, another target, Offline, ALL and a frame cut in two",
+        arguments: [Logger.Level.critical, .debug])
+    func mixedBurst(logLevel: Logger.Level) async throws {
+        try await withServer(logLevel: logLevel) { server in
             let alice = try await TestClient.online("alice", port: server.port)
             let bob = try await TestClient.online("bob", port: server.port)
             let carol = try await TestClient.online("carol", port: server.port)
@@ -45,9 +50,39 @@ struct BurstTests {
         }
     }
 
-    @Test("a run of 1,000 frames in one write arrives whole and in order")
-    func longRun() async throws {
-        try await withServer { server in
+    @Test(
+        "300 messages each followed by a spoofed one, in one write: only the real ones arrive, each spoof is refused",
+        arguments: [Logger.Level.critical, .debug])
+    func interleavedSpoofs(logLevel: Logger.Level) async throws {
+        // The receive buffer starts small and grows over the first reads, so a long burst is
+        // needed for frames to share reads with the ones before them (the fast path's case).
+        try await withServer(logLevel: logLevel) { server in
+            let alice = try await TestClient.online("alice", port: server.port)
+            let bob = try await TestClient.online("bob", port: server.port)
+            try await bob.awaitList(["alice", "bob"])
+            var burst: [UInt8] = []
+            for index in 0..<300 {
+                burst += wireFrame("bob", "alice", "real \(index)") + wireFrame("bob", "mallory", "spoof \(index)")
+            }
+            try await alice.sendRaw(burst)
+            for index in 0..<300 {
+                let frame = try await bob.nextSkippingLists()
+                guard frame.text == "real \(index)" else {
+                    throw TestFailure("message \(index): got '\(frame.text)' from \(frame.source)")
+                }
+            }
+            for _ in 0..<300 {
+                let frame = try await alice.nextSkippingLists()
+                guard frame.source == .server, frame.text.contains("not your id") else {
+                    throw TestFailure("expected an Error for a spoof, got '\(frame.text)'")
+                }
+            }
+        }
+    }
+
+    @Test("a run of 1,000 frames in one write arrives whole and in order", arguments: [Logger.Level.critical, .debug])
+    func longRun(logLevel: Logger.Level) async throws {
+        try await withServer(logLevel: logLevel) { server in
             let alice = try await TestClient.online("alice", port: server.port)
             let bob = try await TestClient.online("bob", port: server.port)
             try await bob.awaitList(["alice", "bob"])

@@ -1,5 +1,5 @@
 public import ChatServerCore
-import Logging
+public import Logging
 import NIOPosix
 
 /// Starts a server on an ephemeral port for the duration of `body`, then shuts it down.
@@ -9,6 +9,7 @@ public func withServer<T>(
     maxClients: Int = 10_000,
     maxPendingBytes: Int = 1 << 20,
     threads: Int = 2,
+    logLevel: Logger.Level = .critical,
     _ body: (ChatServer) async throws -> T
 ) async throws -> T {
     var configuration = ServerConfiguration()
@@ -18,8 +19,10 @@ public func withServer<T>(
     configuration.maxClients = maxClients
     configuration.maxPendingBytes = maxPendingBytes
     configuration.threads = threads
-    var logger = Logger(label: "test-server")
-    logger.logLevel = .critical
+    // Messages are dropped whatever the level: a level below `.critical` only switches on the
+    // server's paths that log (per-frame logging at `.debug` takes the frame-by-frame route).
+    var logger = Logger(label: "test-server") { _ in DiscardingLogHandler() }
+    logger.logLevel = logLevel
     let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
     let server = try await ChatServer.start(configuration: configuration, group: group, logger: logger)
     do {
