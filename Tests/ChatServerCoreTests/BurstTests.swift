@@ -11,6 +11,18 @@ import Testing
 /// the fast path off; both must deliver the same.
 @Suite("Server: frames arriving together")
 struct BurstTests {
+    /// A server with alice and bob online, each seeing the other in the list.
+    private func withAliceAndBob(
+        logLevel: Logger.Level, _ body: (TestClient, TestClient) async throws -> Void
+    ) async throws {
+        try await withServer(logLevel: logLevel) { server in
+            let alice = try await TestClient.online("alice", port: server.port)
+            let bob = try await TestClient.online("bob", port: server.port)
+            try await bob.awaitList(["alice", "bob"])
+            try await body(alice, bob)
+        }
+    }
+
     @Test(
         "a mixed burst: runs, a spoofed source, another target, Offline, ALL and a frame cut in two",
         arguments: [Logger.Level.critical, .debug])
@@ -56,10 +68,7 @@ struct BurstTests {
     func interleavedSpoofs(logLevel: Logger.Level) async throws {
         // The receive buffer starts small and grows over the first reads, so a long burst is
         // needed for frames to share reads with the ones before them (the fast path's case).
-        try await withServer(logLevel: logLevel) { server in
-            let alice = try await TestClient.online("alice", port: server.port)
-            let bob = try await TestClient.online("bob", port: server.port)
-            try await bob.awaitList(["alice", "bob"])
+        try await self.withAliceAndBob(logLevel: logLevel) { alice, bob in
             var burst: [UInt8] = []
             for index in 0..<300 {
                 burst += wireFrame("bob", "alice", "real \(index)") + wireFrame("bob", "mallory", "spoof \(index)")
@@ -82,10 +91,7 @@ struct BurstTests {
 
     @Test("a run of 1,000 frames in one write arrives whole and in order", arguments: [Logger.Level.critical, .debug])
     func longRun(logLevel: Logger.Level) async throws {
-        try await withServer(logLevel: logLevel) { server in
-            let alice = try await TestClient.online("alice", port: server.port)
-            let bob = try await TestClient.online("bob", port: server.port)
-            try await bob.awaitList(["alice", "bob"])
+        try await self.withAliceAndBob(logLevel: logLevel) { alice, bob in
             var burst: [UInt8] = []
             for index in 0..<1_000 { burst += wireFrame("bob", "alice", "message \(index)") }
             try await alice.sendRaw(burst)
