@@ -8,7 +8,7 @@ import NIOPosix
 /// `at`-th routed frame.
 final class FaultyRelay: Sendable {
     /// What goes wrong at the chosen frame.
-    enum Fault: Sendable, CustomStringConvertible {
+    enum Fault: Sendable {
         /// The frame is not delivered.
         case drop
         /// The frame is delivered twice.
@@ -18,14 +18,6 @@ final class FaultyRelay: Sendable {
         /// One digit of the body's sequence number is replaced by a byte that is not hex.
         case corrupt
 
-        var description: String {
-            switch self {
-            case .drop: "drop"
-            case .duplicate: "duplicate"
-            case .swap: "swap"
-            case .corrupt: "corrupt"
-            }
-        }
     }
 
     private struct State {
