@@ -17,7 +17,6 @@ final class FaultyRelay: Sendable {
         case swap
         /// One digit of the body's sequence number is replaced by a byte that is not hex.
         case corrupt
-
     }
 
     private struct State {
