@@ -10,7 +10,8 @@ public enum BenchBody {
     /// The fewest bytes a body can have (the two numbers).
     public static let minimumSize = 32
 
-    /// Appends a body of `size` bytes (32...239) to `buffer`.
+    /// Appends a body of `size` bytes (32...239; a smaller size still writes the 32 bytes of
+    /// the two numbers) to `buffer`.
     public static func write(sequence: UInt64, sentAt: UInt64, size: Int, to buffer: inout ByteBuffer) {
         let size = max(size, Self.minimumSize)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
