@@ -90,6 +90,8 @@ struct ChatServerCommand: AsyncParsableCommand {
                     metadata: ["limit": "\(limit)", "max-clients": "\(configuration.maxClients)"])
             }
         }
+        // Before the first client, so that a burst of connections never waits on the table growing.
+        FileDescriptorLimit.reserveTable(for: configuration.maxClients + FileDescriptorLimit.reserve)
 
         let service = ChatServerService(configuration: configuration, logger: logger)
         let group = ServiceGroup(
