@@ -27,11 +27,11 @@ public enum FileDescriptorLimit {
     /// The kernel grows the table by doubling as descriptors are taken, and in a
     /// multi-threaded process each growth waits for an RCU grace period inside `accept`
     /// (`expand_files` → `synchronize_rcu`, seen with `perf`), the accepting event loop blocked
-    /// meanwhile. A fresh server took 130–156 ms to log in a join storm of 2,000 clients, a
-    /// server that had already held 2,000 took 59–97 ms, and a fresh one with its table grown
-    /// at start 66–85 ms (docs/PERFORMANCE.md). Taking a descriptor at `count - 1` and closing
-    /// it grows the table once, ahead of time; a table never shrinks. The cost is kernel memory
-    /// of some 8 bytes per slot, nothing in the process's own memory.
+    /// meanwhile. A fresh server took 93–160 ms to log in a join storm of 2,000 clients, one
+    /// that had already held 2,000 took 59–97 ms, and a fresh one with its table grown at start
+    /// 59–91 ms (docs/PERFORMANCE.md). Taking a descriptor at `count - 1` and closing it grows
+    /// the table once, ahead of time; a table never shrinks. The cost is kernel memory of some
+    /// 8 bytes per slot, nothing in the process's own memory.
     @discardableResult
     public static func reserveTable(for count: Int) -> Bool {
         var limit = rlimit()
