@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
+        // Process-level set-up shared by the executables: the open-file limit and descriptor table.
+        .target(name: "ChatSystem", swiftSettings: strictSettings),
         // The wire format: frames, names, control messages, list parts, codec handlers. NIOCore only, no I/O.
         .target(
             name: "ChatWire",
@@ -82,6 +84,7 @@ let package = Package(
             name: "chatbench",
             dependencies: [
                 "ChatBenchCore",
+                "ChatSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -102,6 +105,7 @@ let package = Package(
             name: "chatserver",
             dependencies: [
                 "ChatServerCore",
+                "ChatSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -131,6 +135,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/ChatTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ChatSystemTests",
+            dependencies: ["ChatSystem"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChatBenchCore
+import ChatSystem
 import Foundation
 import NIOCore
 import NIOPosix
@@ -137,7 +138,7 @@ extension ChatBenchCommand {
         }
 
         func run() async throws {
-            raiseFileLimit()
+            prepareDescriptors(clients: self.clients)
             var options = FleetBenchmark.Options(clients: self.clients)
             options.host = self.server.host
             options.port = self.server.port
@@ -164,7 +165,7 @@ extension ChatBenchCommand {
         }
 
         func run() async throws {
-            raiseFileLimit()
+            prepareDescriptors(clients: self.clients)
             var options = FleetBenchmark.Options(clients: self.clients)
             options.host = self.server.host
             options.port = self.server.port
@@ -178,7 +179,7 @@ extension ChatBenchCommand {
 }
 
 func runTraffic(_ options: TrafficBenchmark.Options, server: ServerOptions) async throws {
-    raiseFileLimit()
+    _ = FileDescriptorLimit.raiseToHardLimit()
     let progress = server.json ? nil : progressPrinter()
     let result = try await withGroup(threads: server.threads) { group in
         try await TrafficBenchmark.run(options, group: group, progress: progress)
@@ -188,12 +189,12 @@ func runTraffic(_ options: TrafficBenchmark.Options, server: ServerOptions) asyn
     if !result.isClean { throw ExitCode.failure }
 }
 
-/// Raises the soft open-file limit to the hard one: thousands of clients need thousands of descriptors.
-func raiseFileLimit() {
-    var limit = rlimit()
-    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
-    limit.rlim_cur = limit.rlim_max
-    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+/// Raises the open-file limit and grows the descriptor table for `clients` before the first
+/// connect, so that the timed connects never wait for the kernel to grow the table (the same
+/// stall the server avoids; see `FileDescriptorLimit.reserveTable`).
+func prepareDescriptors(clients: Int) {
+    _ = FileDescriptorLimit.raiseToHardLimit()
+    FileDescriptorLimit.reserveTable(for: clients + FileDescriptorLimit.reserve)
 }
 
 /// Runs `body` with an event-loop group of `threads` threads, shut down afterwards. A server

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import ChatServerCore
+import ChatSystem
 public import Logging
 import NIOCore
 import ServiceLifecycle

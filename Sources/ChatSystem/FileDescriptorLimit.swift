@@ -4,7 +4,8 @@
     import Darwin
 #endif
 
-/// The process's limit on open files: a server of many clients needs one descriptor each.
+/// The process's limit on open files and its descriptor table: a server of many clients, or a
+/// load tool playing many clients, needs one descriptor each.
 public enum FileDescriptorLimit {
     /// Raises the soft limit to the hard limit; returns the limit now in force (`nil` if unknown).
     public static func raiseToHardLimit() -> Int? {
@@ -18,7 +19,7 @@ public enum FileDescriptorLimit {
         return limit.rlim_cur == rlim_t.max ? Int.max : Int(clamping: limit.rlim_cur)
     }
 
-    /// Descriptors the server needs besides its clients (listener, event loops, logs).
+    /// Descriptors a process needs besides its clients (listener, event loops, logs).
     public static let reserve = 64
 
     /// Grows the process's descriptor table now so that it holds `count` descriptors (capped

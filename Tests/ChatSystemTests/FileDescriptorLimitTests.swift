@@ -1,5 +1,5 @@
 #if os(Linux)
-    import ChatServerCore
+    import ChatSystem
     import Foundation
     import Glibc
     import Testing
