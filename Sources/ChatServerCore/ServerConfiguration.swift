@@ -20,7 +20,13 @@ public struct ServerConfiguration: Sendable {
     /// ...but no longer than this after the first change it carries (at most 100 ms).
     public var listMaxDelay: Duration = .milliseconds(100)
     /// Event-loop threads; one per core by default.
-    public var threads: Int = System.coreCount
+    public var threads: Int = min(System.coreCount, Self.threadsLimit)
+
+    /// The most `--max-clients` allowed: a process rarely gets more descriptors than this
+    /// (Linux's default `fs.nr_open` is 1,048,576), and it keeps the arithmetic on it safe.
+    public static let maxClientsLimit = 1_000_000
+    /// The most event-loop threads allowed; each one holds three descriptors of its own.
+    public static let threadsLimit = 1024
 
     /// The defaults: loopback, port 7255, a 5 s interval, a 15 s timeout.
     public init() {}
@@ -41,9 +47,13 @@ public struct ServerConfiguration: Sendable {
         guard self.effectiveAliveTimeout > self.aliveInterval else {
             throw .invalid("--alive-timeout must be larger than --alive-interval")
         }
-        guard self.maxClients >= 1 else { throw .invalid("--max-clients must be at least 1") }
+        guard (1...Self.maxClientsLimit).contains(self.maxClients) else {
+            throw .invalid("--max-clients must be 1...\(Self.maxClientsLimit)")
+        }
         guard self.maxPendingBytes >= 4096 else { throw .invalid("--max-pending-bytes must be at least 4096") }
-        guard self.threads >= 1 else { throw .invalid("there must be at least one thread") }
+        guard (1...Self.threadsLimit).contains(self.threads) else {
+            throw .invalid("--threads must be 1...\(Self.threadsLimit)")
+        }
         guard .zero <= self.listQuietPeriod, self.listQuietPeriod <= self.listMaxDelay,
             self.listMaxDelay <= .milliseconds(100)
         else {

@@ -73,6 +73,12 @@ func duration(_ seconds: Double, _ option: String) throws -> Duration {
     return .nanoseconds(Int64(seconds * 1e9))
 }
 
+/// A total rate in msgs/s given on the command line: above 0 and at most 100 million, far
+/// beyond any server, which keeps the pacing arithmetic in range.
+func checkRate(_ rate: Double) throws {
+    guard rate > 0, rate <= 100_000_000 else { throw ValidationError("--rate must be above 0 and at most 100000000") }
+}
+
 /// A progress line on standard error when it is a terminal.
 func progressPrinter() -> TrafficBenchmark.Progress? {
     guard isatty(2) == 1 else { return nil }
@@ -96,7 +102,7 @@ extension ChatBenchCommand {
         func validate() throws {
             guard (1...50_000).contains(self.pairs) else { throw ValidationError("--pairs must be 1...50000") }
             guard (1...100_000).contains(self.window) else { throw ValidationError("--window must be 1...100000") }
-            if let rate { guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be above 0") } }
+            if let rate { try checkRate(rate) }
         }
 
         func run() async throws {
@@ -115,7 +121,7 @@ extension ChatBenchCommand {
 
         func validate() throws {
             guard (2...10_000).contains(self.clients) else { throw ValidationError("--clients must be 2...10000") }
-            guard self.rate > 0, self.rate.isFinite else { throw ValidationError("--rate must be above 0") }
+            try checkRate(self.rate)
         }
 
         func run() async throws {

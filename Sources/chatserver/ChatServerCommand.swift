@@ -32,13 +32,13 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds of silence after which a client is retired (default: 3 × the interval).")
     var aliveTimeout: Double?
 
-    @Option(help: "The most clients online at once.")
+    @Option(help: "The most clients online at once (1...1000000).")
     var maxClients = 10_000
 
     @Option(help: "The most bytes queued for one client before it is cut off as a slow consumer.")
     var maxPendingBytes = 1 << 20
 
-    @Option(help: "Event-loop threads (default: one per core).")
+    @Option(help: "Event-loop threads, 1...1024 (default: one per core).")
     var threads: Int?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
@@ -85,6 +85,13 @@ struct ChatServerCommand: AsyncParsableCommand {
 
         if let limit = FileDescriptorLimit.raiseToHardLimit() {
             logger.info("open file limit", metadata: ["limit": "\(limit)"])
+            // SwiftNIO stops the process if an event loop cannot get its descriptors: say it first.
+            let loopDescriptors = configuration.threads * Self.descriptorsPerLoop
+            guard loopDescriptors + Self.descriptorsBesideLoops <= limit else {
+                throw ServeError(
+                    description: "--threads \(configuration.threads) needs \(loopDescriptors) descriptors; "
+                        + "the open file limit is \(limit) (raise it with ulimit -n, or use fewer threads)")
+            }
             if limit < configuration.maxClients + FileDescriptorLimit.reserve {
                 logger.warning(
                     "the open file limit is below what --max-clients needs; raise it (ulimit -n) or lower --max-clients",
@@ -112,6 +119,12 @@ struct ChatServerCommand: AsyncParsableCommand {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 extension ChatServerCommand {
+    /// Descriptors one SwiftNIO event loop holds on Linux: its epoll, its eventfd, its timerfd.
+    static let descriptorsPerLoop = 3
+    /// Descriptors the process needs before any client besides its loops: standard streams,
+    /// the listener, the runtime's own (a handful; this leaves room).
+    static let descriptorsBesideLoops = 16
+
     /// A socket error in a few words (`address already in use`), anything else as it describes itself.
     static func describe(_ error: any Error) -> String {
         if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }

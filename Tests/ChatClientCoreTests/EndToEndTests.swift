@@ -131,6 +131,7 @@ struct EndToEndTests {
         arguments: [
             ["--alive-interval", "-1"], ["--alive-interval", "2", "--alive-timeout", "1"], ["--port", "70000"],
             ["--max-clients", "0"], ["--host", "256.1.1.1"], ["--log-level", "loud"],
+            ["--max-clients", "9223372036854775807"], ["--threads", "100000"], ["--threads", "0"],
         ])
     func serverBadOptions(arguments: [String]) async throws {
         let server = try ProgramProcess(
@@ -140,6 +141,41 @@ struct EndToEndTests {
         #expect(!server.stderr.isEmpty)
         #expect(!server.stderr.contains("listening"))
     }
+}
+
+/// chatbench's arguments: out of range, not numbers, or beyond what its arithmetic holds, each a
+/// message and exit code 64 before any connection is tried.
+@Test(
+    "chatbench refuses bad options with a message and exit code 64",
+    arguments: [
+        ["relay", "--pairs", "0"], ["relay", "--size", "240"], ["relay", "--window", "9223372036854775807"],
+        ["relay", "--rate", "1e308"], ["relay", "--rate", "0"], ["relay", "--seconds", "-1"],
+        ["relay", "--threads", "100000"], ["fanout", "--clients", "1"], ["fanout", "--rate", "nan"],
+        ["connections", "--clients", "100001"], ["joinstorm", "--clients", "x"], ["storm"],
+    ])
+func chatbenchBadOptions(arguments: [String]) async throws {
+    let bench = try ProgramProcess("chatbench", arguments + ["--port", "1"])
+    defer { bench.stop() }
+    #expect(try await bench.waitForExit() == 64)
+    #expect(bench.stderr.contains("Error:"))
+    #expect(!bench.stderr.contains("cannot reach the server"))
+}
+
+/// More event loops than the open-file limit has descriptors for: a clear error, not SwiftNIO's
+/// fatal error when a loop cannot get its own.
+@Test("chatserver --threads beyond what the open-file limit allows is refused with a message")
+func tooManyThreadsForTheLimit() async throws {
+    let server = try ProgramProcess(
+        "/bin/sh",
+        [
+            "-c", "ulimit -n 64 && exec \"$0\" --port 0 --threads 30",
+            ProgramProcess.binaries.appendingPathComponent("chatserver").path,
+        ])
+    defer { server.stop() }
+    #expect(try await server.waitForExit() == 1)
+    #expect(server.stderr.contains("--threads 30 needs 90 descriptors"))
+    #expect(!server.stderr.contains("listening"))
+    #expect(!server.stderr.contains("Fatal error"))
 }
 
 /// The server out of file descriptors: it keeps serving the clients it has, and accepts again

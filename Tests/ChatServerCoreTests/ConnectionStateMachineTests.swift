@@ -127,5 +127,18 @@ struct ServerConfigurationTests {
         configuration = ServerConfiguration()
         configuration.maxClients = 0
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration.maxClients = ServerConfiguration.maxClientsLimit
+        #expect(throws: Never.self) { try configuration.validate() }
+        configuration.maxClients = ServerConfiguration.maxClientsLimit + 1
+        #expect(throws: ConfigurationError.invalid("--max-clients must be 1...1000000")) {
+            try configuration.validate()
+        }
+        configuration = ServerConfiguration()
+        configuration.threads = ServerConfiguration.threadsLimit + 1
+        #expect(throws: ConfigurationError.invalid("--threads must be 1...1024")) {
+            try configuration.validate()
+        }
+        configuration.threads = 0
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
     }
 }
