@@ -165,12 +165,7 @@ func chatbenchBadOptions(arguments: [String]) async throws {
 /// fatal error when a loop cannot get its own.
 @Test("chatserver --threads beyond what the open-file limit allows is refused with a message")
 func tooManyThreadsForTheLimit() async throws {
-    let server = try ProgramProcess(
-        "/bin/sh",
-        [
-            "-c", "ulimit -n 64 && exec \"$0\" --port 0 --threads 30",
-            ProgramProcess.binaries.appendingPathComponent("chatserver").path,
-        ])
+    let server = try ProgramProcess.limited(fileLimit: 64, "chatserver", ["--port", "0", "--threads", "30"])
     defer { server.stop() }
     #expect(try await server.waitForExit() == 1)
     #expect(server.stderr.contains("--threads 30 needs 90 descriptors"))
@@ -185,12 +180,8 @@ struct DescriptorExhaustionTests {
     @Test("with a limit of 64 descriptors: the first clients are served, the rest wait, and get in when others leave")
     func exhaustion() async throws {
         // A hard limit the server cannot raise; it warns about it at start.
-        let server = try ProgramProcess(
-            "/bin/sh",
-            [
-                "-c", "ulimit -n 64 && exec \"$0\" --port 0 --max-clients 100 --alive-interval 60",
-                ProgramProcess.binaries.appendingPathComponent("chatserver").path,
-            ])
+        let server = try ProgramProcess.limited(
+            fileLimit: 64, "chatserver", ["--port", "0", "--max-clients", "100", "--alive-interval", "60"])
         defer { server.stop() }
         try await server.waitFor("listening", inErrors: true)
         #expect(server.stderr.contains("below what --max-clients needs"))

@@ -57,6 +57,15 @@ final class ProgramProcess: Sendable {
         try process.run()
     }
 
+    /// `program` started by a shell under `ulimit -n fileLimit` (soft and hard: the program
+    /// cannot raise it), with `arguments`.
+    static func limited(fileLimit: Int, _ program: String, _ arguments: [String]) throws -> ProgramProcess {
+        try ProgramProcess(
+            "/bin/sh",
+            ["-c", "ulimit -n \(fileLimit) && exec \"$0\" \"$@\"", Self.binaries.appendingPathComponent(program).path]
+                + arguments)
+    }
+
     /// Appends what `pipe` delivers to `text`; counts its end of file in `closed`.
     private static func collect(_ pipe: Pipe, into text: NIOLockedValueBox<String>, closed: NIOLockedValueBox<Int>) {
         pipe.fileHandleForReading.readabilityHandler = { handle in
