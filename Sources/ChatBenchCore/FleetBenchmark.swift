@@ -35,21 +35,25 @@ public enum FleetBenchmark {
     /// N clients connect, `batch` at a time; then they stay for `hold`.
     public static func connections(_ options: Options, group: any EventLoopGroup) async throws -> ConnectionsResult {
         let fleet = Fleet(group: group, fullList: options.clients)
+        let server = try BenchAddress(host: options.host, port: options.port)
         let before = options.serverPID.flatMap(Self.residentKilobytes)
         let start = ContinuousClock.now
         var next = 0
         while next < options.clients {
             let batch = next..<min(options.clients, next + options.batch)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
-                for index in batch { tasks.addTask { try await fleet.connect(index: index, options: options) } }
+                for index in batch {
+                    tasks.addTask { try await fleet.connect(index: index, to: server, options: options) }
+                }
                 try await tasks.waitForAll()
             }
             next = batch.upperBound
         }
         try? await TrafficBenchmark.waitUntil(timeout: .seconds(30)) {
-            try await fleet.counts().ready + fleet.counts().errors >= options.clients
+            let counts = try await fleet.counts()
+            return counts.ready + counts.errors >= options.clients
         }
-        let connected = ContinuousClock.now - start
+        let connected = (try await fleet.counts().lastReady ?? .now) - start
         try await Task.sleep(for: options.hold)
         let counts = try await fleet.counts()
         let after = options.serverPID.flatMap(Self.residentKilobytes)
@@ -63,18 +67,19 @@ public enum FleetBenchmark {
     /// N clients connect at once; waits until every client's latest list holds all N.
     public static func joinStorm(_ options: Options, group: any EventLoopGroup) async throws -> JoinStormResult {
         let fleet = Fleet(group: group, fullList: options.clients)
+        let server = try BenchAddress(host: options.host, port: options.port)
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for index in 0..<options.clients {
-                tasks.addTask { try await fleet.connect(index: index, options: options) }
+                tasks.addTask { try await fleet.connect(index: index, to: server, options: options) }
             }
             try await tasks.waitForAll()
         }
         try await TrafficBenchmark.waitUntil(timeout: .seconds(60)) {
             try await fleet.counts().complete >= options.clients
         }
-        let converged = ContinuousClock.now - start
         let counts = try await fleet.counts()
+        let converged = (counts.lastComplete ?? .now) - start
         try await fleet.closeAll()
         let names = try (0..<options.clients).map { try ChatName(validating: "\(options.prefix)\($0)") }
         let fullList = OnlineList.parts(of: names).reduce(0) { $0 + Wire.headerLength + $1.body.utf8.count + 1 }
@@ -121,33 +126,28 @@ final class Fleet: Sendable {
         }
     }
 
-    func connect(index: Int, options: FleetBenchmark.Options) async throws {
+    func connect(index: Int, to server: BenchAddress, options: FleetBenchmark.Options) async throws {
         let (loop, box) = self.workers[index % self.workers.count]
         let id = try ChatName(validating: "\(options.prefix)\(index)")
-        _ = try await ClientBootstrap(group: loop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard let worker = box.value else { throw BenchError.invalid("worker gone") }
-                    let handler = BenchClientHandler(id: id, index: index, delegate: worker)
-                    worker.clients.append(handler)
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                }
-            }
-            .connect(host: options.host, port: options.port).get()
+        try await server.connect(
+            ClientBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard let worker = box.value else { throw BenchError.invalid("worker gone") }
+                        let handler = BenchClientHandler(id: id, index: index, delegate: worker)
+                        worker.clients.append(handler)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                })
     }
 
-    /// Ready clients, clients whose latest list is complete, list bytes, errors: over all loops.
-    func counts() async throws -> (ready: Int, complete: Int, listBytes: Int, errors: Int) {
-        var total = (ready: 0, complete: 0, listBytes: 0, errors: 0)
+    /// Over all loops: ready clients, clients whose latest list is complete, list bytes, errors,
+    /// and when the last client got ready and the last one's list became complete.
+    func counts() async throws -> FleetCounts {
+        var total = FleetCounts()
         for (loop, box) in self.workers {
-            let counts = try await loop.submit {
-                guard let worker = box.value else { return (0, 0, 0, 0) }
-                return (worker.ready, worker.completeLists, worker.listBytes, worker.errors)
-            }.get()
-            total.ready += counts.0
-            total.complete += counts.1
-            total.listBytes += counts.2
-            total.errors += counts.3
+            let counts = try await loop.submit { box.value?.counts ?? FleetCounts() }.get()
+            total.add(counts)
         }
         return total
     }
@@ -162,16 +162,34 @@ final class Fleet: Sendable {
     }
 }
 
+/// A fleet's counts, one loop's or all of them.
+struct FleetCounts: Sendable {
+    var ready = 0
+    var complete = 0
+    var listBytes = 0
+    var errors = 0
+    /// When the last client got ready, and when a client's list last became complete: taken
+    /// as it happens, so the result does not depend on how often the counts are polled.
+    var lastReady: ContinuousClock.Instant?
+    var lastComplete: ContinuousClock.Instant?
+
+    mutating func add(_ other: FleetCounts) {
+        self.ready += other.ready
+        self.complete += other.complete
+        self.listBytes += other.listBytes
+        self.errors += other.errors
+        self.lastReady = [self.lastReady, other.lastReady].compactMap { $0 }.max()
+        self.lastComplete = [self.lastComplete, other.lastComplete].compactMap { $0 }.max()
+    }
+}
+
 /// Counts one loop's share of a fleet (confined to the loop).
 final class FleetWorker: BenchClientDelegate {
     var clients: [BenchClientHandler] = []
-    var ready = 0
-    var errors = 0
-    var listBytes = 0
+    private(set) var counts = FleetCounts()
     var closing = false
-    /// The size of each client's latest complete list, and how many hold the full one.
+    /// The size of each client's latest complete list.
     private var latest: [Int: Int] = [:]
-    private(set) var completeLists = 0
     /// The size of the full list (the storm's client count).
     private let fullSize: Int
 
@@ -179,20 +197,26 @@ final class FleetWorker: BenchClientDelegate {
         self.fullSize = fullSize
     }
 
-    func clientReady(_ client: BenchClientHandler) { self.ready += 1 }
+    func clientReady(_ client: BenchClientHandler) {
+        self.counts.ready += 1
+        self.counts.lastReady = .now
+    }
     func client(_ client: BenchClientHandler, received body: ByteBuffer, from source: ChatName) {}
     func clientOffline(_ client: BenchClientHandler) {}
     func clientReadComplete(_ client: BenchClientHandler) {}
 
     func client(_ client: BenchClientHandler, receivedList names: Int, bytes: Int) {
-        self.listBytes += bytes
+        self.counts.listBytes += bytes
         let wasComplete = self.latest[client.index] == self.fullSize
         self.latest[client.index] = names
-        if names == self.fullSize, !wasComplete { self.completeLists += 1 }
-        if names != self.fullSize, wasComplete { self.completeLists -= 1 }
+        if names == self.fullSize, !wasComplete {
+            self.counts.complete += 1
+            self.counts.lastComplete = .now
+        }
+        if names != self.fullSize, wasComplete { self.counts.complete -= 1 }
     }
 
     func clientFailed(_ client: BenchClientHandler, reason: String) {
-        if !self.closing { self.errors += 1 }
+        if !self.closing { self.counts.errors += 1 }
     }
 }

@@ -58,6 +58,7 @@ public enum TrafficBenchmark {
     ) async throws -> TrafficResult {
         let loops = Array(group.makeIterator())
         let workers = loops.map { TrafficWorkerBox(loop: $0, options: options) }
+        let server = try BenchAddress(host: options.host, port: options.port)
         // Connect: pairs stay on one loop together.
         for index in 0..<options.clientCount {
             let worker: TrafficWorkerBox
@@ -65,7 +66,7 @@ public enum TrafficBenchmark {
             case .pairs: worker = workers[(index / 2) % workers.count]
             case .fanout: worker = workers[index % workers.count]
             }
-            try await worker.connect(index: index, options: options)
+            try await worker.connect(index: index, to: server, options: options)
         }
         try await Self.waitUntil(timeout: .seconds(30)) {
             var ready = 0
@@ -172,20 +173,20 @@ final class TrafficWorkerBox: Sendable {
         }.get()
     }
 
-    func connect(index: Int, options: TrafficBenchmark.Options) async throws {
+    func connect(index: Int, to server: BenchAddress, options: TrafficBenchmark.Options) async throws {
         let box = self.box
         let id = try ChatName(validating: "\(options.prefix)\(index)")
-        _ = try await ClientBootstrap(group: self.loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard let worker = box.value else { throw BenchError.invalid("worker gone") }
-                    let handler = BenchClientHandler(id: id, index: index, delegate: worker)
-                    worker.add(handler)
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                }
-            }
-            .connect(host: options.host, port: options.port).get()
+        try await server.connect(
+            ClientBootstrap(group: self.loop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard let worker = box.value else { throw BenchError.invalid("worker gone") }
+                        let handler = BenchClientHandler(id: id, index: index, delegate: worker)
+                        worker.add(handler)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                })
     }
 
     func close() async throws {

@@ -203,8 +203,7 @@ func prepareDescriptors(clients: Int) {
     FileDescriptorLimit.reserveTable(for: clients + FileDescriptorLimit.reserve)
 }
 
-/// Runs `body` with an event-loop group of `threads` threads, shut down afterwards. A server
-/// that cannot be reached is reported in a few words.
+/// Runs `body` with an event-loop group of `threads` threads, shut down afterwards.
 func withGroup<T: Sendable>(
     threads: Int, _ body: (MultiThreadedEventLoopGroup) async throws -> T
 ) async throws -> T {
@@ -213,20 +212,8 @@ func withGroup<T: Sendable>(
         let result = try await body(group)
         try await group.shutdownGracefully()
         return result
-    } catch let error as NIOConnectionError {
-        try? await group.shutdownGracefully()
-        let reason = (error.connectionErrors.first?.error as? IOError).map {
-            String(cString: strerror($0.errnoCode)).lowercased()
-        }
-        throw BenchCommandError(
-            description: "cannot reach the server at \(error.host):\(error.port): \(reason ?? "\(error)")")
     } catch {
         try? await group.shutdownGracefully()
         throw error
     }
-}
-
-/// A failure to run a benchmark, in words (ArgumentParser prints it after "Error:").
-struct BenchCommandError: Error, CustomStringConvertible {
-    let description: String
 }
