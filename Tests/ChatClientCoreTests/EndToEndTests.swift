@@ -13,10 +13,10 @@ struct EndToEndTests {
     func conversation() async throws {
         let (server, port) = try await startServer(["--alive-interval", "0.5"])
         defer { server.stop() }
-        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }
         try await alice.waitFor("online (1): alice")
-        let bob = try ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
+        let bob = try await ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
         defer { bob.stop() }
         try await alice.waitFor("joined: bob")
         try await bob.waitFor("online (2): alice bob")
@@ -26,7 +26,7 @@ struct EndToEndTests {
         bob.type("(alice) hello alice")
         try await alice.waitFor("bob: hello alice")
 
-        let carol = try ProgramProcess("chatclient", ["carol", "--port", "\(port)"])
+        let carol = try await ProgramProcess("chatclient", ["carol", "--port", "\(port)"])
         defer { carol.stop() }
         try await bob.waitFor("joined: carol")
         alice.type("(ALL) hello everyone")
@@ -61,10 +61,10 @@ struct EndToEndTests {
     func killedClient() async throws {
         let (server, port) = try await startServer(["--alive-interval", "0.5"])
         defer { server.stop() }
-        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }
         try await alice.waitFor("online (1): alice")
-        let bob = try ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
+        let bob = try await ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
         defer { bob.stop() }
         try await alice.waitFor("joined: bob")
         bob.signal(SIGKILL)
@@ -76,7 +76,7 @@ struct EndToEndTests {
     func serverShutdown() async throws {
         let (server, port) = try await startServer()
         defer { server.stop() }
-        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }
         try await alice.waitFor("online (1): alice")
         server.signal(SIGTERM)
@@ -90,7 +90,7 @@ struct EndToEndTests {
     func clientInterrupted() async throws {
         let (server, port) = try await startServer()
         defer { server.stop() }
-        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }
         try await alice.waitFor("online (1): alice")
         alice.signal(SIGINT)
@@ -102,7 +102,7 @@ struct EndToEndTests {
         "a bad id exits 64 before connecting; no server or a taken id exit 1",
         arguments: ["", "ALL", "-SERVER-", "toolongname", "a b", "tab\t"])
     func badIds(id: String) async throws {
-        let client = try ProgramProcess("chatclient", ["--port", "1", "--", id])
+        let client = try await ProgramProcess("chatclient", ["--port", "1", "--", id])
         defer { client.stop() }
         #expect(try await client.waitForExit() == 64)
         #expect(client.stderr.contains("invalid id"))
@@ -110,17 +110,17 @@ struct EndToEndTests {
 
     @Test("no server, or an id already online: the reason on stderr and exit 1")
     func refused() async throws {
-        let lonely = try ProgramProcess("chatclient", ["alice", "--port", "1"])
+        let lonely = try await ProgramProcess("chatclient", ["alice", "--port", "1"])
         defer { lonely.stop() }
         #expect(try await lonely.waitForExit() == 1)
         #expect(lonely.stderr.contains("cannot reach the server"))
 
         let (server, port) = try await startServer()
         defer { server.stop() }
-        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }
         try await alice.waitFor("online (1): alice")
-        let impostor = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        let impostor = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { impostor.stop() }
         #expect(try await impostor.waitForExit() == 1)
         #expect(impostor.stderr.contains("already online"))
@@ -134,7 +134,7 @@ struct EndToEndTests {
             ["--max-clients", "9223372036854775807"], ["--threads", "100000"], ["--threads", "0"],
         ])
     func serverBadOptions(arguments: [String]) async throws {
-        let server = try ProgramProcess(
+        let server = try await ProgramProcess(
             "chatserver", arguments + (arguments.contains("--port") ? [] : ["--port", "0"]))
         defer { server.stop() }
         #expect(try await server.waitForExit() != 0)
@@ -154,7 +154,7 @@ struct EndToEndTests {
         ["connections", "--clients", "100001"], ["joinstorm", "--clients", "x"], ["storm"],
     ])
 func chatbenchBadOptions(arguments: [String]) async throws {
-    let bench = try ProgramProcess("chatbench", arguments + ["--port", "1"])
+    let bench = try await ProgramProcess("chatbench", arguments + ["--port", "1"])
     defer { bench.stop() }
     #expect(try await bench.waitForExit() == 64)
     #expect(bench.stderr.contains("Error:"))
@@ -165,7 +165,7 @@ func chatbenchBadOptions(arguments: [String]) async throws {
 /// fatal error when a loop cannot get its own.
 @Test("chatserver --threads beyond what the open-file limit allows is refused with a message")
 func tooManyThreadsForTheLimit() async throws {
-    let server = try ProgramProcess.limited(fileLimit: 64, "chatserver", ["--port", "0", "--threads", "30"])
+    let server = try await ProgramProcess.limited(fileLimit: 64, "chatserver", ["--port", "0", "--threads", "30"])
     defer { server.stop() }
     #expect(try await server.waitForExit() == 1)
     #expect(server.stderr.contains("--threads 30 needs 90 descriptors"))
@@ -180,7 +180,7 @@ struct DescriptorExhaustionTests {
     @Test("with a limit of 64 descriptors: the first clients are served, the rest wait, and get in when others leave")
     func exhaustion() async throws {
         // A hard limit the server cannot raise; it warns about it at start.
-        let server = try ProgramProcess.limited(
+        let server = try await ProgramProcess.limited(
             fileLimit: 64, "chatserver", ["--port", "0", "--max-clients", "100", "--alive-interval", "60"])
         defer { server.stop() }
         try await server.waitFor("listening", inErrors: true)

@@ -24,17 +24,17 @@ struct ReconnectTests {
     @Test("--reconnect: the server dies and comes back on the same port; the client registers again and talks")
     func reconnects() async throws {
         let (first, port) = try await startServer()
-        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)", "--reconnect"])
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)", "--reconnect"])
         defer { alice.stop() }
         try await alice.waitFor("online (1): alice")
         first.signal(SIGKILL)
         _ = try await first.waitForExit()
         try await alice.waitFor("lost the server", inErrors: true)
         try await alice.waitFor("reconnecting in")
-        let second = try ProgramProcess("chatserver", ["--port", "\(port)"])
+        let second = try await ProgramProcess("chatserver", ["--port", "\(port)"])
         defer { second.stop() }
         try await alice.waitFor("reconnected to 127.0.0.1:\(port) as alice", timeout: .seconds(15))
-        let bob = try ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
+        let bob = try await ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
         defer { bob.stop() }
         try await bob.waitFor("online (2): alice bob")
         alice.type("(bob) back again")
@@ -46,7 +46,7 @@ struct ReconnectTests {
     @Test("without --reconnect, losing the server ends the client with exit code 1")
     func noReconnect() async throws {
         let (server, port) = try await startServer()
-        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }
         try await alice.waitFor("online (1): alice")
         server.signal(SIGKILL)
@@ -62,7 +62,7 @@ struct BrokenServerTests {
     func silentServer() async throws {
         let server = FakeServer(answer: .silence)
         let port = try await server.start()
-        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }
         #expect(try await alice.waitForExit(timeout: .seconds(15)) == 1)
         #expect(alice.stderr.contains("did not answer Connect within 5 seconds"))
@@ -73,7 +73,7 @@ struct BrokenServerTests {
     func garbageServer() async throws {
         let server = FakeServer(answer: .raw(Array(repeating: 0x41, count: 300)))
         let port = try await server.start()
-        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }
         #expect(try await alice.waitForExit() == 1)
         #expect(!alice.stderr.isEmpty)
@@ -84,7 +84,7 @@ struct BrokenServerTests {
     func garbageLater() async throws {
         let server = FakeServer(answer: .connected(.seconds(5)))
         let port = try await server.start()
-        let alice = try ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }
         try await alice.waitFor("connected to")
         try await server.send(Array(repeating: 0x42, count: 300))

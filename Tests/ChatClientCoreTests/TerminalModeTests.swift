@@ -54,7 +54,7 @@ struct TerminalModeTests {
     func lineEditing() async throws {
         let (server, port) = try await startServer()
         defer { server.stop() }
-        let bob = try ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
+        let bob = try await ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
         defer { bob.stop() }
         try await bob.waitFor("online (1): bob")
 
@@ -62,7 +62,7 @@ struct TerminalModeTests {
         defer { terminal.close() }
         let before = terminal.localFlags
         #expect(before & tcflag_t(ICANON | ECHO) == tcflag_t(ICANON | ECHO))
-        let alice = try ProgramProcess(
+        let alice = try await ProgramProcess(
             "chatclient", ["alice", "--port", "\(port)", "--no-color"], terminal: terminal.follower)
         terminal.feed(into: alice)
         defer { alice.stop() }
