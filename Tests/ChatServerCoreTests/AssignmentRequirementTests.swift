@@ -122,7 +122,8 @@ struct AssignmentRequirementTests {
             let bob = try await TestClient.online("bob", port: server.port)
             try await alice.awaitList(["alice", "bob"])
             await bob.close()
-            try await alice.awaitList(["alice"], timeout: .seconds(2))
+            // Well under the 15 s alive timeout, with room for a machine busy with the suite.
+            try await alice.awaitList(["alice"], timeout: .seconds(5))
         }
     }
 

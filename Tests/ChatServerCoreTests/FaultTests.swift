@@ -32,7 +32,8 @@ struct FaultTests {
             let provider = try #require(bob.channel as? any SocketOptionProvider)
             try await provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
             await bob.close()
-            try await alice.awaitList(["alice"], timeout: .seconds(2))
+            // Well under the alive timeout (15 s by default), with room for a busy machine.
+            try await alice.awaitList(["alice"], timeout: .seconds(5))
             try await expectServed(alice, as: "alice")
         }
     }
