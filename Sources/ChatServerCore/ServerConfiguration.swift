@@ -25,7 +25,8 @@ public struct ServerConfiguration: Sendable {
     /// The most `--max-clients` allowed: a process rarely gets more descriptors than this
     /// (Linux's default `fs.nr_open` is 1,048,576), and it keeps the arithmetic on it safe.
     public static let maxClientsLimit = 1_000_000
-    /// The most event-loop threads allowed; each one holds three descriptors of its own.
+    /// The most event-loop threads allowed (each holds descriptors of its own; `chatserver`
+    /// checks them against the open-file limit at start).
     public static let threadsLimit = 1024
 
     /// The defaults: loopback, port 7255, a 5 s interval, a 15 s timeout.
