@@ -160,8 +160,7 @@ final class TrafficWorker: BenchClientDelegate {
         let size = self.options.size
         let sequence = client.sent
         client.write(frameLength: Wire.headerLength + size + 1) { bytes in
-            target.write(to: &bytes)
-            client.id.write(to: &bytes)
+            FrameHeader.write(to: target, from: client.id, into: &bytes)
             BenchBody.write(sequence: sequence, sentAt: self.now().uptimeNanoseconds, size: size, to: &bytes)
             bytes.writeInteger(Wire.terminator)
         }

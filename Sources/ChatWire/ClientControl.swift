@@ -46,8 +46,7 @@ extension Frame {
     init(controlTo destination: ChatName, from source: ChatName, body: String) {
         var wire = ByteBuffer()
         wire.reserveCapacity(Wire.headerLength + body.utf8.count + 1)
-        destination.write(to: &wire)
-        source.write(to: &wire)
+        FrameHeader.write(to: destination, from: source, into: &wire)
         wire.writeString(body)
         wire.writeInteger(Wire.terminator)
         self.init(destination: destination, source: source, validatedWire: wire)

@@ -43,8 +43,7 @@ public struct Frame: Sendable, Equatable {
         guard body.count <= Wire.maxBodyLength else { throw .bodyTooLong(body.count) }
         guard !body.contains(Wire.terminator) else { throw .nulInBody }
         var wire = allocator.buffer(capacity: Wire.headerLength + body.count + 1)
-        destination.write(to: &wire)
-        source.write(to: &wire)
+        FrameHeader.write(to: destination, from: source, into: &wire)
         wire.writeBytes(body)
         wire.writeInteger(Wire.terminator)
         self.init(destination: destination, source: source, validatedWire: wire)

@@ -1,3 +1,5 @@
+public import NIOCore
+
 /// What `FrameDecoder.header(of:)` learns about a complete frame without taking it apart.
 public struct FrameHeader: Equatable, Sendable {
     /// The frame's destination.
@@ -15,5 +17,15 @@ extension FrameHeader {
     /// The header of a decoded frame.
     public init(of frame: Frame) {
         self.init(destination: frame.destination, source: frame.source, length: frame.wire.readableBytes)
+    }
+}
+
+extension FrameHeader {
+    /// Writes a frame's two name fields, `destination` then `source`, each padded to 8 bytes:
+    /// the one place in the code that writes a frame header.
+    @inlinable
+    public static func write(to destination: ChatName, from source: ChatName, into buffer: inout ByteBuffer) {
+        destination.write(to: &buffer)
+        source.write(to: &buffer)
     }
 }

@@ -16,15 +16,25 @@ public enum FrameRun {
     /// incomplete). Stops before the first frame that differs, is incomplete, or has no NUL within
     /// 256 bytes; `FrameDecoder.header(of:)` decides about that one.
     public static func length(in buffer: ByteBuffer, from source: ChatName, to destination: ChatName) -> Int {
+        self.measure(in: buffer, from: source, to: destination).bytes
+    }
+
+    /// The same as `length(in:from:to:)`, with the number of frames in those bytes.
+    public static func measure(
+        in buffer: ByteBuffer, from source: ChatName, to destination: ChatName
+    ) -> (bytes: Int, frames: Int) {
         buffer.withUnsafeReadableBytes { bytes in
-            Self.length(in: bytes, from: source.packed, to: destination.packed)
+            Self.measure(in: bytes, from: source.packed, to: destination.packed)
         }
     }
 
     /// The same over raw bytes; the names as their packed big-endian fields.
     @inline(__always)
-    static func length(in bytes: UnsafeRawBufferPointer, from source: UInt64, to destination: UInt64) -> Int {
+    static func measure(in bytes: UnsafeRawBufferPointer, from source: UInt64, to destination: UInt64) -> (
+        bytes: Int, frames: Int
+    ) {
         var offset = 0
+        var frames = 0
         while bytes.count - offset > Wire.headerLength {
             let destinationField = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
             let sourceField = UInt64(
@@ -35,7 +45,8 @@ public enum FrameRun {
             let body = UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<windowEnd])
             guard let nul = FrameDecoder.firstZero(in: body) else { break }
             offset = bodyStart + nul + 1
+            frames += 1
         }
-        return offset
+        return (offset, frames)
     }
 }

@@ -1,40 +1,49 @@
 import ChatWire
 import NIOCore
-import NIOEmbedded
 import Testing
 
 @testable import ChatServerCore
 
-/// The protocol rules without any channel.
+/// The protocol rules without any channel: every event, and the time given by hand.
 @Suite("Server: connection state machine")
 struct ConnectionStateMachineTests {
+    private let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+    private let timeout = TimeAmount.seconds(15)
+
     private func frame(_ destination: String, _ source: String, _ body: String) throws -> Frame {
         try Frame(destination: ChatName(validating: destination), source: ChatName(validating: source), text: body)
     }
 
+    private func fresh() -> ConnectionStateMachine {
+        ConnectionStateMachine(aliveTimeout: self.timeout, openedAt: self.start)
+    }
+
     private func online(_ name: String) throws -> ConnectionStateMachine {
-        var machine = ConnectionStateMachine()
-        #expect(
-            machine.received(try frame("-SERVER-", name, "Connect \(name)")) == .admit(try ChatName(validating: name)))
-        machine.admitted()
+        var machine = self.fresh()
+        let id = try ChatName(validating: name)
+        #expect(machine.received(try frame("-SERVER-", name, "Connect \(name)")) == .admit(id))
+        #expect(machine.admissionAnswered(.admitted) == .welcome(id))
         return machine
     }
 
-    @Test("Connect <id> from id to -SERVER- asks the registry; anything else first closes")
+    @Test("Connect <id> from id to -SERVER- asks presence; anything else first closes with the reason")
     func firstFrame() throws {
-        var machine = ConnectionStateMachine()
+        var machine = self.fresh()
         #expect(
             machine.received(try frame("-SERVER-", "bob", "Connect bob")) == .admit(try ChatName(validating: "bob")))
+        #expect(machine.replyAddress.text == "bob")
         for (destination, source, body) in [
             ("bob", "alice", "hi"), ("-SERVER-", "alice", "List"), ("-SERVER-", "alice", "Connect bob"),
             ("-SERVER-", "ALL", "Connect ALL"), ("-SERVER-", "alice", "Connect"), ("ALL", "alice", "Connect alice"),
         ] {
-            var fresh = ConnectionStateMachine()
-            guard case .rejectAndClose = fresh.received(try frame(destination, source, body)) else {
+            var fresh = self.fresh()
+            guard case .close(.badConnect(let text)) = fresh.received(try frame(destination, source, body)) else {
                 Issue.record("\(body) from \(source) to \(destination) was not refused")
                 continue
             }
-            #expect(fresh.state == .closed)
+            #expect(fresh.state == .closing(.badConnect(text)))
+            #expect(fresh.replyAddress.text == source, "the Error goes to the frame's source")
+            #expect(fresh.received(try frame("-SERVER-", "alice", "Connect alice")) == .none)
         }
     }
 
@@ -46,10 +55,12 @@ struct ConnectionStateMachineTests {
         let broadcast = try frame("ALL", "alice", "hi all")
         #expect(machine.received(broadcast) == .broadcast)
         #expect(machine.received(try frame("-SERVER-", "alice", "List")) == .sendList)
-        #expect(machine.received(try frame("-SERVER-", "alice", "Alive alice")) == .keepAlive)
-        #expect(machine.received(try frame("-SERVER-", "alice", "Quit alice")) == .quit)
-        #expect(machine.state == .closed)
-        #expect(machine.received(chat) == .ignore)
+        #expect(machine.received(try frame("-SERVER-", "alice", "Alive alice")) == .none)
+        #expect(machine.received(try frame("-SERVER-", "alice", "Quit alice")) == .close(.quit))
+        #expect(machine.state == .closing(.quit))
+        #expect(machine.received(chat) == .none)
+        #expect(machine.closed() == .leave(.quit), "the first reason is the one reported")
+        #expect(machine.closed() == .none)
     }
 
     @Test(
@@ -69,76 +80,77 @@ struct ConnectionStateMachineTests {
         }
     }
 
-    @Test("a refusal by the registry closes")
+    @Test("a refusal by presence closes with its reason")
     func refusal() throws {
-        var machine = ConnectionStateMachine()
+        var machine = self.fresh()
+        let bob = try ChatName(validating: "bob")
         _ = machine.received(try frame("-SERVER-", "bob", "Connect bob"))
-        #expect(machine.refused("taken") == .rejectAndClose("taken"))
-        #expect(machine.state == .closed)
-    }
-}
-
-@Suite("Server: registry")
-struct RegistryTests {
-    @Test("admits unique ids up to capacity; removes only the registered handle")
-    func admission() throws {
-        let registry = Registry(capacity: 2)
-        let channel = EmbeddedChannel()
-        let alice = ClientHandle(name: try ChatName(validating: "alice"), channel: channel)
-        let impostor = ClientHandle(name: try ChatName(validating: "alice"), channel: channel)
-        let bob = ClientHandle(name: try ChatName(validating: "bob"), channel: channel)
-        let carol = ClientHandle(name: try ChatName(validating: "carol"), channel: channel)
-        #expect(registry.admit(alice) == .admitted)
-        #expect(registry.admit(impostor) == .nameTaken)
-        #expect(registry.admit(bob) == .admitted)
-        #expect(registry.admit(carol) == .full)
-        #expect(registry.names().map(\.text) == ["alice", "bob"])
-        #expect(!registry.remove(impostor))
-        #expect(registry.client(named: alice.name) === alice)
-        #expect(registry.remove(alice))
-        #expect(!registry.remove(alice))
-        #expect(registry.allClients().map(\.name.text) == ["bob"])
-        #expect(registry.count == 1)
-        let frames = ServerBodies.frames(
-            to: alice.name, [ByteBuffer(string: "a\0"), ByteBuffer(string: "b\0")], allocator: ByteBufferAllocator())
-        #expect(Array(frames.readableBytesView) == Array("alice   -SERVER-a\0alice   -SERVER-b\0".utf8))
-    }
-}
-
-@Suite("Server: configuration")
-struct ServerConfigurationTests {
-    @Test("the defaults are valid; the timeout defaults to 3 × the interval")
-    func defaults() throws {
-        let configuration = ServerConfiguration()
-        try configuration.validate()
-        #expect(configuration.effectiveAliveTimeout == .seconds(15))
+        #expect(machine.admissionAnswered(.refused(.nameTaken(bob))) == .close(.refused(.nameTaken(bob))))
+        #expect(CloseReason.refused(.nameTaken(bob)).errorText == "the id 'bob' is already online")
+        #expect(machine.closed() == .leave(.refused(.nameTaken(bob))))
     }
 
-    @Test("bad values are refused with the option's name")
-    func invalid() {
-        var configuration = ServerConfiguration()
-        configuration.port = 70_000
-        #expect(throws: ConfigurationError.self) { try configuration.validate() }
-        configuration = ServerConfiguration()
-        configuration.aliveTimeout = .seconds(5)
-        #expect(throws: ConfigurationError.invalid("--alive-timeout must be larger than --alive-interval")) {
-            try configuration.validate()
-        }
-        configuration = ServerConfiguration()
-        configuration.maxClients = 0
-        #expect(throws: ConfigurationError.self) { try configuration.validate() }
-        configuration.maxClients = ServerConfiguration.maxClientsLimit
-        #expect(throws: Never.self) { try configuration.validate() }
-        configuration.maxClients = ServerConfiguration.maxClientsLimit + 1
-        #expect(throws: ConfigurationError.invalid("--max-clients must be 1...1000000")) {
-            try configuration.validate()
-        }
-        configuration = ServerConfiguration()
-        configuration.threads = ServerConfiguration.threadsLimit + 1
-        #expect(throws: ConfigurationError.invalid("--threads must be 1...1024")) {
-            try configuration.validate()
-        }
-        configuration.threads = 0
-        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+    @Test("while presence decides, frames are held; an admission for a connection closed meanwhile is released")
+    func asynchronousAdmission() throws {
+        var machine = self.fresh()
+        _ = machine.received(try frame("-SERVER-", "bob", "Connect bob"))
+        #expect(machine.received(try frame("alice", "bob", "early")) == .hold)
+        #expect(machine.received(try frame("-SERVER-", "bob", "List")) == .hold)
+        #expect(machine.admissionAnswered(.admitted) == .welcome(try ChatName(validating: "bob")))
+        #expect(machine.received(try frame("alice", "bob", "early")) == .forward)
+
+        var closing = self.fresh()
+        _ = closing.received(try frame("-SERVER-", "bob", "Connect bob"))
+        #expect(closing.closed() == .leave(.closedByPeer))
+        #expect(closing.admissionAnswered(.admitted) == .release)
+        #expect(closing.admissionAnswered(.refused(.full(1))) == .none)
+    }
+
+    @Test("life: a frame in a burst moves the deadline; silence for the timeout retires, before Connect too")
+    func life() throws {
+        var machine = self.fresh()
+        #expect(machine.firstLifeCheck == self.start + self.timeout)
+        #expect(machine.lifeTimerFired(at: self.start + .seconds(14)) == .checkLifeAgain(at: self.start + self.timeout))
+        #expect(machine.lifeTimerFired(at: self.start + self.timeout) == .close(.retired(.seconds(15))))
+
+        var alive = try online("alice")
+        alive.burstEnded(at: self.start + .seconds(10))  // the Connect's burst
+        #expect(alive.lifeTimerFired(at: self.start + .seconds(15)) == .checkLifeAgain(at: self.start + .seconds(25)))
+        _ = alive.received(try frame("-SERVER-", "alice", "Alive alice"))
+        alive.burstEnded(at: self.start + .seconds(20))
+        alive.burstEnded(at: self.start + .seconds(30))  // a burst without a frame is no sign of life
+        #expect(alive.lifeTimerFired(at: self.start + .seconds(34)) == .checkLifeAgain(at: self.start + .seconds(35)))
+        #expect(alive.lifeTimerFired(at: self.start + .seconds(35)) == .close(.retired(.seconds(15))))
+        #expect(alive.lifeTimerFired(at: self.start + .seconds(60)) == .closeNow, "still open: closed at once")
+        #expect(alive.closed() == .leave(.retired(.seconds(15))))
+        #expect(alive.lifeTimerFired(at: self.start + .seconds(90)) == .none)
+    }
+
+    @Test("slow consumers, malformed input, socket errors, shutdown and the end of the stream: each a reason")
+    func otherEvents() throws {
+        var slow = try online("alice")
+        #expect(slow.writabilityLost(limit: 4096) == .close(.slowConsumer(limit: 4096)))
+        #expect(slow.writabilityLost(limit: 4096) == .none)
+        #expect(slow.malformed(.missingTerminator) == .none, "the first reason stands")
+
+        var notYet = self.fresh()
+        #expect(notYet.writabilityLost(limit: 4096) == .none, "only online clients are cut")
+
+        var malformed = try online("alice")
+        #expect(malformed.malformed(.tooShort(3)) == .close(.malformed(.tooShort(3))))
+        #expect(CloseReason.malformed(.tooShort(3)).errorText == FrameError.tooShort(3).description)
+
+        var failing = try online("alice")
+        #expect(failing.failed("connection reset by peer") == .close(.failed("connection reset by peer")))
+        #expect(CloseReason.failed("x").errorText == nil)
+
+        var shutdown = self.fresh()
+        #expect(shutdown.shutdown() == .close(.shutdown), "before Connect too")
+        #expect(shutdown.shutdown() == .closeNow)
+        #expect(CloseReason.shutdown.errorText == "server shutting down")
+
+        var peer = try online("alice")
+        #expect(peer.closed() == .leave(.closedByPeer))
+        #expect(peer.shutdown() == .none)
     }
 }

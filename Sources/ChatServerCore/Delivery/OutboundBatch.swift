@@ -1,7 +1,7 @@
 import ChatWire
 import NIOCore
 
-/// Frames for other connections, collected during one read burst and delivered at its end.
+/// Frames for other clients (`Recipient`s), collected during one read burst and delivered at its end.
 ///
 /// Delivery costs one write and one flush per target and one `execute` per event loop per
 /// burst, instead of one of each per frame: per-frame writes through the pipeline and per-frame
@@ -12,7 +12,7 @@ import NIOCore
 struct OutboundBatch {
     /// The bytes waiting for one target.
     struct Delivery: Sendable {
-        let target: ClientHandle
+        let target: any Recipient
         var bytes: ByteBuffer
         /// Whether `bytes` is a buffer of our own (from the second piece on) rather than the
         /// received slice, which must not be written to.
@@ -26,7 +26,7 @@ struct OutboundBatch {
     var isEmpty: Bool { self.deliveries.isEmpty }
 
     /// Queues `frame` (complete wire bytes) for `target`.
-    mutating func append(_ frame: ByteBuffer, to target: ClientHandle) {
+    mutating func append(_ frame: ByteBuffer, to target: any Recipient) {
         let index: Int
         if let last = self.deliveries.indices.last, self.deliveries[last].target === target {
             index = last  // the common case: a run of frames to one target
@@ -39,7 +39,7 @@ struct OutboundBatch {
         }
         if !self.deliveries[index].ownsBuffer {
             // Second piece: move from the shared slice to a buffer of our own, with room to grow.
-            var own = target.channel.allocator.buffer(capacity: max(1024, 2 * Wire.maxFrameLength))
+            var own = ByteBufferAllocator().buffer(capacity: max(1024, 2 * Wire.maxFrameLength))
             own.writeImmutableBuffer(self.deliveries[index].bytes)
             self.deliveries[index].bytes = own
             self.deliveries[index].ownsBuffer = true
@@ -49,26 +49,26 @@ struct OutboundBatch {
 
     /// Hands every queued frame to its target's event loop, running the share of `current` in
     /// place. Frames whose target has gone (its connection closed after the lookup) are answered
-    /// `Offline` to `sender`, so that no message is silently lost.
-    mutating func deliver(on current: any EventLoop, sender: ClientHandle?) {
+    /// `Offline` to `sender`, so that no message is silently lost; `observer` is told.
+    mutating func deliver(on current: any EventLoop, sender: (any Recipient)?, observer: any ServerObserver) {
         defer {
             self.indexByTarget.removeAll(keepingCapacity: true)
             self.deliveries.removeAll(keepingCapacity: true)
         }
         // The common case, a client talking to one partner: one write, or one hop, no arrays.
         if self.deliveries.count == 1, let delivery = self.deliveries.first {
-            let loop = delivery.target.channel.eventLoop
+            let loop = delivery.target.eventLoop
             if loop === current {
-                Self.write(delivery, sender: sender)
+                Self.write(delivery, sender: sender, observer: observer)
             } else {
-                loop.execute { Self.write(delivery, sender: sender) }
+                loop.execute { Self.write(delivery, sender: sender, observer: observer) }
             }
             return
         }
         var remote: [Delivery] = []
         for delivery in self.deliveries {
-            if delivery.target.channel.eventLoop === current {
-                Self.write(delivery, sender: sender)
+            if delivery.target.eventLoop === current {
+                Self.write(delivery, sender: sender, observer: observer)
             } else {
                 remote.append(delivery)
             }
@@ -77,7 +77,7 @@ struct OutboundBatch {
         // Usually all remote targets share one loop (two loops on two cores); group if not.
         var byLoop: [(loop: any EventLoop, deliveries: [Delivery])] = []
         for delivery in remote {
-            let loop = delivery.target.channel.eventLoop
+            let loop = delivery.target.eventLoop
             if let index = byLoop.firstIndex(where: { $0.loop === loop }) {
                 byLoop[index].deliveries.append(delivery)
             } else {
@@ -86,34 +86,31 @@ struct OutboundBatch {
         }
         for (loop, deliveries) in byLoop {
             loop.execute {
-                for delivery in deliveries { Self.write(delivery, sender: sender) }
+                for delivery in deliveries { Self.write(delivery, sender: sender, observer: observer) }
             }
         }
     }
 
     /// On the target's loop: one write, one flush; or `Offline` to the sender if the target is gone.
-    private static func write(_ delivery: Delivery, sender: ClientHandle?) {
-        let target = delivery.target
-        guard target.channel.isActive else {
-            if let sender { Self.bounce(delivery, to: sender) }
-            return
+    private static func write(_ delivery: Delivery, sender: (any Recipient)?, observer: any ServerObserver) {
+        if !delivery.target.deliver(delivery.bytes), let sender {
+            Self.bounce(delivery, to: sender, observer: observer)
         }
-        target.channel.writeAndFlush(delivery.bytes, promise: nil)
     }
 
     /// Answers `Offline <target>` to `sender` for each direct message in `delivery` (broadcasts
     /// to a client that left meanwhile need no answer).
-    private static func bounce(_ delivery: Delivery, to sender: ClientHandle) {
+    private static func bounce(_ delivery: Delivery, to sender: any Recipient, observer: any ServerObserver) {
         var bytes = delivery.bytes
         var offline = 0
-        while let destination = bytes.getInteger(at: bytes.readerIndex, endianness: .big, as: UInt64.self),
-            let nul = bytes.readableBytesView.firstIndex(of: Wire.terminator)
-        {
-            if destination != ChatName.all.packed { offline += 1 }
-            bytes.moveReaderIndex(to: nul + 1)
+        // The bytes are frames that passed the rules on the way in: the decoder walks them.
+        while let header = try? FrameDecoder.header(of: bytes) {
+            if header.destination != .all { offline += 1 }
+            bytes.moveReaderIndex(forwardBy: header.length)
         }
         guard offline > 0 else { return }
+        observer.answeredOffline(offline)
         let bodies = Array(repeating: ServerBodies.encode(.offline(delivery.target.name)), count: offline)
-        sender.channel.eventLoop.execute { sender.sendFromServer(bodies) }
+        sender.eventLoop.execute { sender.sendFromServer(bodies) }
     }
 }

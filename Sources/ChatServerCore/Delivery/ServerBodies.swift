@@ -30,8 +30,7 @@ enum ServerBodies {
     ) -> ByteBuffer {
         var frames = allocator.buffer(capacity: bodies.reduce(0) { $0 + Wire.headerLength + $1.readableBytes })
         for body in bodies {
-            name.write(to: &frames)
-            ChatName.server.write(to: &frames)
+            FrameHeader.write(to: name, from: .server, into: &frames)
             frames.writeImmutableBuffer(body)
         }
         return frames

@@ -1,0 +1,62 @@
+public import ChatWire
+
+/// Why a connection closes: the first reason wins, and it is what the log, the observer and
+/// (where the client is told) the `Error` frame say.
+public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
+    /// The client said `Quit`.
+    case quit
+    /// The stream broke a frame rule (docs/PROTOCOL.md, "Malformed frames").
+    case malformed(FrameError)
+    /// The first frame was not an acceptable `Connect` (the text says why).
+    case badConnect(String)
+    /// Presence refused the id.
+    case refused(Refusal)
+    /// Nothing was heard for the alive timeout.
+    case retired(Duration)
+    /// More than the pending-bytes limit waited for the client.
+    case slowConsumer(limit: Int)
+    /// The server is shutting down.
+    case shutdown
+    /// The client closed the connection (or it reset) without `Quit`.
+    case closedByPeer
+    /// A socket error, in a few words.
+    case failed(String)
+
+    /// Why presence refuses an id.
+    public enum Refusal: Equatable, Sendable {
+        /// Another connection holds the id.
+        case nameTaken(ChatName)
+        /// The server is full (its capacity).
+        case full(Int)
+        /// Presence could not decide (say, the cluster's backbone is unreachable): the text.
+        case unavailable(String)
+    }
+
+    /// The text of the `Error` frame the client is sent before the close; `nil` when it is
+    /// closed without one (it left, went silent, or cannot take more bytes).
+    public var errorText: String? {
+        switch self {
+        case .malformed(let error): error.description
+        case .badConnect(let text): text
+        case .refused, .shutdown: self.description
+        case .quit, .retired, .slowConsumer, .closedByPeer, .failed: nil
+        }
+    }
+
+    /// The reason in words for a person (logs).
+    public var description: String {
+        switch self {
+        case .quit: "quit"
+        case .malformed(let error): error.description
+        case .badConnect(let text): text
+        case .refused(.nameTaken(let id)): "the id '\(id)' is already online"
+        case .refused(.full(let capacity)): "the server is full (\(capacity) clients)"
+        case .refused(.unavailable(let text)): text
+        case .retired(let timeout): "retired: silent for \(timeout)"
+        case .slowConsumer(let limit): "slow consumer: over \(limit) bytes pending"
+        case .shutdown: "server shutting down"
+        case .closedByPeer: "connection closed"
+        case .failed(let text): text
+        }
+    }
+}

@@ -1,0 +1,436 @@
+import ChatWire
+import Logging
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Serves one client connection on its event loop: the adapter between NIO's events and the
+/// plain values that hold the rules. Bytes go through the `FrameCutter`, every event through the
+/// `ConnectionStateMachine`, and the handler carries out the actions it returns: forwarding
+/// (`OutboundBatch`), replies, list pushes (`ListWriter`), presence, the life timer, closing.
+///
+/// The hot path: frames are checked in place in the received buffer with
+/// `FrameDecoder.header(of:)` (the decoder's own rules) rather than by a decoder handler in
+/// front, which would cost a pipeline event per frame. A run of consecutive chat frames to one
+/// target is forwarded as one slice of the received bytes: no copy, no re-encoding, no per-frame
+/// allocation; once its first frame has passed the full rules, the rest of the run is found by
+/// `FrameRun` in one pass over the raw bytes. Forwarded bytes are queued in an `OutboundBatch`
+/// and delivered at the end of the read burst; replies to this client are flushed once per burst.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let shared: ServerShared
+    /// The server's logger; per-connection metadata is built at each (rare) log call instead of
+    /// being stored, which saves memory per idle client.
+    private var logger: Logger { self.shared.logger }
+    private var cutter = FrameCutter()
+    private var machine: ConnectionStateMachine
+    /// This client as presence knows it, from the moment it is asked to admit it.
+    private var recipient: LocalRecipient?
+    private var outbound = OutboundBatch()
+    private var lists = ListWriter()
+    private var repliesPending = false
+    /// Bytes that arrived while presence was deciding on the Connect, in order; `nil` otherwise.
+    private var held: ByteBuffer?
+    private var lifeCheck: NIOScheduledCallback?
+    /// Kept for the life timer's callback (between `handlerAdded` and `handlerRemoved`).
+    private var context: ChannelHandlerContext?
+    /// Frames are logged only at debug level; checked once, not per frame.
+    private let logsFrames: Bool
+    /// The last target looked up, valid while presence's generation is unchanged: a run of
+    /// messages to one partner costs one lookup, not one per message.
+    private var cachedTarget: (name: ChatName, recipient: (any Recipient)?, generation: UInt64)?
+    /// Traffic in the current read burst, counted only for an observer that wants it.
+    private var burstFrames = 0
+    private var burstBytes = 0
+
+    init(shared: ServerShared, now: NIODeadline) {
+        self.shared = shared
+        self.logsFrames = shared.logger.logLevel <= .debug
+        self.machine = ConnectionStateMachine(aliveTimeout: shared.aliveTimeout, openedAt: now)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: NIO events
+
+    func channelActive(context: ChannelHandlerContext) {
+        if self.shared.connections.opened(context.channel) {
+            self.scheduleLifeCheck(at: self.machine.firstLifeCheck, context: context)
+        } else {
+            context.close(promise: nil)  // accepted as the server began to shut down
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var input = self.unwrapInboundIn(data)
+        if self.shared.observesTraffic { self.burstBytes += input.readableBytes }
+        self.process(&input, context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.machine.burstEnded(at: context.eventLoop.now)
+        if self.burstBytes > 0 {
+            self.shared.observer.received(frames: self.burstFrames, bytes: self.burstBytes)
+            self.burstBytes = 0
+        }
+        self.burstFrames = 0
+        self.flushPending(context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // The last read may have come with the end of the stream and no read-complete after it:
+        // what the client sent before it left still goes out.
+        self.deliverOutbound(context: context, sender: nil)
+        self.lifeCheck?.cancel()
+        self.perform(self.machine.closed(), context: context)
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // The channel stops being writable when more than --max-pending-bytes wait for this
+        // client: it does not read fast enough. Cut it so that nobody else waits for it.
+        if !context.channel.isWritable {
+            self.perform(
+                self.machine.writabilityLost(limit: self.shared.configuration.maxPendingBytes), context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? OnlineListEvent {
+            self.offerList(event.parts, context: context)
+        } else if event is ChannelShouldQuiesceEvent {
+            self.perform(self.machine.shutdown(), context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.logger.debug("connection error", metadata: self.metadata(["error": "\(error)"]))
+        self.perform(self.machine.failed(Self.describe(error)), context: context)
+        context.close(promise: nil)
+    }
+
+    // MARK: Frames
+
+    /// Handles the bytes of one read: first the frame the last read left unfinished, then every
+    /// complete frame; the unfinished tail is kept by the cutter.
+    private func process(_ input: inout ByteBuffer, context: ChannelHandlerContext) {
+        if self.held != nil {
+            self.held?.writeBuffer(&input)  // presence is deciding: everything waits, in order
+            return
+        }
+        do {
+            if var completed = try self.cutter.completeHeld(from: &input) {
+                try self.scan(&completed, context: context)
+                if self.held != nil {
+                    self.held?.writeBuffer(&input)
+                    return
+                }
+            }
+            try self.scan(&input, context: context)
+        } catch {
+            self.perform(self.machine.malformed(error), context: context)
+        }
+    }
+
+    /// Handles every complete frame in `input`; hands an unfinished one to the cutter.
+    private func scan(_ input: inout ByteBuffer, context: ChannelHandlerContext) throws(FrameError) {
+        // `cursor` walks the frames; slices are cut from `input`, whose reader index stays at
+        // the start until the end (a ByteBuffer only slices its readable bytes).
+        var cursor = input
+        var run: (target: any Recipient, start: Int, length: Int)?
+        /// Queues the run of frames collected so far.
+        func queueRun() {
+            if let current = run, let bytes = input.getSlice(at: current.start, length: current.length) {
+                self.outbound.append(bytes, to: current.target)
+            }
+            run = nil
+        }
+        defer {
+            queueRun()
+            input.moveReaderIndex(to: cursor.readerIndex)
+        }
+        while cursor.readableBytes > 0 {
+            // After a frame forwarded to `target`, the frames that follow it with the same two
+            // names join the run in one pass over the bytes (`FrameRun`): the full rules below
+            // gave this client and this target their verdict on the first one, and a frame from
+            // an online client to another online id is always forwarded. Not while frames are
+            // logged one by one.
+            if let current = run, let me = self.recipient, !self.logsFrames {
+                let reach = FrameRun.measure(in: cursor, from: me.name, to: current.target.name)
+                if reach.bytes > 0 {
+                    run?.length += reach.bytes
+                    self.burstFrames &+= reach.frames
+                    cursor.moveReaderIndex(forwardBy: reach.bytes)
+                    continue
+                }
+            }
+            guard let header = try FrameDecoder.header(of: cursor) else {
+                self.cutter.hold(&cursor)
+                return
+            }
+            let start = cursor.readerIndex
+            if self.logsFrames { self.logFrame(header) }
+            let action = self.machine.received(header) {
+                input.getSlice(at: start + Wire.headerLength, length: header.bodyLength) ?? ByteBuffer()
+            }
+            self.burstFrames &+= 1
+            if case .forward = action, let target = self.onlineRecipient(named: header.destination) {
+                if let current = run, current.target === target, current.start + current.length == start {
+                    run?.length += header.length
+                } else {
+                    queueRun()
+                    run = (target, start, header.length)
+                }
+            } else if case .hold = action {
+                self.burstFrames &-= 1  // counted when it is handled
+                // Kept with everything after it until presence answers (`admissionAnswered`).
+                var held = ByteBufferAllocator().buffer(capacity: cursor.readableBytes)
+                held.writeBuffer(&cursor)
+                self.held = held
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+                return
+            } else if let wire = input.getSlice(at: start, length: header.length) {
+                // Frames before this one are queued first: a Quit or an error that closes the
+                // connection must not overtake the messages sent before it.
+                queueRun()
+                self.perform(action, frame: header, wire: wire, context: context)
+            }
+            cursor.moveReaderIndex(forwardBy: header.length)
+        }
+    }
+
+    /// The online recipient `name`, from the cache when presence has not changed since.
+    private func onlineRecipient(named name: ChatName) -> (any Recipient)? {
+        let generation = self.shared.presence.generation
+        if let cached = self.cachedTarget, cached.name == name, cached.generation == generation {
+            return cached.recipient
+        }
+        let recipient = self.shared.presence.recipient(named: name)
+        self.cachedTarget = (name, recipient, generation)
+        return recipient
+    }
+
+    private func logFrame(_ header: FrameHeader) {
+        self.logger.debug(
+            "frame",
+            metadata: ["to": "\(header.destination)", "from": "\(header.source)", "bytes": "\(header.bodyLength)"])
+    }
+
+    // MARK: Actions
+
+    /// Carries out what the machine decided about one frame (`wire`: its bytes).
+    private func perform(
+        _ action: ConnectionStateMachine.Action, frame: FrameHeader, wire: ByteBuffer, context: ChannelHandlerContext
+    ) {
+        switch action {
+        case .forward:
+            self.reply([ServerBodies.encode(.offline(frame.destination))], context: context)
+            self.shared.observer.answeredOffline(1)
+        case .broadcast:
+            for target in self.shared.presence.allRecipients() where target !== self.recipient {
+                self.outbound.append(wire, to: target)
+            }
+        case .sendList:
+            self.offerList(ServerBodies.list(self.shared.presence.names()), context: context)
+        case .reject(let text):
+            self.logger.debug("frame rejected", metadata: self.metadata(["why": "\(text)"]))
+            self.reply([ServerBodies.encode(.error(text))], context: context)
+        default:
+            self.perform(action, context: context)
+        }
+    }
+
+    /// Carries out what the machine decided.
+    private func perform(_ action: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none, .hold, .forward, .broadcast, .sendList, .reject:
+            break  // `.hold` is handled by `scan`, the frame actions by `perform(_:frame:wire:context:)`
+        case .admit(let id):
+            self.admit(id, context: context)
+        case .welcome(let id):
+            self.shared.connections.settled(context.channel)
+            self.logger.info("client joined", metadata: self.metadata())
+            self.reply([self.shared.connectedBody], context: context)
+            self.shared.publisher.changed()
+            self.shared.observer.joined(id)
+        case .release:
+            self.release()
+        case .close(let reason):
+            self.close(for: reason, context: context)
+        case .closeNow:
+            context.close(promise: nil)
+        case .checkLifeAgain(let deadline):
+            self.scheduleLifeCheck(at: deadline, context: context)
+        case .leave(let reason):
+            self.shared.connections.settled(context.channel)
+            if let recipient = self.recipient, self.shared.presence.remove(recipient) {
+                self.logger.info("client left", metadata: self.metadata(["reason": "\(reason)"]))
+                self.shared.publisher.changed()
+                self.shared.observer.left(recipient.name, reason: reason)
+            } else {
+                self.shared.observer.closedBeforeJoining(reason: reason)
+            }
+        }
+    }
+
+    /// Asks presence; an answer to come is waited for on this loop, frames held meanwhile.
+    private func admit(_ id: ChatName, context: ChannelHandlerContext) {
+        let recipient = LocalRecipient(name: id, channel: context.channel)
+        self.recipient = recipient
+        switch self.shared.presence.admit(recipient) {
+        case .now(let admission):
+            self.perform(self.machine.admissionAnswered(admission), context: context)
+        case .later(let answer):
+            answer.hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
+                let admission: Admission
+                switch result {
+                case .success(let answer): admission = answer
+                case .failure(let error): admission = .refused(.unavailable("\(error)"))
+                }
+                self.admissionAnswered(admission)
+            }
+        }
+    }
+
+    /// Presence answered later: carry out the answer, then the frames held meanwhile.
+    private func admissionAnswered(_ admission: Admission) {
+        let action = self.machine.admissionAnswered(admission)
+        guard let context = self.context else {
+            if case .release = action { self.release() }
+            return
+        }
+        self.perform(action, context: context)
+        guard var held = self.held else { return }
+        self.held = nil
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        self.process(&held, context: context)
+        self.flushPending(context: context)
+    }
+
+    /// Gives back an id presence admitted for a connection that closed meanwhile.
+    private func release() {
+        if let recipient = self.recipient, self.shared.presence.remove(recipient) {
+            self.shared.publisher.changed()
+        }
+    }
+
+    /// Logs why, tells the client (if the reason has an `Error`) and closes.
+    private func close(for reason: CloseReason, context: ChannelHandlerContext) {
+        switch reason {
+        case .malformed:
+            self.logger.info("malformed input, closing", metadata: self.metadata(["error": "\(reason)"]))
+        case .badConnect:
+            self.logger.info("connection refused", metadata: self.metadata(["why": "\(reason)"]))
+        case .refused:
+            self.logger.info("connect refused", metadata: self.metadata(["why": "\(reason)"]))
+        case .retired:
+            self.logger.info("retiring a silent client", metadata: self.metadata(["reason": "\(reason)"]))
+        case .slowConsumer:
+            self.logger.warning("cutting off a slow consumer", metadata: self.metadata(["reason": "\(reason)"]))
+        case .quit, .shutdown, .closedByPeer, .failed:
+            break
+        }
+        if let text = reason.errorText {
+            self.reply([ServerBodies.encode(.error(text))], context: context)
+        }
+        self.flushPending(context: context)
+        guard reason.errorText != nil, reason != .shutdown else {
+            // Flushing wrote what the socket takes at once, which a small frame always fits
+            // unless the client stopped reading; closing right away keeps shutdown from waiting.
+            context.close(promise: nil)
+            return
+        }
+        // An empty write completes once everything queued before it has been written.
+        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(self.wrapOutboundOut(ByteBuffer())).whenComplete { _ in
+            loopBoundContext.value.close(promise: nil)
+        }
+    }
+
+    // MARK: Output to this client
+
+    /// Queues server frames for this client; flushed at the end of the read burst.
+    private func reply(_ bodies: [ByteBuffer], context: ChannelHandlerContext) {
+        let bytes = ServerBodies.frames(to: self.machine.replyAddress, bodies, allocator: context.channel.allocator)
+        context.write(self.wrapOutboundOut(bytes), promise: nil)
+        self.repliesPending = true
+    }
+
+    /// Hands a list to the `ListWriter`; writes its first chunk if none is in flight.
+    private func offerList(_ parts: [ByteBuffer], context: ChannelHandlerContext) {
+        guard self.machine.isOnline, let chunk = self.lists.offer(parts) else { return }
+        self.writeList(chunk, context: context)
+    }
+
+    /// Writes one chunk of list parts as one buffer (a few KB: one write instead of two per
+    /// part); when it reached the socket, the next one.
+    private func writeList(_ chunk: ArraySlice<ByteBuffer>, context: ChannelHandlerContext) {
+        let bytes = ServerBodies.frames(to: self.machine.replyAddress, chunk, allocator: context.channel.allocator)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(self.wrapOutboundOut(bytes), promise: written)
+        written.futureResult.assumeIsolated().whenSuccess {
+            if let next = self.lists.written() { self.writeList(next, context: context) }
+        }
+    }
+
+    /// Delivers what was forwarded and flushes the replies.
+    private func flushPending(context: ChannelHandlerContext) {
+        self.deliverOutbound(context: context, sender: self.recipient)
+        if self.repliesPending {
+            self.repliesPending = false
+            context.flush()
+        }
+    }
+
+    private func deliverOutbound(context: ChannelHandlerContext, sender: (any Recipient)?) {
+        guard !self.outbound.isEmpty else { return }
+        self.outbound.deliver(on: context.eventLoop, sender: sender, observer: self.shared.observer)
+    }
+
+    // MARK: Life
+
+    /// Arms the life timer: a scheduled callback on this handler (no closure, no promise per connection).
+    private func scheduleLifeCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        self.lifeCheck = try? context.eventLoop.assumeIsolated().scheduleCallback(at: deadline, handler: self)
+    }
+
+    /// `extra` plus who this connection is (peer address, client id).
+    private func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata = extra
+        if let peer = self.context?.remoteAddress { metadata["peer"] = "\(peer)" }
+        if let name = self.recipient?.name { metadata["client"] = "\(name)" }
+        return metadata
+    }
+}
+
+extension ConnectionHandler {
+    /// A socket error in a few words, e.g. `connection reset by peer`.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        return "\(error)"
+    }
+}
+
+extension ConnectionHandler: NIOScheduledCallbackHandler {
+    /// The life timer fired: one timer per connection, re-armed only when it fires.
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        guard let context = self.context else { return }
+        self.perform(self.machine.lifeTimerFired(at: eventLoop.now), context: context)
+    }
+}

@@ -1,0 +1,243 @@
+import ChatWire
+import NIOCore
+
+/// The protocol rules for one connection, as a plain value: every event in (a frame, the end
+/// of a read burst, the life timer, presence's answer, writability, an error, shutdown, the end
+/// of the stream), one action out. No I/O, no registry and no clock of its own (the time comes
+/// with the events), so every rule is tested without a channel and without waiting.
+struct ConnectionStateMachine {
+    /// Where the connection stands.
+    enum State: Equatable {
+        /// Connected at TCP level; the first frame must be `Connect <id>`.
+        case awaitingConnect
+        /// `Connect` passed the rules; presence is deciding.
+        case admitting(ChatName)
+        /// Online as the client `id`.
+        case online(ChatName)
+        /// Closing for this reason: further frames are ignored.
+        case closing(CloseReason)
+        /// The connection has closed.
+        case closed
+    }
+
+    /// What the handler must do.
+    enum Action: Equatable {
+        /// Nothing (a heartbeat, a frame on a closing connection...).
+        case none
+        /// Forward the frame, unchanged, to its destination (or answer `Offline`).
+        case forward
+        /// Forward the frame, unchanged, to every other online client.
+        case broadcast
+        /// Send the requester the list.
+        case sendList
+        /// Ask presence to admit this id; its answer comes back through `admissionAnswered`.
+        case admit(ChatName)
+        /// Presence is still deciding: keep this frame and every later one, in order, until it
+        /// answers (then feed them again).
+        case hold
+        /// Answer `Error <text>`; the connection stays.
+        case reject(String)
+        /// The client is online: send `Connected`, tell everyone.
+        case welcome(ChatName)
+        /// Presence admitted an id for a connection that is closing meanwhile: remove it again.
+        case release
+        /// Close for this reason: send its `Error` first, if it has one.
+        case close(CloseReason)
+        /// Close now, without waiting for pending output (a closing connection outlived the timeout).
+        case closeNow
+        /// Look at the life timer again at this time.
+        case checkLifeAgain(at: NIODeadline)
+        /// The connection has closed: remove the client if it was online; the reason is the first one.
+        case leave(CloseReason)
+    }
+
+    private(set) var state: State = .awaitingConnect
+    private var liveness: Liveness
+    /// A well-formed frame arrived in the current read burst (any frame is a sign of life).
+    private var heardInBurst = false
+    /// Whom to address an `Error` to before the connection has an id: the source of the last
+    /// well-formed frame, or `-SERVER-` before any (docs/PROTOCOL.md, "Server to client").
+    private(set) var replyAddress = ChatName.server
+
+    /// A machine for a connection opened at `now` that may stay silent for `aliveTimeout`.
+    init(aliveTimeout: TimeAmount, openedAt now: NIODeadline) {
+        self.liveness = Liveness(timeout: aliveTimeout, openedAt: now)
+    }
+
+    /// When the life timer should first look.
+    var firstLifeCheck: NIODeadline { self.liveness.firstCheck }
+
+    /// The connection's id once online (or while being admitted).
+    var name: ChatName? {
+        switch self.state {
+        case .admitting(let name), .online(let name): name
+        case .awaitingConnect, .closing, .closed: nil
+        }
+    }
+
+    /// Whether the connection is online (chat frames may be forwarded for it).
+    var isOnline: Bool {
+        if case .online = self.state { return true }
+        return false
+    }
+
+    // MARK: Events
+
+    /// Decides what a frame means here, from its header; `body` is asked for only when the frame
+    /// is a control message, so a chat frame (the hot path) costs no more than its two names.
+    mutating func received(_ frame: FrameHeader, body: () -> ByteBuffer) -> Action {
+        switch self.state {
+        case .online(let name):
+            self.heardInBurst = true
+            return self.onlineFrame(frame, name: name, body: body)
+        case .awaitingConnect:
+            self.heardInBurst = true
+            self.replyAddress = frame.source
+            return self.firstFrame(frame, body: body)
+        case .admitting:
+            return .hold
+        case .closing, .closed:
+            return .none
+        }
+    }
+
+    /// Decides what a decoded frame means here.
+    mutating func received(_ frame: Frame) -> Action {
+        self.received(FrameHeader(of: frame), body: { frame.body })
+    }
+
+    /// A read burst ended at `now`: a well-formed frame in it was a sign of life.
+    mutating func burstEnded(at now: NIODeadline) {
+        guard self.heardInBurst else { return }
+        self.heardInBurst = false
+        self.liveness.heard(at: now)
+    }
+
+    /// Presence answered the Connect.
+    mutating func admissionAnswered(_ admission: Admission) -> Action {
+        guard case .admitting(let name) = self.state else {
+            return admission == .admitted ? .release : .none
+        }
+        switch admission {
+        case .admitted:
+            self.state = .online(name)
+            self.replyAddress = name
+            return .welcome(name)
+        case .refused(let refusal):
+            return self.close(.refused(refusal))
+        }
+    }
+
+    /// The life timer fired at `now`.
+    mutating func lifeTimerFired(at now: NIODeadline) -> Action {
+        switch (self.state, self.liveness.check(at: now)) {
+        case (.closed, _):
+            return .none
+        case (_, .alive(let next)):
+            return .checkLifeAgain(at: next)
+        case (.closing, .expired):
+            // Closing, but still open after the timeout (an `Error` a non-reading peer never
+            // takes): nothing stays open past it.
+            return .closeNow
+        case (_, .expired):
+            return self.close(.retired(Duration(self.liveness.timeout)))
+        }
+    }
+
+    /// The channel stopped being writable: more than `limit` bytes wait for the client.
+    mutating func writabilityLost(limit: Int) -> Action {
+        guard self.isOnline else { return .none }
+        return self.close(.slowConsumer(limit: limit))
+    }
+
+    /// The bytes broke a frame rule.
+    mutating func malformed(_ error: FrameError) -> Action {
+        self.closeUnlessClosing(.malformed(error))
+    }
+
+    /// The socket failed (`text`: the error in a few words).
+    mutating func failed(_ text: String) -> Action {
+        self.closeUnlessClosing(.failed(text))
+    }
+
+    /// The server is shutting down: every connection is told and closed, registered or not.
+    mutating func shutdown() -> Action {
+        switch self.state {
+        case .closing: .closeNow
+        case .closed: .none
+        case .awaitingConnect, .admitting, .online: self.close(.shutdown)
+        }
+    }
+
+    /// The connection has closed; whatever the state, this is the last event.
+    mutating func closed() -> Action {
+        let reason: CloseReason
+        switch self.state {
+        case .closing(let first): reason = first
+        case .closed: return .none
+        case .awaitingConnect, .admitting, .online: reason = .closedByPeer
+        }
+        self.state = .closed
+        return .leave(reason)
+    }
+
+    // MARK: Rules
+
+    private mutating func firstFrame(_ frame: FrameHeader, body: () -> ByteBuffer) -> Action {
+        guard frame.destination == .server,
+            case .connect(let id)? = try? ClientControl.parse(body())
+        else {
+            return self.close(.badConnect("the first frame must be 'Connect <id>' addressed to -SERVER-"))
+        }
+        guard id == frame.source else {
+            return self.close(
+                .badConnect("the id in 'Connect \(id)' differs from the frame's source '\(frame.source)'"))
+        }
+        guard !id.isReserved else { return self.close(.badConnect("'\(id)' is a reserved name")) }
+        self.state = .admitting(id)
+        return .admit(id)
+    }
+
+    private mutating func onlineFrame(_ frame: FrameHeader, name: ChatName, body: () -> ByteBuffer) -> Action {
+        guard frame.source == name else {
+            return .reject("frame dropped: its source '\(frame.source)' is not your id '\(name)'")
+        }
+        switch frame.destination {
+        case .all:
+            return .broadcast
+        case .server:
+            break
+        default:
+            return .forward
+        }
+        let control: ClientControl
+        do {
+            control = try ClientControl.parse(body())
+        } catch {
+            return .reject(error.description)
+        }
+        switch control {
+        case .connect:
+            return .reject("already connected as '\(name)'")
+        case .alive(let id):
+            return id == name ? .none : .reject("'Alive \(id)' does not name your id '\(name)'")
+        case .list:
+            return .sendList
+        case .quit(let id):
+            guard id == name else { return .reject("'Quit \(id)' does not name your id '\(name)'") }
+            return self.close(.quit)
+        }
+    }
+
+    private mutating func closeUnlessClosing(_ reason: CloseReason) -> Action {
+        switch self.state {
+        case .closing, .closed: .none
+        case .awaitingConnect, .admitting, .online: self.close(reason)
+        }
+    }
+
+    private mutating func close(_ reason: CloseReason) -> Action {
+        self.state = .closing(reason)
+        return .close(reason)
+    }
+}

@@ -1,0 +1,36 @@
+import ChatWire
+import Logging
+import NIOCore
+
+/// What every connection handler shares: presence, the list publisher, the observer, the
+/// settings, and the bodies every client gets, encoded once. A class, so that each connection
+/// holds one reference rather than a copy (idle connections are mostly this kind of state).
+final class ServerShared: Sendable {
+    let presence: any Presence
+    let publisher: ListPublisher
+    let observer: any ServerObserver
+    /// Whether `observer` wants traffic figures (the handlers skip counting them otherwise).
+    let observesTraffic: Bool
+    let connections: ConnectionTracker
+    let configuration: ServerConfiguration
+    let logger: Logger
+    /// `Connected <interval>` and its NUL.
+    let connectedBody: ByteBuffer
+    /// The alive timeout in NIO's unit.
+    let aliveTimeout: TimeAmount
+
+    init(
+        presence: any Presence, publisher: ListPublisher, observer: any ServerObserver,
+        connections: ConnectionTracker, configuration: ServerConfiguration, logger: Logger
+    ) {
+        self.presence = presence
+        self.publisher = publisher
+        self.observer = observer
+        self.observesTraffic = !(observer is NoObserver)
+        self.connections = connections
+        self.configuration = configuration
+        self.logger = logger
+        self.connectedBody = ServerBodies.encode(.connected(interval: configuration.aliveInterval))
+        self.aliveTimeout = TimeAmount(configuration.effectiveAliveTimeout)
+    }
+}
