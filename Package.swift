@@ -123,12 +123,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Helpers for any test of the wire format: hand-made frames, a seeded generator, the
+        // fuzz corpus, a failure type. ChatWire only, no server.
+        .target(
+            name: "ChatWireTestSupport",
+            dependencies: ["ChatWire"],
+            path: "Tests/ChatWireTestSupport",
+            swiftSettings: strictSettings
+        ),
         // Helpers shared by the test targets: a server on an ephemeral port, a raw protocol client.
         .target(
             name: "ChatTestSupport",
             dependencies: [
                 "ChatServerCore",
                 "ChatWire",
+                "ChatWireTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -146,6 +155,7 @@ let package = Package(
             name: "ChatWireTests",
             dependencies: [
                 "ChatWire",
+                "ChatWireTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -155,6 +165,7 @@ let package = Package(
         .testTarget(
             name: "ChatServerCoreTests",
             dependencies: [
+                "ChatWireTestSupport",
                 "ChatServerCore",
                 "ChatTestSupport",
                 "ChatWire",
@@ -169,6 +180,7 @@ let package = Package(
         .testTarget(
             name: "ChatBenchCoreTests",
             dependencies: [
+                "ChatWireTestSupport",
                 "ChatBenchCore",
                 "ChatTestSupport",
                 "ChatServerCore",
@@ -182,6 +194,7 @@ let package = Package(
         .testTarget(
             name: "ChatClientCoreTests",
             dependencies: [
+                "ChatWireTestSupport",
                 "ChatClientCore",
                 "ChatTestSupport",
                 "ChatServerCore",

@@ -6,6 +6,8 @@
 # workloads together and the next target a minute later. Prints one line per run and, per
 # target, the median msgs/s and p99, and the median over rounds of its ratio to relay1 (msgs/s)
 # and to nats (p99) in the same round.
+# BASELINE=path/to/an/older/chatserver adds it as target 'base', to compare a change with the
+# commit before it in the same rounds (build the older commit in a worktree of its own).
 #   scripts/interleave.sh [ROUNDS, default 5] [WORKLOAD: tp50 | tp1 | lat20k | tp50-200B]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +32,10 @@ cmds=("$bench/relay_baseline -a 127.0.0.1 -p {port} -t 1 -i 4 -T 1200"
     "$server --port {port} --log-level warning"
     "$server --port {port} --threads 1 --log-level warning")
 protos=(chat255 chat255 chat255)
+if [ -n "${BASELINE:-}" ]; then
+    [ -x "$BASELINE" ] || { echo "interleave.sh: BASELINE '$BASELINE' is not an executable" >&2; exit 2; }
+    names+=(base); cmds+=("$BASELINE --port {port} --log-level warning"); protos+=(chat255)
+fi
 if command -v nats-server >/dev/null; then
     names+=(nats); cmds+=("nats-server -a 127.0.0.1 -p {port}"); protos+=(nats)
 fi

@@ -17,13 +17,12 @@ protocol BenchClientDelegate: AnyObject {
     func clientFailed(_ client: BenchClientHandler, reason: String)
 }
 
-/// One benchmark client: registers with `Connect`, keeps the heartbeat, reassembles lists and
-/// passes messages to its delegate.
+/// One benchmark client: the shared client protocol (`ClientProtocol`: Connect, heartbeat
+/// cadence, lists) with frames cut by the shared `FrameCutter`, passing messages to its delegate.
 ///
 /// The load must cost far less per message than the server it measures, so this handler cuts
-/// frames itself, in place in the received buffer (`FrameDecoder.header(of:)`, the decoder's
-/// own rules), instead of a decoder handler that would make a `Frame` and a pipeline event per
-/// message; and sends are collected in one buffer per client, written once per batch.
+/// frames in place in the received buffer (`FrameCutter`, the decoder's own rules), instead of
+/// a decoder handler that would make a `Frame` and a pipeline event per message; and sends are collected in one buffer per client, written once per batch.
 final class BenchClientHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -34,11 +33,9 @@ final class BenchClientHandler: ChannelInboundHandler {
     /// Strong, so that a call costs no weak-reference load; dropped when the connection closes.
     private var delegate: (any BenchClientDelegate)?
     private(set) var context: ChannelHandlerContext?
+    private var session: ClientProtocol
+    private var cutter = FrameCutter()
     private var heartbeat: RepeatedTask?
-    private var lists = ListReassembler()
-    private var listBytes = 0
-    /// The start of a frame cut by the end of a read.
-    private var partial: ByteBuffer?
     /// Frames written since the last flush, sent as one buffer by `flush()`.
     private var outbox: ByteBuffer?
     private(set) var isReady = false
@@ -57,6 +54,7 @@ final class BenchClientHandler: ChannelInboundHandler {
         self.id = id
         self.index = index
         self.delegate = delegate
+        self.session = ClientProtocol(id: id)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -68,63 +66,55 @@ final class BenchClientHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(
-            self.wrapOutboundOut(ClientControl.connect(self.id).frame(from: self.id).wire), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var input = self.unwrapInboundIn(data)
-        if var partial = self.partial {
-            self.partial = nil
-            partial.writeBuffer(&input)
-            input = partial
-        }
         do {
-            while let header = try FrameDecoder.header(of: input) {
-                guard let frame = input.readSlice(length: header.length) else { break }
-                let body = frame.getSlice(at: frame.readerIndex + Wire.headerLength, length: header.bodyLength)
-                self.received(body ?? ByteBuffer(), from: header.source, wireLength: header.length, context: context)
+            while let frame = try self.cutter.next(from: &input) {
+                let header = frame.header
+                let body =
+                    frame.wire.getSlice(at: frame.wire.readerIndex + Wire.headerLength, length: header.bodyLength)
+                    ?? ByteBuffer()
+                if header.source != .server, self.isReady {
+                    // The hot path: a chat message, straight to the delegate.
+                    self.delegate?.client(self, received: body, from: header.source)
+                } else {
+                    self.handle(self.session.received(header, body: body), context: context)
+                }
             }
         } catch {
             self.delegate?.clientFailed(self, reason: "malformed input from the server: \(error)")
             context.close(promise: nil)
-            return
-        }
-        if input.readableBytes > 0 {
-            var partial = context.channel.allocator.buffer(capacity: Wire.maxFrameLength)
-            partial.writeBuffer(&input)
-            self.partial = partial
         }
     }
 
-    private func received(_ body: ByteBuffer, from source: ChatName, wireLength: Int, context: ChannelHandlerContext) {
-        guard source == .server else {
-            self.delegate?.client(self, received: body, from: source)
-            return
-        }
-        switch try? ServerControl.parse(body) {
-        case .connected(let interval)? where !self.isReady:
+    private func handle(_ incoming: ClientProtocol.Incoming, context: ChannelHandlerContext) {
+        switch incoming {
+        case .connected(_, let every):
             self.isReady = true
             let channel = context.channel
-            let alive = ClientControl.alive(self.id).frame(from: self.id).wire
+            let alive = self.session.aliveFrame
             self.heartbeat = context.eventLoop.scheduleRepeatedTask(
-                initialDelay: TimeAmount(interval / 2), delay: TimeAmount(interval / 2)
+                initialDelay: TimeAmount(every), delay: TimeAmount(every)
             ) { _ in channel.writeAndFlush(alive, promise: nil) }
             self.delegate?.clientReady(self)
-        case .list(let part)?:
-            self.listBytes += wireLength
-            if let names = try? self.lists.add(part) {
-                self.delegate?.client(self, receivedList: names.count, bytes: self.listBytes)
-                self.listBytes = 0
-            }
-        case .offline?:
+        case .message(let source, let body, _):
+            self.delegate?.client(self, received: body, from: source)
+        case .list(let names, let bytes):
+            self.delegate?.client(self, receivedList: names.count, bytes: bytes)
+        case .listPart:
+            break
+        case .offline:
             self.delegate?.clientOffline(self)
-        case .error(let text)?:
+        case .refused(let text), .serverError(let text):
             self.delegate?.clientFailed(self, reason: "server error: \(text)")
-        case .connected?:
-            self.delegate?.clientFailed(self, reason: "a second Connected")
-        case nil:
-            self.delegate?.clientFailed(self, reason: "an unknown message from the server")
+        case .unexpectedAnswer(let text):
+            self.delegate?.clientFailed(self, reason: "the server answered Connect with '\(text)'")
+            context.close(promise: nil)
+        case .unreadable(let why):
+            self.delegate?.clientFailed(self, reason: "an unknown message from the server: \(why)")
         }
     }
 
@@ -151,8 +141,7 @@ final class BenchClientHandler: ChannelInboundHandler {
 
     /// Sends `Quit` and closes.
     func quit() {
-        self.context?.writeAndFlush(
-            self.wrapOutboundOut(ClientControl.quit(self.id).frame(from: self.id).wire), promise: nil)
+        self.context?.writeAndFlush(self.wrapOutboundOut(self.session.quitFrame), promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -52,7 +52,6 @@ public final class ChatSession: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let handler = ClientSessionHandler(id: id, connected: connected, events: continuation)
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }

@@ -1,22 +1,23 @@
 import ChatWire
 import NIOCore
 
-/// The client's side of one connection, on its event loop: waits for `Connected`, then sends
-/// `Alive` every interval, turns server frames into `ChatEvent`s and reassembles lists.
+/// The client's side of one connection, on its event loop: cuts frames (`FrameCutter`), lets
+/// `ClientProtocol` say what each means, sends `Alive` at its cadence, and turns the rest into
+/// `ChatEvent`s.
 final class ClientSessionHandler: ChannelInboundHandler {
-    typealias InboundIn = Frame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let id: ChatName
+    private var session: ClientProtocol
     private let events: AsyncStream<ChatEvent>.Continuation
     private var connected: EventLoopPromise<Duration>?
+    private var cutter = FrameCutter()
     private var heartbeat: RepeatedTask?
-    private var reassembler = ListReassembler()
     private var lastList: [ChatName]?
     private var endReason: DisconnectReason?
 
     init(id: ChatName, connected: EventLoopPromise<Duration>, events: AsyncStream<ChatEvent>.Continuation) {
-        self.id = id
+        self.session = ClientProtocol(id: id)
         self.connected = connected
         self.events = events
     }
@@ -27,75 +28,64 @@ final class ClientSessionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(
-            self.wrapOutboundOut(ClientControl.connect(self.id).frame(from: self.id).wire), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = self.unwrapInboundIn(data)
-        if let promise = self.connected {
-            self.connected = nil
-            self.answerToConnect(frame, promise: promise, context: context)
-            return
-        }
-        guard frame.source == .server else {
-            self.events.yield(.message(from: frame.source, text: frame.text, broadcast: frame.destination == .all))
-            return
-        }
-        let control: ServerControl
+        var input = self.unwrapInboundIn(data)
         do {
-            control = try ServerControl.parse(frame.body)
-        } catch {
-            self.events.yield(.unreadable("\(error) in '\(frame.text)'"))
-            return
-        }
-        switch control {
-        case .list(let part):
-            do {
-                if let names = try self.reassembler.add(part) {
-                    self.events.yield(.list(ListUpdate(names: names, previous: self.lastList)))
-                    self.lastList = names
-                }
-            } catch {
-                self.events.yield(.unreadable("\(error)"))
+            while let frame = try self.cutter.next(from: &input) {
+                let body = frame.wire.getSlice(
+                    at: frame.wire.readerIndex + Wire.headerLength, length: frame.header.bodyLength)
+                self.handle(self.session.received(frame.header, body: body ?? ByteBuffer()), context: context)
             }
-        case .offline(let name):
-            self.events.yield(.offline(name))
-        case .error(let text):
-            self.events.yield(.serverError(text))
-        case .connected:
-            self.events.yield(.unreadable("a second 'Connected'"))
+        } catch {
+            if self.endReason == nil { self.endReason = .malformed("\(error)") }
+            context.close(promise: nil)
         }
     }
 
-    private func answerToConnect(_ frame: Frame, promise: EventLoopPromise<Duration>, context: ChannelHandlerContext) {
-        switch try? ServerControl.parse(frame.body) {
-        case .connected(let interval)? where frame.source == .server:
-            promise.succeed(interval)
+    private func handle(_ incoming: ClientProtocol.Incoming, context: ChannelHandlerContext) {
+        switch incoming {
+        case .connected(let interval, let every):
+            self.connected?.succeed(interval)
+            self.connected = nil
             let channel = context.channel
-            let alive = ClientControl.alive(self.id).frame(from: self.id).wire
+            let alive = self.session.aliveFrame
             self.heartbeat = context.eventLoop.scheduleRepeatedTask(
-                initialDelay: TimeAmount(interval), delay: TimeAmount(interval)
-            ) {
-                _ in
+                initialDelay: TimeAmount(every), delay: TimeAmount(every)
+            ) { _ in
                 channel.writeAndFlush(alive, promise: nil)
             }
-        case .error(let text)?:
+        case .refused(let text):
             self.endReason = .closedByUs
-            promise.fail(ClientError.refused(text))
+            self.connected?.fail(ClientError.refused(text))
+            self.connected = nil
             context.close(promise: nil)
-        default:
+        case .unexpectedAnswer(let text):
             self.endReason = .closedByUs
-            promise.fail(ClientError.unexpectedAnswer(frame.text))
+            self.connected?.fail(ClientError.unexpectedAnswer(text))
+            self.connected = nil
             context.close(promise: nil)
+        case .message(let source, let body, let broadcast):
+            self.events.yield(.message(from: source, text: String(buffer: body), broadcast: broadcast))
+        case .list(let names, _):
+            self.events.yield(.list(ListUpdate(names: names, previous: self.lastList)))
+            self.lastList = names
+        case .listPart:
+            break
+        case .offline(let name):
+            self.events.yield(.offline(name))
+        case .serverError(let text):
+            self.events.yield(.serverError(text))
+        case .unreadable(let why):
+            self.events.yield(.unreadable(why))
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if self.endReason == nil {
-            self.endReason = error is FrameError ? .malformed("\(error)") : .failed("\(error)")
-        }
+        if self.endReason == nil { self.endReason = .failed("\(error)") }
         context.close(promise: nil)
     }
 
@@ -104,6 +94,10 @@ final class ClientSessionHandler: ChannelInboundHandler {
         if let promise = self.connected {
             self.connected = nil
             promise.fail(ClientError.unexpectedAnswer("the connection closed"))
+        }
+        if self.endReason == nil {
+            // The stream ended inside a frame: the server sent malformed data.
+            do { try self.cutter.finish() } catch { self.endReason = .malformed("\(error)") }
         }
         self.events.yield(.disconnected(self.endReason ?? .closedByServer))
         self.events.finish()

@@ -36,6 +36,42 @@ public enum FuzzChecks {
         }
     }
 
+    /// The frame cutter agrees with the decoder whatever the reads: `bytes` fed in pieces whose
+    /// sizes come from the bytes themselves (so every cut point is reached) yield the same
+    /// frames, and the same verdict, as the decoder over all of them at once; the cutter never
+    /// holds 256 bytes.
+    public static func cuts(_ bytes: [UInt8]) {
+        var whole = ByteBuffer(bytes: bytes)
+        var expected: [ByteBuffer] = []
+        var expectedError: FrameError?
+        do {
+            while let header = try FrameDecoder.header(of: whole), let wire = whole.readSlice(length: header.length) {
+                expected.append(wire)
+            }
+        } catch {
+            expectedError = error
+        }
+        var cutter = FrameCutter()
+        var frames: [ByteBuffer] = []
+        var offset = 0
+        var step = 0
+        do {
+            while offset < bytes.count {
+                let size = 1 + Int(bytes[step % bytes.count]) % 64
+                step += 1
+                var read = ByteBuffer(bytes: bytes[offset..<min(bytes.count, offset + size)])
+                offset += read.readableBytes
+                while let frame = try cutter.next(from: &read) { frames.append(frame.wire) }
+                precondition(read.readableBytes == 0, "a read was not used up")
+            }
+            precondition(expectedError == nil, "the decoder refused what the cutter took")
+        } catch {
+            precondition(
+                error == expectedError, "the cutter said \(error), the decoder \(String(describing: expectedError))")
+        }
+        precondition(frames == expected, "the cutter's frames differ from the decoder's")
+    }
+
     /// The run scanner agrees with the decoder: with the names of the first frame in `bytes`,
     /// `FrameRun.length` covers exactly the complete frames that `FrameDecoder.header(of:)`
     /// accepts with those same names, one after another from the start.

@@ -8,6 +8,7 @@ import NIOCore
 public func fuzzOneInput(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = Array(UnsafeRawBufferPointer(start: start, count: count))
     FuzzChecks.frames(bytes)
+    FuzzChecks.cuts(bytes)
     FuzzChecks.runs(bytes)
     FuzzChecks.controls(bytes)
     FuzzChecks.inputLine(bytes)

@@ -2,6 +2,7 @@ import ChatClientCore
 import ChatServerCore
 import ChatTestSupport
 import ChatWire
+import ChatWireTestSupport
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -44,7 +45,7 @@ struct ChatSessionTests {
             var pieces: [String] = []
             for _ in 0..<3 {
                 guard case .message(_, let text, _) = try await nextEvent(bobEvents) else {
-                    throw Failure("no message")
+                    throw TestFailure("no message")
                 }
                 pieces.append(text)
             }
@@ -76,13 +77,13 @@ struct ChatSessionTests {
             }
             try await watcher.requestList()
             guard case .list(let requested) = try await nextEvent(events, skippingLists: false) else {
-                throw Failure("no list")
+                throw TestFailure("no list")
             }
             #expect(requested.names == everyone)
             #expect(requested.joined.isEmpty && requested.left.isEmpty)
             await others[0].quit()
             guard case .list(let afterQuit) = try await nextEvent(events, skippingLists: false) else {
-                throw Failure("no list")
+                throw TestFailure("no list")
             }
             #expect(afterQuit.left == [others[0].id])
             for session in others.dropFirst() { await session.close() }
@@ -165,7 +166,7 @@ struct ChatSessionTests {
         let alice = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
         try await server.send(Array(repeating: 0x41, count: 300))
         guard case .disconnected(.malformed) = try await EventCollector(alice).next() else {
-            throw Failure("expected malformed")
+            throw TestFailure("expected malformed")
         }
 
         let second = try await ChatSession.connect(id: name("bob"), host: "127.0.0.1", port: port)
@@ -200,7 +201,7 @@ final class EventCollector: Sendable {
         while true {
             let event = self.events.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }
             if let event { return event }
-            guard ContinuousClock.now < deadline else { throw Failure("no event within \(timeout)") }
+            guard ContinuousClock.now < deadline else { throw TestFailure("no event within \(timeout)") }
             try await Task.sleep(for: .milliseconds(2))
         }
     }

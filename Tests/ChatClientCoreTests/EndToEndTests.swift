@@ -1,4 +1,5 @@
 import ChatTestSupport
+import ChatWireTestSupport
 import Foundation
 import Testing
 
@@ -187,7 +188,7 @@ struct DescriptorExhaustionTests {
         #expect(server.stderr.contains("below what --max-clients needs"))
         guard let range = server.stderr.range(of: #"listening on [^ \n]*:\d+"#, options: .regularExpression),
             let port = Int(server.stderr[range].split(separator: ":").last ?? "")
-        else { throw Failure("no port") }
+        else { throw TestFailure("no port") }
 
         // 80 connections: some 50 fit, the rest sit in the listen queue unanswered.
         var clients: [(TestClient, String)] = []

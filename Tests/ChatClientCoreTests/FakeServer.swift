@@ -1,4 +1,5 @@
 import ChatWire
+import ChatWireTestSupport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -64,7 +65,7 @@ final class FakeServer: Sendable {
 
     /// Sends raw bytes to the connected client.
     func send(_ bytes: [UInt8]) async throws {
-        guard let channel = self.connection.withLockedValue({ $0 }) else { throw Failure("no client connected") }
+        guard let channel = self.connection.withLockedValue({ $0 }) else { throw TestFailure("no client connected") }
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }
 
@@ -82,7 +83,7 @@ final class FakeServer: Sendable {
             let frames = self.frames.withLockedValue { $0 }
             if frames.count >= count { return frames }
             guard ContinuousClock.now < deadline else {
-                throw Failure("only \(frames.count) of \(count) frames arrived")
+                throw TestFailure("only \(frames.count) of \(count) frames arrived")
             }
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -93,10 +94,4 @@ final class FakeServer: Sendable {
         await self.dropClient()
         try? await self.listener.withLockedValue({ $0 })?.close()
     }
-}
-
-/// A failed expectation inside a helper.
-struct Failure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

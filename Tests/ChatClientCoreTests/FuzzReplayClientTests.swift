@@ -1,6 +1,6 @@
 import ChatClientCore
 import ChatWire
-import Foundation
+import ChatWireTestSupport
 import Testing
 
 /// Replays the fuzz corpus and regressions through the client's input checks.
@@ -8,17 +8,11 @@ import Testing
 struct FuzzReplayClientTests {
     @Test("input lines and keys: seeds and regressions hold every property")
     func replay() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("fuzz")
         var count = 0
-        for folder in ["corpus", "regressions"] {
-            let directory = root.appendingPathComponent(folder)
-            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where !name.hasPrefix(".") {
-                let bytes = Array(try Data(contentsOf: directory.appendingPathComponent(name)))
-                FuzzChecks.inputLine(bytes)
-                FuzzChecks.keys(bytes)
-                count += 1
-            }
+        for (_, bytes) in try FuzzCorpus.inputs() {
+            FuzzChecks.inputLine(bytes)
+            FuzzChecks.keys(bytes)
+            count += 1
         }
         #expect(count >= 10)
     }

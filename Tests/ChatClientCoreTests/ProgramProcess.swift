@@ -1,3 +1,4 @@
+import ChatWireTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 
@@ -130,7 +131,8 @@ final class ProgramProcess: Sendable {
             .contains(text)
         {
             guard ContinuousClock.now < deadline else {
-                throw Failure("'\(text)' not seen within \(timeout); stdout:\n\(self.stdout)\nstderr:\n\(self.stderr)")
+                throw TestFailure(
+                    "'\(text)' not seen within \(timeout); stdout:\n\(self.stdout)\nstderr:\n\(self.stderr)")
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -143,7 +145,7 @@ final class ProgramProcess: Sendable {
         while self.process.isRunning {
             guard ContinuousClock.now < deadline else {
                 self.process.terminate()
-                throw Failure("still running after \(timeout)")
+                throw TestFailure("still running after \(timeout)")
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -174,6 +176,6 @@ func startServer(_ arguments: [String] = []) async throws -> (ProgramProcess, In
     try await server.waitFor("listening", inErrors: true)
     guard let range = server.stderr.range(of: #"listening on [^ \n]*:\d+"#, options: .regularExpression),
         let port = Int(server.stderr[range].split(separator: ":").last ?? "")
-    else { throw Failure("no port in: \(server.stderr)") }
+    else { throw TestFailure("no port in: \(server.stderr)") }
     return (server, port)
 }

@@ -1,3 +1,4 @@
+import ChatWireTestSupport
 import Foundation
 import Testing
 
@@ -18,7 +19,7 @@ struct TerminalModeTests {
             var leader: Int32 = 0
             var follower: Int32 = 0
             var size = winsize(ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0)
-            guard openpty(&leader, &follower, nil, nil, &size) == 0 else { throw Failure("openpty failed") }
+            guard openpty(&leader, &follower, nil, nil, &size) == 0 else { throw TestFailure("openpty failed") }
             self.leader = leader
             self.follower = follower
             self.reader = FileHandle(fileDescriptor: leader, closeOnDealloc: false)

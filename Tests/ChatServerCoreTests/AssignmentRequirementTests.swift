@@ -1,6 +1,7 @@
 import ChatServerCore
 import ChatTestSupport
 import ChatWire
+import ChatWireTestSupport
 import NIOCore
 import Testing
 

@@ -1,6 +1,7 @@
 import ChatServerCore
 import ChatTestSupport
 import ChatWire
+import ChatWireTestSupport
 import NIOCore
 import NIOPosix
 import Testing
@@ -55,7 +56,7 @@ struct FaultTests {
     func randomBytes(seed: UInt64) async throws {
         try await withServer { server in
             let alice = try await TestClient.online("alice", port: server.port)
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             let noise = (0..<20_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let vandal = try await TestClient.connect(port: server.port)
             try? await vandal.sendRaw(noise)
@@ -163,17 +164,5 @@ struct FaultTests {
     /// The number of open file descriptors of this process.
     static func openDescriptors() -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
-    }
-}
-
-/// A deterministic generator for reproducible noise.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { self.state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-    mutating func next() -> UInt64 {
-        self.state ^= self.state << 13
-        self.state ^= self.state >> 7
-        self.state ^= self.state << 17
-        return self.state
     }
 }

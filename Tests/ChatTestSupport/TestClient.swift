@@ -1,4 +1,5 @@
 public import ChatWire
+import ChatWireTestSupport
 import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
@@ -228,12 +229,4 @@ public final class TestClient: Sendable {
     public func close() async {
         try? await self.channel.close()
     }
-}
-
-/// A failed expectation inside a helper.
-public struct TestFailure: Error, CustomStringConvertible {
-    /// What went wrong.
-    public let description: String
-    /// A failure saying `description`.
-    public init(_ description: String) { self.description = description }
 }

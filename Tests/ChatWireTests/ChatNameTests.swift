@@ -1,4 +1,5 @@
 import ChatWire
+import ChatWireTestSupport
 import NIOCore
 import Testing
 
@@ -9,7 +10,7 @@ struct ChatNameTests {
         let name = try ChatName(validating: text)
         #expect(name.text == text)
         #expect(name.length == text.utf8.count)
-        var buffer = ByteBufferAllocatorShim.buffer()
+        var buffer = ByteBuffer()
         name.write(to: &buffer)
         #expect(buffer.readableBytes == 8)
         #expect(

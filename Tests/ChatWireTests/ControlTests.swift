@@ -1,4 +1,5 @@
 import ChatWire
+import ChatWireTestSupport
 import NIOCore
 import Testing
 
@@ -32,7 +33,7 @@ struct ControlTests {
         let frame = ClientControl.connect(alice).frame(from: alice)
         #expect(frame.destination == .server)
         #expect(frame.source == alice)
-        #expect(Array(frame.wire.readableBytesView) == rawFrame("-SERVER-", "alice", "Connect alice"))
+        #expect(Array(frame.wire.readableBytesView) == wireFrame("-SERVER-", "alice", "Connect alice"))
     }
 
     @Test("Connected carries the interval in decimal seconds")
@@ -75,6 +76,6 @@ struct ControlTests {
         #expect(long.hasPrefix("Error éé"))
         #expect(ServerControl.error("a\0b\nc").body == "Error a b c")
         let frame = try ServerControl.error("x").frame(to: ChatName(validating: "bob"))
-        #expect(Array(frame.wire.readableBytesView) == rawFrame("bob", "-SERVER-", "Error x"))
+        #expect(Array(frame.wire.readableBytesView) == wireFrame("bob", "-SERVER-", "Error x"))
     }
 }

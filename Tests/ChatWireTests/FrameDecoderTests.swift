@@ -1,4 +1,5 @@
 import ChatWire
+import ChatWireTestSupport
 import NIOCore
 import NIOEmbedded
 import NIOTestUtils
@@ -16,7 +17,7 @@ struct FrameDecoderTests {
 
     @Test("a frame decodes into its names and body, keeping its wire bytes")
     func decodesOneFrame() throws {
-        let bytes = rawFrame("bob", "alice", "hello there")
+        let bytes = wireFrame("bob", "alice", "hello there")
         let frames = try decodeAll(bytes)
         #expect(frames.count == 1)
         let frame = try #require(frames.first)
@@ -28,8 +29,8 @@ struct FrameDecoderTests {
 
     @Test("an empty body and a 239-byte body (a 256-byte frame) are both frames")
     func bodyLengthLimits() throws {
-        #expect(try decodeAll(rawFrame("bob", "alice", "")).first?.bodyLength == 0)
-        let longest = rawFrame("bob", "alice", String(repeating: "x", count: 239))
+        #expect(try decodeAll(wireFrame("bob", "alice", "")).first?.bodyLength == 0)
+        let longest = wireFrame("bob", "alice", String(repeating: "x", count: 239))
         #expect(longest.count == 256)
         #expect(try decodeAll(longest).first?.bodyLength == 239)
     }
@@ -38,10 +39,10 @@ struct FrameDecoderTests {
     func malformed() throws {
         #expect(throws: FrameError.tooShort(15)) { try decodeAll(Array("bob     alice  ".utf8) + [0]) }
         #expect(throws: FrameError.tooShort(0)) { try decodeAll([0]) }
-        #expect(throws: FrameError.badName(.destination, .blank)) { try decodeAll(rawFrame("", "alice", "x")) }
-        #expect(throws: FrameError.badName(.source, .blank)) { try decodeAll(rawFrame("bob", "", "x")) }
+        #expect(throws: FrameError.badName(.destination, .blank)) { try decodeAll(wireFrame("", "alice", "x")) }
+        #expect(throws: FrameError.badName(.source, .blank)) { try decodeAll(wireFrame("bob", "", "x")) }
         #expect(throws: FrameError.badName(.destination, .spaceInside)) {
-            try decodeAll(rawFrame("b ob", "alice", "x"))
+            try decodeAll(wireFrame("b ob", "alice", "x"))
         }
         #expect(throws: FrameError.badName(.source, .invalidByte(0x80))) {
             try decodeAll(Array("bob     ".utf8) + [0x80] + Array("lice   hi".utf8) + [0])
@@ -134,7 +135,7 @@ struct FrameDecoderTests {
     func pipelineError() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder()))
         #expect(throws: FrameError.badName(.destination, .blank)) {
-            try channel.writeInbound(ByteBuffer(bytes: rawFrame("", "bob", "x")))
+            try channel.writeInbound(ByteBuffer(bytes: wireFrame("", "bob", "x")))
         }
         _ = try? channel.finish()
     }
@@ -145,7 +146,7 @@ struct FrameDecoderTests {
         let frame = try Frame(destination: ChatName(validating: "bob"), source: ChatName(validating: "al"), text: "yo")
         try channel.writeOutbound(frame)
         let written = try #require(try channel.readOutbound(as: ByteBuffer.self))
-        #expect(Array(written.readableBytesView) == rawFrame("bob", "al", "yo"))
+        #expect(Array(written.readableBytesView) == wireFrame("bob", "al", "yo"))
         #expect(try channel.finish().isClean)
     }
 }

@@ -1,4 +1,5 @@
 import ChatWire
+import ChatWireTestSupport
 import NIOCore
 import Testing
 
@@ -18,24 +19,24 @@ struct FrameRunTests {
 
     @Test("covers the frames with both names and stops at the first other one")
     func stopsAtOtherNames() {
-        let run = rawFrame("bob", "alice", "one") + rawFrame("bob", "alice", "") + rawFrame("bob", "alice", "three")
-        #expect(reach(run + rawFrame("carol", "alice", "x"), from: alice, to: bob) == run.count)
-        #expect(reach(run + rawFrame("bob", "mallory", "x"), from: alice, to: bob) == run.count)
-        #expect(reach(run + rawFrame("ALL", "alice", "x"), from: alice, to: bob) == run.count)
+        let run = wireFrame("bob", "alice", "one") + wireFrame("bob", "alice", "") + wireFrame("bob", "alice", "three")
+        #expect(reach(run + wireFrame("carol", "alice", "x"), from: alice, to: bob) == run.count)
+        #expect(reach(run + wireFrame("bob", "mallory", "x"), from: alice, to: bob) == run.count)
+        #expect(reach(run + wireFrame("ALL", "alice", "x"), from: alice, to: bob) == run.count)
         #expect(reach(run, from: alice, to: bob) == run.count)
     }
 
     @Test("is 0 when the first frame has other names")
     func zeroForOtherFirstFrame() {
-        #expect(reach(rawFrame("bob", "alice", "x"), from: bob, to: alice) == 0)
-        #expect(reach(rawFrame("bobby", "alice", "x"), from: alice, to: bob) == 0)
+        #expect(reach(wireFrame("bob", "alice", "x"), from: bob, to: alice) == 0)
+        #expect(reach(wireFrame("bobby", "alice", "x"), from: alice, to: bob) == 0)
         #expect(reach([], from: alice, to: bob) == 0)
     }
 
     @Test("leaves an incomplete frame and a frame without a NUL in 256 bytes to the decoder")
     func leavesUnfinishedFrames() {
-        let first = rawFrame("bob", "alice", "hello")
-        let cut = Array(rawFrame("bob", "alice", "world").dropLast())
+        let first = wireFrame("bob", "alice", "hello")
+        let cut = Array(wireFrame("bob", "alice", "world").dropLast())
         #expect(reach(first + cut, from: alice, to: bob) == first.count)
         // Only the 16 header bytes of the next frame: nothing to decide yet.
         #expect(reach(first + Array(cut.prefix(16)), from: alice, to: bob) == first.count)
@@ -45,10 +46,10 @@ struct FrameRunTests {
 
     @Test("a 256-byte frame is the longest it takes; one byte more is the decoder's error")
     func windowIsTheDecoders() {
-        let longest = rawFrame("bob", "alice", String(repeating: "x", count: Wire.maxBodyLength))
+        let longest = wireFrame("bob", "alice", String(repeating: "x", count: Wire.maxBodyLength))
         #expect(longest.count == Wire.maxFrameLength)
         #expect(reach(longest + longest, from: alice, to: bob) == 2 * Wire.maxFrameLength)
-        let tooLong = rawFrame("bob", "alice", String(repeating: "x", count: Wire.maxBodyLength + 1))
+        let tooLong = wireFrame("bob", "alice", String(repeating: "x", count: Wire.maxBodyLength + 1))
         #expect(reach(tooLong, from: alice, to: bob) == 0)
         #expect(throws: FrameError.missingTerminator) { try FrameDecoder.header(of: ByteBuffer(bytes: tooLong)) }
     }
@@ -62,7 +63,7 @@ struct FrameRunTests {
             for _ in 0..<Int.random(in: 1...12, using: &random) {
                 let destination = names.randomElement(using: &random) ?? "bob"
                 let source = Int.random(in: 0..<8, using: &random) == 0 ? "carol" : "alice"
-                var frame = rawFrame(destination, source, "")
+                var frame = wireFrame(destination, source, "")
                 frame.removeLast()
                 frame += random.body() + [0]
                 bytes += frame

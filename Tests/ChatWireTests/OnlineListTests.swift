@@ -1,4 +1,5 @@
 import ChatWire
+import ChatWireTestSupport
 import NIOCore
 import Testing
 

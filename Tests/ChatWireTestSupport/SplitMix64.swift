@@ -1,11 +1,12 @@
 import ChatWire
-import NIOCore
 
 /// A small deterministic generator, so that generated cases are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
-    init(seed: UInt64) { self.state = seed }
-    mutating func next() -> UInt64 {
+    /// A generator that starts from `seed`.
+    public init(seed: UInt64) { self.state = seed }
+    /// The next number.
+    public mutating func next() -> UInt64 {
         self.state &+= 0x9E37_79B9_7F4A_7C15
         var z = self.state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -14,27 +15,14 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     /// A valid name text of 1 to 8 printable ASCII bytes.
-    mutating func nameText() -> String {
+    public mutating func nameText() -> String {
         let length = Int.random(in: 1...8, using: &self)
         return String(decoding: (0..<length).map { _ in UInt8.random(in: 0x21...0x7E, using: &self) }, as: UTF8.self)
     }
 
     /// A valid body: 0 to 239 bytes, none of them NUL.
-    mutating func body() -> [UInt8] {
+    public mutating func body() -> [UInt8] {
         let length = Int.random(in: 0...Wire.maxBodyLength, using: &self)
         return (0..<length).map { _ in UInt8.random(in: 1...255, using: &self) }
     }
-}
-
-/// Buffers for tests.
-enum ByteBufferAllocatorShim {
-    static func buffer(_ bytes: [UInt8] = []) -> ByteBuffer { ByteBuffer(bytes: bytes) }
-}
-
-/// The wire bytes of a frame written by hand: `dest` and `src` are padded here.
-func rawFrame(_ destination: String, _ source: String, _ body: String) -> [UInt8] {
-    func pad(_ text: String) -> [UInt8] {
-        Array(text.utf8) + Array(repeating: 0x20, count: max(0, 8 - text.utf8.count))
-    }
-    return pad(destination) + pad(source) + Array(body.utf8) + [0]
 }

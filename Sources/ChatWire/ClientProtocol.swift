@@ -1,0 +1,121 @@
+public import NIOCore
+
+/// The client's side of the protocol as a plain value, shared by `chatclient` and `chatbench`:
+/// what to send first, how often to send `Alive`, and what each frame from the server means
+/// (with lists reassembled from their parts). No I/O: the handlers send what it says and run
+/// the heartbeat timer at the cadence it gives.
+public struct ClientProtocol: Sendable {
+    /// Where the session stands.
+    public enum State: Equatable, Sendable {
+        /// `Connect` sent; waiting for `Connected`.
+        case connecting
+        /// Registered; `Alive` every `heartbeat`.
+        case online(heartbeat: Duration)
+        /// The server refused or answered nonsense: the connection must close.
+        case closed
+    }
+
+    /// What a frame from the server means.
+    public enum Incoming: Equatable, Sendable {
+        /// `Connected <interval>`: online; send `Alive` every `heartbeat` from now on.
+        case connected(interval: Duration, heartbeat: Duration)
+        /// The server refused the Connect with `Error <text>`: close.
+        case refused(String)
+        /// The first answer was not `Connected` (the frame's body as text): close.
+        case unexpectedAnswer(String)
+        /// A chat message (`body`: a slice of the frame); `broadcast` when it was sent to `ALL`.
+        case message(from: ChatName, body: ByteBuffer, broadcast: Bool)
+        /// A complete online list (`bytes`: the wire size of all its part frames).
+        case list([ChatName], bytes: Int)
+        /// A list part that does not complete a list (yet).
+        case listPart
+        /// `Offline <name>`: the target of one of our messages is not online.
+        case offline(ChatName)
+        /// `Error <text>` once online.
+        case serverError(String)
+        /// Something from the server this client does not understand (why, in words).
+        case unreadable(String)
+    }
+
+    /// The client's id.
+    public let id: ChatName
+    /// Where the session stands.
+    public private(set) var state = State.connecting
+    private var lists = ListReassembler()
+    private var listBytes = 0
+
+    /// A session for `id`, not yet connected.
+    public init(id: ChatName) {
+        self.id = id
+    }
+
+    /// The heartbeat for an announced interval: one `Alive` per interval, as docs/PROTOCOL.md
+    /// asks (the server retires a client after 3 silent intervals by default).
+    public static func heartbeat(for interval: Duration) -> Duration { interval }
+
+    /// The first frame on a connection: `Connect <id>`.
+    public var connectFrame: ByteBuffer { ClientControl.connect(self.id).frame(from: self.id).wire }
+    /// The heartbeat frame: `Alive <id>`.
+    public var aliveFrame: ByteBuffer { ClientControl.alive(self.id).frame(from: self.id).wire }
+    /// The request for the list.
+    public var listFrame: ByteBuffer { ClientControl.list.frame(from: self.id).wire }
+    /// The goodbye: `Quit <id>`.
+    public var quitFrame: ByteBuffer { ClientControl.quit(self.id).frame(from: self.id).wire }
+
+    /// What a frame from the server means (`body`: its body bytes).
+    public mutating func received(_ header: FrameHeader, body: ByteBuffer) -> Incoming {
+        switch self.state {
+        case .closed:
+            return .unreadable("a frame after the session ended")
+        case .connecting:
+            return self.answerToConnect(header, body: body)
+        case .online:
+            guard header.source == .server else {
+                return .message(from: header.source, body: body, broadcast: header.destination == .all)
+            }
+            return self.serverFrame(header, body: body)
+        }
+    }
+
+    private mutating func answerToConnect(_ header: FrameHeader, body: ByteBuffer) -> Incoming {
+        switch try? ServerControl.parse(body) {
+        case .connected(let interval)? where header.source == .server:
+            let heartbeat = Self.heartbeat(for: interval)
+            self.state = .online(heartbeat: heartbeat)
+            return .connected(interval: interval, heartbeat: heartbeat)
+        case .error(let text)? where header.source == .server:
+            self.state = .closed
+            return .refused(text)
+        default:
+            self.state = .closed
+            return .unexpectedAnswer(String(buffer: body))
+        }
+    }
+
+    private mutating func serverFrame(_ header: FrameHeader, body: ByteBuffer) -> Incoming {
+        let control: ServerControl
+        do {
+            control = try ServerControl.parse(body)
+        } catch {
+            return .unreadable("\(error) in '\(String(buffer: body))'")
+        }
+        switch control {
+        case .list(let part):
+            self.listBytes += header.length
+            do {
+                guard let names = try self.lists.add(part) else { return .listPart }
+                defer { self.listBytes = 0 }
+                return .list(names, bytes: self.listBytes)
+            } catch {
+                self.listBytes = part.index == 1 ? header.length : 0
+                return .unreadable("\(error)")
+            }
+        case .offline(let name):
+            return .offline(name)
+        case .error(let text):
+            return .serverError(text)
+        case .connected:
+            return .unreadable("a second 'Connected'")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ChatWire
+import ChatWireTestSupport
+import NIOCore
+import Testing
+
+@Suite("Client protocol")
+struct ClientProtocolTests {
+    private func name(_ text: String) throws -> ChatName { try ChatName(validating: text) }
+
+    private func receive(_ session: inout ClientProtocol, _ bytes: [UInt8]) throws -> ClientProtocol.Incoming {
+        let buffer = ByteBuffer(bytes: bytes)
+        guard let header = try FrameDecoder.header(of: buffer) else { throw FrameError.truncated(bytes.count) }
+        let body = buffer.getSlice(at: Wire.headerLength, length: header.bodyLength) ?? ByteBuffer()
+        return session.received(header, body: body)
+    }
+
+    @Test("Connect first; Connected gives the heartbeat (one Alive per interval); then messages, lists, errors")
+    func session() throws {
+        var session = ClientProtocol(id: try name("alice"))
+        #expect(Array(session.connectFrame.readableBytesView) == wireFrame("-SERVER-", "alice", "Connect alice"))
+        #expect(Array(session.aliveFrame.readableBytesView) == wireFrame("-SERVER-", "alice", "Alive alice"))
+        #expect(Array(session.listFrame.readableBytesView) == wireFrame("-SERVER-", "alice", "List"))
+        #expect(Array(session.quitFrame.readableBytesView) == wireFrame("-SERVER-", "alice", "Quit alice"))
+        #expect(
+            try receive(&session, wireFrame("alice", "-SERVER-", "Connected 0.25"))
+                == .connected(interval: .milliseconds(250), heartbeat: .milliseconds(250)))
+        #expect(session.state == .online(heartbeat: .milliseconds(250)))
+        #expect(
+            try receive(&session, wireFrame("ALL", "bob", "hi"))
+                == .message(from: try name("bob"), body: ByteBuffer(string: "hi"), broadcast: true))
+        let part1 = wireFrame("alice", "-SERVER-", "List 1/2 alice")
+        let part2 = wireFrame("alice", "-SERVER-", "List 2/2 bob")
+        #expect(try receive(&session, part1) == .listPart)
+        #expect(
+            try receive(&session, part2)
+                == .list([try name("alice"), try name("bob")], bytes: part1.count + part2.count))
+        #expect(try receive(&session, wireFrame("alice", "-SERVER-", "List 2/2 bob")) != .listPart)
+        #expect(try receive(&session, wireFrame("alice", "-SERVER-", "Offline carol")) == .offline(try name("carol")))
+        #expect(try receive(&session, wireFrame("alice", "-SERVER-", "Error no")) == .serverError("no"))
+        guard case .unreadable = try receive(&session, wireFrame("alice", "-SERVER-", "Hello")) else {
+            Issue.record("an unknown word is unreadable")
+            return
+        }
+    }
+
+    @Test("Error before Connected is a refusal; anything else an unexpected answer; both end the session")
+    func refusals() throws {
+        var refused = ClientProtocol(id: try name("alice"))
+        #expect(try receive(&refused, wireFrame("alice", "-SERVER-", "Error taken")) == .refused("taken"))
+        #expect(refused.state == .closed)
+        var odd = ClientProtocol(id: try name("alice"))
+        #expect(try receive(&odd, wireFrame("alice", "bob", "Connected 5")) == .unexpectedAnswer("Connected 5"))
+        #expect(odd.state == .closed)
+    }
+}
