@@ -99,27 +99,24 @@ public enum ChatClientApp {
     /// user quit meanwhile.
     private static func reconnect(options: ClientOptions, holder: SessionHolder, console: Console) async -> ChatSession?
     {
-        var backoff = options.backoff
-        while true {
-            let delay = backoff.next()
-            let tenths = Int((delay / .milliseconds(100)).rounded())
-            await console.notice("reconnecting in \(tenths / 10).\(tenths % 10) s")
-            // Sleep in short steps so that a quit is noticed at once.
-            let wakeUp = ContinuousClock.now + delay
-            while ContinuousClock.now < wakeUp {
-                if await holder.isQuitting { return nil }
-                try? await Task.sleep(for: min(.milliseconds(100), wakeUp - ContinuousClock.now))
-            }
-            if await holder.isQuitting { return nil }
-            do {
-                let session = try await ChatSession.connect(id: options.id, host: options.host, port: options.port)
-                await holder.replace(with: session)
-                await console.notice("reconnected to \(options.host):\(options.port) as \(options.id.text)")
-                return session
-            } catch {
-                await console.problem("reconnecting failed: \(error)")
-            }
-        }
+        var reconnector = Reconnector(backoff: options.backoff, clock: ContinuousClock())
+        return await reconnector.run(
+            isQuitting: { await holder.isQuitting },
+            waiting: { delay in
+                let tenths = Int((delay / .milliseconds(100)).rounded())
+                await console.notice("reconnecting in \(tenths / 10).\(tenths % 10) s")
+            },
+            attempt: {
+                do {
+                    let session = try await ChatSession.connect(id: options.id, host: options.host, port: options.port)
+                    await holder.replace(with: session)
+                    await console.notice("reconnected to \(options.host):\(options.port) as \(options.id.text)")
+                    return session
+                } catch {
+                    await console.problem("reconnecting failed: \(error)")
+                    return nil
+                }
+            })
     }
 
     /// Plain mode: one command per line; end of input quits.
