@@ -31,8 +31,10 @@ struct ChatSessionTests {
     @Test("exchanging messages with another client via the server, both ways, long ones in parts")
     func exchangingMessages() async throws {
         try await withServer { port in
-            let alice = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
-            let bob = try await ChatSession.connect(id: name("bob"), host: "127.0.0.1", port: port)
+            let alice = try await ChatSession.connect(
+                id: name("alice"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
+            let bob = try await ChatSession.connect(
+                id: name("bob"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
             let aliceEvents = EventCollector(alice)
             let bobEvents = EventCollector(bob)
             try await alice.send("hello bob", to: name("bob"))
@@ -62,12 +64,14 @@ struct ChatSessionTests {
     @Test("receiving the client list: 60 clients' list reassembled from its parts, with joins and leaves")
     func receivingTheList() async throws {
         try await withServer { port in
-            let watcher = try await ChatSession.connect(id: name("watcher"), host: "127.0.0.1", port: port)
+            let watcher = try await ChatSession.connect(
+                id: name("watcher"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
             let events = EventCollector(watcher)
             var others: [ChatSession] = []
             for index in 0..<60 {
                 others.append(
-                    try await ChatSession.connect(id: name("member\(index + 10)"), host: "127.0.0.1", port: port))
+                    try await ChatSession.connect(
+                        id: name("member\(index + 10)"), host: "127.0.0.1", port: port, timeout: Patience.guardTime))
             }
             let everyone = (others.map(\.id) + [watcher.id]).sorted()
             var latest: ListUpdate?
@@ -95,7 +99,8 @@ struct ChatSessionTests {
     func sendingFrames() async throws {
         let server = FakeServer(answer: .connected(.seconds(60)))
         let port = try await server.start()
-        let alice = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+        let alice = try await ChatSession.connect(
+            id: name("alice"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
         try await alice.send("hi bob", to: name("bob"))
         try await alice.send(String(repeating: "x", count: 300), to: name("bob"))
         try await alice.requestList()
@@ -117,7 +122,8 @@ struct ChatSessionTests {
     func sendingAlive() async throws {
         let server = FakeServer(answer: .connected(.milliseconds(200)))
         let port = try await server.start()
-        let alice = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+        let alice = try await ChatSession.connect(
+            id: name("alice"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
         #expect(alice.heartbeatInterval == .milliseconds(200))
         // Count the heartbeats of two seconds: 10 at a 0.2 s interval. Counting is robust to a
         // late tick on a busy machine, where gaps between arrivals are not.
@@ -135,7 +141,8 @@ struct ChatSessionTests {
             answer: .raw(Array("alice   -SERVER-Error the id 'alice' is already online".utf8) + [0]))
         var port = try await refusing.start()
         await #expect(throws: ClientError.refused("the id 'alice' is already online")) {
-            _ = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+            _ = try await ChatSession.connect(
+                id: name("alice"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
         }
         await refusing.stop()
 
@@ -150,12 +157,14 @@ struct ChatSessionTests {
         let garbage = FakeServer(answer: .raw(Array(repeating: 0x41, count: 300)))
         port = try await garbage.start()
         await #expect(throws: ClientError.self) {
-            _ = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+            _ = try await ChatSession.connect(
+                id: name("alice"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
         }
         await garbage.stop()
 
         await #expect(throws: ClientError.self) {
-            _ = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+            _ = try await ChatSession.connect(
+                id: name("alice"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
         }
     }
 
@@ -163,13 +172,15 @@ struct ChatSessionTests {
     func serverLost() async throws {
         let server = FakeServer(answer: .connected(.seconds(60)))
         let port = try await server.start()
-        let alice = try await ChatSession.connect(id: name("alice"), host: "127.0.0.1", port: port)
+        let alice = try await ChatSession.connect(
+            id: name("alice"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
         try await server.send(Array(repeating: 0x41, count: 300))
         guard case .disconnected(.malformed) = try await EventCollector(alice).next() else {
             throw TestFailure("expected malformed")
         }
 
-        let second = try await ChatSession.connect(id: name("bob"), host: "127.0.0.1", port: port)
+        let second = try await ChatSession.connect(
+            id: name("bob"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
         await server.dropClient()
         #expect(try await EventCollector(second).next() == .disconnected(.closedByServer))
         await server.stop()
@@ -196,7 +207,7 @@ final class EventCollector: Sendable {
     deinit { self.task.cancel() }
 
     /// The next event, waiting at most `timeout`.
-    func next(timeout: Duration = .seconds(5)) async throws -> ChatEvent {
+    func next(timeout: Duration = Patience.guardTime) async throws -> ChatEvent {
         let deadline = ContinuousClock.now + timeout
         while true {
             let event = self.events.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }

@@ -75,7 +75,7 @@ final class FakeServer: Sendable {
     }
 
     /// Waits until `count` frames arrived (at most `timeout`); returns them all.
-    func awaitFrames(_ count: Int, timeout: Duration = .seconds(5)) async throws -> [(
+    func awaitFrames(_ count: Int, timeout: Duration = Patience.guardTime) async throws -> [(
         frame: Frame, at: ContinuousClock.Instant
     )] {
         let deadline = ContinuousClock.now + timeout

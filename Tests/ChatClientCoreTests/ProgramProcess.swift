@@ -71,7 +71,7 @@ final class ProgramProcess: Sendable {
     /// not in the Swift 6.3 toolchain used here. Descriptors grow one connection at a time, so
     /// a count taken just before the spawn stays far below the danger until the spawn is done.
     private static func waitForFewDescriptors() async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + Patience.guardTime
         while let open = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count,
             open >= 1_000, ContinuousClock.now < deadline
         {
@@ -124,7 +124,8 @@ final class ProgramProcess: Sendable {
     }
 
     /// Waits until standard output (or error) contains `text` after its first `since` bytes.
-    func waitFor(_ text: String, inErrors: Bool = false, since: Int = 0, timeout: Duration = .seconds(10)) async throws
+    func waitFor(_ text: String, inErrors: Bool = false, since: Int = 0, timeout: Duration = Patience.guardTime)
+        async throws
     {
         let deadline = ContinuousClock.now + timeout
         while !String(decoding: Array((inErrors ? self.stderr : self.stdout).utf8).dropFirst(since), as: UTF8.self)
@@ -140,7 +141,7 @@ final class ProgramProcess: Sendable {
 
     /// Waits for the process to exit and its piped output to be read to the end; returns its
     /// exit code (killing it after `timeout`).
-    func waitForExit(timeout: Duration = .seconds(10)) async throws -> Int32 {
+    func waitForExit(timeout: Duration = Patience.guardTime) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while self.process.isRunning {
             guard ContinuousClock.now < deadline else {

@@ -8,6 +8,13 @@ import Testing
 /// One test (at least) per server requirement of the assignment, over real sockets.
 @Suite("Server: the assignment's requirements")
 struct AssignmentRequirementTests {
+    /// Asks the server something it answers at once (a message to nobody gets `Offline`): once
+    /// the answer is here, everything sent before it has been read.
+    private func expectServed(_ client: TestClient, as name: String) async throws {
+        try await client.send(to: "nobody", from: name, "ping")
+        #expect(try await client.nextSkippingLists().text == "Offline nobody")
+    }
+
     @Test("receiving a message from a client and tokenising it into destination, source and body")
     func receivingAndTokenisingAMessage() async throws {
         try await withServer { server in
@@ -102,29 +109,38 @@ struct AssignmentRequirementTests {
 
     @Test("retiring a client that stays silent past the alive timeout")
     func retiringASilentClient() async throws {
-        // A timeout of 1 s, and a heartbeat every 0.1 s for the client that stays: generous
-        // margins, so that a busy machine cannot retire the wrong one.
-        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .milliseconds(1_500)) { server in
-            let start = ContinuousClock.now
+        // The server's time moves only when the test says: the rule, not the machine's speed.
+        let clock = ManualServerClock()
+        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .milliseconds(1_500), clock: clock) {
+            server in
             let silent = try await TestClient.online("silent", port: server.port)
             let alice = try await TestClient.online("alice", port: server.port)
-            let heartbeat = alice.keepAlive(as: "alice")
-            defer { heartbeat.cancel() }
-            try await silent.awaitClosed(timeout: .seconds(5))
-            #expect(ContinuousClock.now - start >= .milliseconds(1_500))
+            await clock.advance(by: .milliseconds(1_499))
+            try await alice.send(to: "-SERVER-", from: "alice", "Alive alice")
+            try await expectServed(alice, as: "alice")  // the Alive was read at 1.499 s
+            #expect(!silent.isClosed)
+            #expect(server.onlineCount == 2)
+            await clock.advance(by: .milliseconds(1))
+            try await silent.awaitClosed()
+            await clock.advance(by: .milliseconds(100))
             try await alice.awaitList(["alice"])
+            #expect(!alice.isClosed)
         }
     }
 
     @Test("retiring a client whose connection drops: de-listed at once, not after the timeout")
     func retiringADroppedConnection() async throws {
-        try await withServer(aliveInterval: .seconds(5)) { server in
+        let clock = ManualServerClock()
+        try await withServer(aliveInterval: .seconds(5), clock: clock) { server in
             let alice = try await TestClient.online("alice", port: server.port)
             let bob = try await TestClient.online("bob", port: server.port)
+            await clock.advance(by: .milliseconds(100))
             try await alice.awaitList(["alice", "bob"])
             await bob.close()
-            // Well under the 15 s alive timeout, with room for a machine busy with the suite.
-            try await alice.awaitList(["alice"], timeout: .seconds(5))
+            // The clock stands still: the alive timeout cannot be what de-lists bob.
+            try await waitUntil("bob de-listed") { server.onlineCount == 1 }
+            await clock.advance(by: .milliseconds(100))
+            try await alice.awaitList(["alice"])
         }
     }
 
@@ -155,18 +171,21 @@ struct AssignmentRequirementTests {
 
     @Test("resetting a client's life on Alive: a heartbeating client outlives many timeouts")
     func resettingLifeOnAlive() async throws {
-        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .milliseconds(1_500)) { server in
+        let clock = ManualServerClock()
+        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .milliseconds(1_500), clock: clock) {
+            server in
             let alice = try await TestClient.online("alice", port: server.port)
-            let start = ContinuousClock.now
-            while ContinuousClock.now - start < .milliseconds(4_000) {  // over two timeouts' worth
+            for _ in 0..<40 {  // 4 s of the server's time: over two timeouts' worth
                 try await alice.send(to: "-SERVER-", from: "alice", "Alive alice")
-                try await Task.sleep(for: .milliseconds(100))
+                try await expectServed(alice, as: "alice")
+                await clock.advance(by: .milliseconds(100))
             }
             #expect(!alice.isClosed)
             #expect(server.onlineNames.map(\.text) == ["alice"])
             // Then silence: retired.
-            try await alice.awaitClosed(timeout: .seconds(5))
-            #expect(server.onlineCount == 0)
+            await clock.advance(by: .milliseconds(1_500))
+            try await alice.awaitClosed()
+            try await waitUntil("alice de-listed") { server.onlineCount == 0 }
         }
     }
 

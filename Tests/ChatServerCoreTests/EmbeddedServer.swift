@@ -9,11 +9,12 @@ import NIOEmbedded
 @testable import ChatServerCore
 
 /// A server's connection handlers on `EmbeddedChannel`s sharing one `EmbeddedEventLoop`: no
-/// sockets, no threads, and time moves only when the test says (`advance(by:)`).
+/// sockets, no threads, and time (a `ManualServerClock`) moves only when the test says.
 final class EmbeddedServer {
     let loop = EmbeddedEventLoop()
     let shared: ServerShared
     let observer = RecordingObserver()
+    let clock = ManualServerClock()
 
     /// A server with `presence` (an in-process registry unless given) and `configuration`.
     init(configuration: ServerConfiguration = EmbeddedServer.defaultConfiguration, presence: (any Presence)? = nil) {
@@ -22,10 +23,10 @@ final class EmbeddedServer {
         let presence = presence ?? Registry(capacity: configuration.maxClients)
         let publisher = ListPublisher(
             presence: presence, quietPeriod: configuration.listQuietPeriod, maxDelay: configuration.listMaxDelay,
-            scheduler: self.loop, observer: self.observer, logger: logger)
+            clock: self.clock, scheduler: self.loop, observer: self.observer, logger: logger)
         self.shared = ServerShared(
             presence: presence, publisher: publisher, observer: self.observer, connections: ConnectionTracker(),
-            configuration: configuration, logger: logger)
+            clock: self.clock, configuration: configuration, logger: logger)
     }
 
     /// A 1 s interval and a 3 s timeout.
@@ -38,7 +39,7 @@ final class EmbeddedServer {
     /// A new connection, active, its handler in place.
     func connect() throws -> EmbeddedConnection {
         let channel = EmbeddedChannel(loop: self.loop)
-        try channel.pipeline.syncOperations.addHandler(ConnectionHandler(shared: self.shared, now: self.loop.now))
+        try channel.pipeline.syncOperations.addHandler(ConnectionHandler(shared: self.shared, now: self.clock.now))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40_000)).wait()
         return EmbeddedConnection(channel: channel)
     }
@@ -54,9 +55,10 @@ final class EmbeddedServer {
         return connection
     }
 
-    /// Moves the loop's clock (running the timers that fall due).
+    /// Moves the server's clock (running the timers that fall due, and what they hand the loop).
     func advance(by amount: TimeAmount) {
-        self.loop.advanceTime(by: amount)
+        self.clock.advanceInPlace(by: amount)
+        self.loop.run()
     }
 }
 

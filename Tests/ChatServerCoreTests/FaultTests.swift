@@ -24,30 +24,40 @@ struct FaultTests {
 
     @Test("a client that resets its connection in the middle of a frame is de-listed at once")
     func resetMidFrame() async throws {
-        try await withServer { server in
+        let clock = ManualServerClock()
+        try await withServer(clock: clock) { server in
             let alice = try await TestClient.online("alice", port: server.port)
             let bob = try await TestClient.online("bob", port: server.port)
+            await clock.advance(by: .milliseconds(100))
             try await alice.awaitList(["alice", "bob"])
             try await bob.sendRaw(Array("alice   bob     half a fra".utf8))
             // SO_LINGER 0: close() sends a reset instead of a FIN.
             let provider = try #require(bob.channel as? any SocketOptionProvider)
             try await provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
             await bob.close()
-            // Well under the alive timeout (15 s by default), with room for a busy machine.
-            try await alice.awaitList(["alice"], timeout: .seconds(5))
+            // The clock stands still: the alive timeout cannot be what de-lists bob.
+            try await waitUntil("bob de-listed") { server.onlineCount == 1 }
+            await clock.advance(by: .milliseconds(100))
+            try await alice.awaitList(["alice"])
             try await expectServed(alice, as: "alice")
         }
     }
 
     @Test("a half-open client (stops reading and sending) is retired by the alive timeout")
     func halfOpen() async throws {
-        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .milliseconds(1_500)) { server in
+        let clock = ManualServerClock()
+        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .milliseconds(1_500), clock: clock) {
+            server in
             let ghost = try await TestClient.online("ghost", port: server.port)
             try await ghost.setReading(false)
             let alice = try await TestClient.online("alice", port: server.port)
-            let heartbeat = alice.keepAlive(as: "alice")
-            defer { heartbeat.cancel() }
-            try await alice.awaitList(["alice"], timeout: .seconds(5))
+            for _ in 0..<16 {  // 1.6 s of the server's time, alice alive all along
+                try await alice.send(to: "-SERVER-", from: "alice", "Alive alice")
+                try await expectServed(alice, as: "alice")
+                await clock.advance(by: .milliseconds(100))
+            }
+            await clock.advance(by: .milliseconds(100))
+            try await alice.awaitList(["alice"])
             #expect(server.onlineNames.map(\.text) == ["alice"])
         }
     }
@@ -88,7 +98,7 @@ struct FaultTests {
             #expect(clients.count == 1_000)
             #expect(server.onlineCount == 1_000)
             for client in clients { await client.close() }
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + Patience.guardTime
             while server.onlineCount > 0, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -102,7 +112,7 @@ struct FaultTests {
             // Warm up the test's own event loops (their descriptors stay), then take the baseline.
             let warmUp = try await TestClient.online("warmup", port: server.port)
             await warmUp.close()
-            let warmedUp = ContinuousClock.now + .seconds(5)
+            let warmedUp = ContinuousClock.now + Patience.guardTime
             while server.onlineCount > 0, ContinuousClock.now < warmedUp {
                 try await Task.sleep(for: .milliseconds(10))
             }
@@ -148,7 +158,7 @@ struct FaultTests {
             }
             #expect(delivered + offline == sent)
             #expect(delivered == sent)
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + Patience.guardTime
             while server.onlineCount > 0, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }

@@ -129,64 +129,33 @@ struct ProtocolErrorTests {
 
     @Test("a connection that never sends Connect is closed after the alive timeout")
     func neverConnects() async throws {
-        // Closed no earlier than the 1 s timeout; the upper bound leaves room for a machine
-        // busy with the rest of the suite (a clean-clone run once took over 3 s here).
-        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .seconds(1)) { server in
-            let start = ContinuousClock.now
+        let clock = ManualServerClock()
+        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .seconds(1), clock: clock) { server in
             let client = try await TestClient.connect(port: server.port)
-            try await client.awaitClosed(timeout: .seconds(8))
-            #expect(ContinuousClock.now - start >= .seconds(1))
+            try await waitUntil("the connection's timer set") { clock.pendingTimers == 1 }
+            await clock.advance(by: .milliseconds(999))
+            #expect(!client.isClosed)
+            await clock.advance(by: .milliseconds(1))
+            try await client.awaitClosed()
         }
     }
 
     @Test("a client sending one byte at a time without finishing a frame is retired by the alive timeout")
     func trickle() async throws {
-        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .seconds(1)) { server in
+        let clock = ManualServerClock()
+        try await withServer(aliveInterval: .milliseconds(200), aliveTimeout: .seconds(1), clock: clock) { server in
             let alice = try await TestClient.online("alice", port: server.port)
-            // 10 s of bytes that never finish a frame (200: under the 256 that would be an
-            // error). The close must come while they still flow; the 8 s bound leaves room for
-            // a machine busy with the rest of the suite.
-            let trickle = Task {
-                for byte in Array(repeating: UInt8(ascii: "x"), count: 200) {
-                    try await alice.sendRaw([byte])
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+            // Bytes that never finish a frame (20: under the 256 that would be an error), one
+            // every 50 ms of the server's time: no sign of life.
+            for byte in Array(repeating: UInt8(ascii: "x"), count: 19) {
+                try await alice.sendRaw([byte])
+                await clock.advance(by: .milliseconds(50))
             }
-            defer { trickle.cancel() }
-            try await alice.awaitClosed(timeout: .seconds(8))
-            #expect(server.onlineCount == 0)
-        }
-    }
-}
-
-/// Messages a client sends just before it leaves are not lost.
-@Suite("Server: nothing lost at the end")
-struct LastMessagesTests {
-    @Test("messages followed by Quit in the same write are all delivered before the client is de-listed")
-    func messagesThenQuit() async throws {
-        try await withServer { server in
-            let alice = try await TestClient.online("alice", port: server.port)
-            let bob = try await TestClient.online("bob", port: server.port)
-            try await alice.sendRaw(
-                wireFrame("bob", "alice", "one") + wireFrame("bob", "alice", "two")
-                    + wireFrame("-SERVER-", "alice", "Quit alice"))
-            #expect(try await bob.nextSkippingLists().text == "one")
-            #expect(try await bob.nextSkippingLists().text == "two")
+            #expect(!alice.isClosed)
+            try await alice.sendRaw(Array("x".utf8))
+            await clock.advance(by: .milliseconds(50))
             try await alice.awaitClosed()
-            try await bob.awaitList(["bob"])
-        }
-    }
-
-    @Test("messages followed by closing the socket are all delivered")
-    func messagesThenClose() async throws {
-        try await withServer { server in
-            let alice = try await TestClient.online("alice", port: server.port)
-            let bob = try await TestClient.online("bob", port: server.port)
-            try await alice.sendRaw(wireFrame("bob", "alice", "one") + wireFrame("bob", "alice", "two"))
-            await alice.close()
-            #expect(try await bob.nextSkippingLists().text == "one")
-            #expect(try await bob.nextSkippingLists().text == "two")
-            try await bob.awaitList(["bob"])
+            try await waitUntil("alice de-listed") { server.onlineCount == 0 }
         }
     }
 }

@@ -1,5 +1,5 @@
 public import ChatWire
-import ChatWireTestSupport
+public import ChatWireTestSupport
 import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
@@ -91,6 +91,7 @@ public final class TestClient: Sendable {
     {
         let inbox = Inbox()
         let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(TimeAmount(Patience.guardTime))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -145,19 +146,19 @@ public final class TestClient: Sendable {
     }
 
     /// The next frame, waiting at most `timeout`.
-    public func next(timeout: Duration = .seconds(5)) async throws -> Frame {
+    public func next(timeout: Duration = Patience.guardTime) async throws -> Frame {
         try await self.inbox.next(timeout: max(timeout, .zero), on: self.channel.eventLoop)
     }
 
     /// The next frame's body parsed as a server control message.
-    public func nextControl(timeout: Duration = .seconds(5)) async throws -> ServerControl {
+    public func nextControl(timeout: Duration = Patience.guardTime) async throws -> ServerControl {
         let frame = try await self.next(timeout: timeout)
         guard frame.source == .server else { throw TestFailure("expected a server frame, got '\(frame.text)'") }
         return try ServerControl.parse(frame.body)
     }
 
     /// Reads list parts until one whole list arrived; skips nothing else (other frames fail).
-    public func nextList(timeout: Duration = .seconds(5)) async throws -> [String] {
+    public func nextList(timeout: Duration = Patience.guardTime) async throws -> [String] {
         var reassembler = ListReassembler()
         while true {
             guard case .list(let part) = try await self.nextControl(timeout: timeout) else {
@@ -168,7 +169,7 @@ public final class TestClient: Sendable {
     }
 
     /// Waits until a list equal to `expected` arrives, skipping older lists; fails on other frames.
-    public func awaitList(_ expected: [String], timeout: Duration = .seconds(5)) async throws {
+    public func awaitList(_ expected: [String], timeout: Duration = Patience.guardTime) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
             let list = try await self.nextList(timeout: deadline - ContinuousClock.now)
@@ -177,7 +178,7 @@ public final class TestClient: Sendable {
     }
 
     /// The next frame that is not a part of a list push (pushes may come at any time).
-    public func nextSkippingLists(timeout: Duration = .seconds(5)) async throws -> Frame {
+    public func nextSkippingLists(timeout: Duration = Patience.guardTime) async throws -> Frame {
         let deadline = ContinuousClock.now + timeout
         while true {
             let frame = try await self.next(timeout: deadline - ContinuousClock.now)
@@ -190,7 +191,7 @@ public final class TestClient: Sendable {
     public var pending: [Frame] { self.inbox.state.withLockedValue { $0.frames } }
 
     /// Waits up to `timeout` for the server to close the connection.
-    public func awaitClosed(timeout: Duration = .seconds(5)) async throws {
+    public func awaitClosed(timeout: Duration = Patience.guardTime) async throws {
         let loop = self.channel.eventLoop
         let outcome = loop.makePromise(of: Void.self)
         let settled = NIOLockedValueBox(false)

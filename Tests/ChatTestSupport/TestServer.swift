@@ -2,7 +2,8 @@ public import ChatServerCore
 public import Logging
 import NIOPosix
 
-/// Starts a server on an ephemeral port for the duration of `body`, then shuts it down.
+/// Starts a server on an ephemeral port for the duration of `body`, then shuts it down. With a
+/// `ManualServerClock`, its timers (the alive timeout, list pushes) run only when the test moves it.
 public func withServer<T>(
     aliveInterval: Duration = .seconds(5),
     aliveTimeout: Duration? = nil,
@@ -10,6 +11,7 @@ public func withServer<T>(
     maxPendingBytes: Int = 1 << 20,
     threads: Int = 2,
     logLevel: Logger.Level = .critical,
+    clock: any ServerClock = SystemClock(),
     _ body: (ChatServer) async throws -> T
 ) async throws -> T {
     var configuration = ServerConfiguration()
@@ -24,7 +26,7 @@ public func withServer<T>(
     var logger = Logger(label: "test-server") { _ in DiscardingLogHandler() }
     logger.logLevel = logLevel
     let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-    let server = try await ChatServer.start(configuration: configuration, group: group, logger: logger)
+    let server = try await ChatServer.start(configuration: configuration, group: group, logger: logger, clock: clock)
     do {
         let result = try await body(server)
         await server.shutdown()

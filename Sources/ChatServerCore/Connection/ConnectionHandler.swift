@@ -37,7 +37,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var repliesPending = false
     /// Bytes that arrived while presence was deciding on the Connect, in order; `nil` otherwise.
     private var held: ByteBuffer?
-    private var lifeCheck: NIOScheduledCallback?
+    private var lifeCheck: (any ServerTimer)?
     /// Kept for the life timer's callback (between `handlerAdded` and `handlerRemoved`).
     private var context: ChannelHandlerContext?
     /// Frames are logged only at debug level; checked once, not per frame.
@@ -81,7 +81,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        self.machine.burstEnded(at: context.eventLoop.now)
+        self.machine.burstEnded(at: self.shared.clock.now)
         if self.burstBytes > 0 {
             self.shared.observer.received(frames: self.burstFrames, bytes: self.burstBytes)
             self.burstBytes = 0
@@ -407,7 +407,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Arms the life timer: a scheduled callback on this handler (no closure, no promise per connection).
     private func scheduleLifeCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
-        self.lifeCheck = try? context.eventLoop.assumeIsolated().scheduleCallback(at: deadline, handler: self)
+        self.lifeCheck = self.shared.clock.scheduleCallback(at: deadline, on: context.eventLoop, handler: self)
     }
 
     /// `extra` plus who this connection is (peer address, client id).
@@ -431,6 +431,6 @@ extension ConnectionHandler: NIOScheduledCallbackHandler {
     /// The life timer fired: one timer per connection, re-armed only when it fires.
     func handleScheduledCallback(eventLoop: some EventLoop) {
         guard let context = self.context else { return }
-        self.perform(self.machine.lifeTimerFired(at: eventLoop.now), context: context)
+        self.perform(self.machine.lifeTimerFired(at: self.shared.clock.now), context: context)
     }
 }

@@ -15,9 +15,11 @@ import NIOCore
 /// timer at a time, on one loop, each push enqueued in order on every loop), so a newer list
 /// never arrives before an older one.
 ///
-/// Time is the scheduler's (`EventLoop.now`): an `EmbeddedEventLoop` moves it in tests.
+/// Time is the server's `ServerClock`: tests move it by hand.
 final class ListPublisher: Sendable {
     private let presence: any Presence
+    private let clock: any ServerClock
+    /// The loop the timer runs on.
     private let scheduler: any EventLoop
     private let observer: any ServerObserver
     private let logger: Logger
@@ -25,10 +27,11 @@ final class ListPublisher: Sendable {
     private let schedule: NIOLockedValueBox<ListPushSchedule>
 
     init(
-        presence: any Presence, quietPeriod: Duration, maxDelay: Duration, scheduler: any EventLoop,
-        observer: any ServerObserver, logger: Logger
+        presence: any Presence, quietPeriod: Duration, maxDelay: Duration, clock: any ServerClock,
+        scheduler: any EventLoop, observer: any ServerObserver, logger: Logger
     ) {
         self.presence = presence
+        self.clock = clock
         self.schedule = NIOLockedValueBox(
             ListPushSchedule(quietPeriod: TimeAmount(quietPeriod), maxDelay: TimeAmount(maxDelay)))
         self.scheduler = scheduler
@@ -38,20 +41,25 @@ final class ListPublisher: Sendable {
 
     /// Notes a change of the online set; the list reaches everyone within the maximum delay.
     func changed() {
-        let now = self.scheduler.now
+        let now = self.clock.now
         if let look = self.schedule.withLockedValue({ $0.changed(at: now) }) {
-            self.scheduler.scheduleTask(deadline: look) { self.timerFired() }
+            self.setTimer(at: look)
         }
+    }
+
+    /// Sets the one timer, on the scheduler's loop.
+    private func setTimer(at deadline: NIODeadline) {
+        self.clock.schedule(at: deadline, on: self.scheduler) { self.timerFired() }
     }
 
     /// Pushes, or looks again later, as the schedule says.
     private func timerFired() {
-        let now = self.scheduler.now
+        let now = self.clock.now
         switch self.schedule.withLockedValue({ $0.timerFired(at: now) }) {
         case .push:
             self.publish()
         case .wait(let until):
-            self.scheduler.scheduleTask(deadline: until) { self.timerFired() }
+            self.setTimer(at: until)
         case .idle:
             break
         }

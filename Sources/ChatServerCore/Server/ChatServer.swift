@@ -36,6 +36,7 @@ public final class ChatServer: Sendable {
     ///     listener on the configuration's host and port.
     ///   - presence: who is online; by default a registry in this process.
     ///   - observer: told what happens (metrics); by default nobody.
+    ///   - clock: the time the rules read and their timers run on; the machine's by default.
     /// - Throws: `ConfigurationError` for bad settings, or the bind error.
     public static func start(
         configuration: ServerConfiguration,
@@ -43,17 +44,18 @@ public final class ChatServer: Sendable {
         logger: Logger,
         listeners: [Listener]? = nil,
         presence: (any Presence)? = nil,
-        observer: any ServerObserver = NoObserver()
+        observer: any ServerObserver = NoObserver(),
+        clock: any ServerClock = SystemClock()
     ) async throws -> ChatServer {
         try configuration.validate()
         let listeners = listeners ?? [Listener(host: configuration.host, port: configuration.port)]
         let presence = presence ?? Registry(capacity: configuration.maxClients)
         let publisher = ListPublisher(
             presence: presence, quietPeriod: configuration.listQuietPeriod, maxDelay: configuration.listMaxDelay,
-            scheduler: group.next(), observer: observer, logger: logger)
+            clock: clock, scheduler: group.next(), observer: observer, logger: logger)
         let connections = ConnectionTracker()
         let shared = ServerShared(
-            presence: presence, publisher: publisher, observer: observer, connections: connections,
+            presence: presence, publisher: publisher, observer: observer, connections: connections, clock: clock,
             configuration: configuration, logger: logger)
         var channels: [any Channel] = []
         var addresses: [SocketAddress] = []
@@ -103,7 +105,7 @@ public final class ChatServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try listener.transport.configure(channel)
                     try channel.pipeline.syncOperations.addHandler(
-                        ConnectionHandler(shared: shared, now: channel.eventLoop.now))
+                        ConnectionHandler(shared: shared, now: shared.clock.now))
                 }
             }
             .bind(host: listener.host, port: listener.port)

@@ -12,6 +12,8 @@ final class ServerShared: Sendable {
     /// Whether `observer` wants traffic figures (the handlers skip counting them otherwise).
     let observesTraffic: Bool
     let connections: ConnectionTracker
+    /// The time the rules read and their timers run on.
+    let clock: any ServerClock
     let configuration: ServerConfiguration
     let logger: Logger
     /// `Connected <interval>` and its NUL.
@@ -21,13 +23,14 @@ final class ServerShared: Sendable {
 
     init(
         presence: any Presence, publisher: ListPublisher, observer: any ServerObserver,
-        connections: ConnectionTracker, configuration: ServerConfiguration, logger: Logger
+        connections: ConnectionTracker, clock: any ServerClock, configuration: ServerConfiguration, logger: Logger
     ) {
         self.presence = presence
         self.publisher = publisher
         self.observer = observer
         self.observesTraffic = !(observer is NoObserver)
         self.connections = connections
+        self.clock = clock
         self.configuration = configuration
         self.logger = logger
         self.connectedBody = ServerBodies.encode(.connected(interval: configuration.aliveInterval))
