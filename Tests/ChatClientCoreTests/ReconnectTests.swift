@@ -1,5 +1,6 @@
 import ChatClientCore
 import ChatTestSupport
+import ChatWireTestSupport
 import Foundation
 import Testing
 
@@ -33,7 +34,7 @@ struct ReconnectTests {
         try await alice.waitFor("reconnecting in")
         let second = try await ProgramProcess("chatserver", ["--port", "\(port)"])
         defer { second.stop() }
-        try await alice.waitFor("reconnected to 127.0.0.1:\(port) as alice", timeout: .seconds(15))
+        try await alice.waitFor("reconnected to 127.0.0.1:\(port) as alice", timeout: Patience.guardTime)
         let bob = try await ProgramProcess("chatclient", ["bob", "--port", "\(port)"])
         defer { bob.stop() }
         try await bob.waitFor("online (2): alice bob")
@@ -64,7 +65,7 @@ struct BrokenServerTests {
         let port = try await server.start()
         let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
         defer { alice.stop() }
-        #expect(try await alice.waitForExit(timeout: .seconds(15)) == 1)
+        #expect(try await alice.waitForExit(timeout: Patience.guardTime) == 1)
         #expect(alice.stderr.contains("did not answer Connect within 5 seconds"))
         await server.stop()
     }
