@@ -31,7 +31,8 @@ public final class ChatSession: Sendable {
         self.handler = handler
     }
 
-    /// Connects to `host:port`, sends `Connect <id>` and waits up to `timeout` for `Connected`.
+    /// Connects to `host:port` (waiting up to `connectTimeout`, `timeout` unless given), sends
+    /// `Connect <id>` and waits up to `timeout` for `Connected`.
     ///
     /// - Throws: `ClientError` saying what went wrong.
     public static func connect(
@@ -39,6 +40,7 @@ public final class ChatSession: Sendable {
         host: String,
         port: Int,
         timeout: Duration = .seconds(5),
+        connectTimeout: Duration? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(ClientError) -> ChatSession {
         let (events, continuation) = AsyncStream.makeStream(of: ChatEvent.self, bufferingPolicy: .unbounded)
@@ -47,7 +49,7 @@ public final class ChatSession: Sendable {
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: loop)
-                .connectTimeout(TimeAmount(timeout))
+                .connectTimeout(TimeAmount(connectTimeout ?? timeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {

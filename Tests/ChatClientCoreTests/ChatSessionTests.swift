@@ -149,7 +149,8 @@ struct ChatSessionTests {
         port = try await silent.start()
         await #expect(throws: ClientError.noAnswer) {
             _ = try await ChatSession.connect(
-                id: name("alice"), host: "127.0.0.1", port: port, timeout: .seconds(1))
+                id: name("alice"), host: "127.0.0.1", port: port, timeout: .seconds(1),
+                connectTimeout: Patience.guardTime)
         }
         await silent.stop()
 

@@ -1,4 +1,5 @@
 public import ChatServerCore
+import ChatWireTestSupport
 public import Logging
 import NIOPosix
 
@@ -17,7 +18,7 @@ public func withServer<T>(
     var configuration = ServerConfiguration()
     configuration.port = 0
     configuration.aliveInterval = aliveInterval
-    configuration.aliveTimeout = aliveTimeout
+    configuration.aliveTimeout = aliveTimeout ?? max(Patience.aliveTimeout, aliveInterval * 3)
     configuration.maxClients = maxClients
     configuration.maxPendingBytes = maxPendingBytes
     configuration.threads = threads

@@ -6,6 +6,10 @@
 public enum Patience {
     /// The guard on every wait.
     public static let guardTime: Duration = .seconds(60)
+    /// The alive timeout of test servers whose tests are not about it: a machine slowed to a
+    /// crawl (ThreadSanitizer, a busy core) never retires their clients, which send no `Alive`.
+    /// Tests of the timeout set their own, on a clock they move.
+    public static let aliveTimeout: Duration = .seconds(600)
 }
 
 /// Waits until `condition` holds, looking every few milliseconds, for at most `timeout`.
