@@ -8,13 +8,6 @@ import Testing
 /// One test (at least) per server requirement of the assignment, over real sockets.
 @Suite("Server: the assignment's requirements")
 struct AssignmentRequirementTests {
-    /// Asks the server something it answers at once (a message to nobody gets `Offline`): once
-    /// the answer is here, everything sent before it has been read.
-    private func expectServed(_ client: TestClient, as name: String) async throws {
-        try await client.send(to: "nobody", from: name, "ping")
-        #expect(try await client.nextSkippingLists().text == "Offline nobody")
-    }
-
     @Test("receiving a message from a client and tokenising it into destination, source and body")
     func receivingAndTokenisingAMessage() async throws {
         try await withServer { server in
@@ -117,7 +110,7 @@ struct AssignmentRequirementTests {
             let alice = try await TestClient.online("alice", port: server.port)
             await clock.advance(by: .milliseconds(1_499))
             try await alice.send(to: "-SERVER-", from: "alice", "Alive alice")
-            try await expectServed(alice, as: "alice")  // the Alive was read at 1.499 s
+            try await alice.expectServed(as: "alice")  // the Alive was read at 1.499 s
             #expect(!silent.isClosed)
             #expect(server.onlineCount == 2)
             await clock.advance(by: .milliseconds(1))
@@ -177,7 +170,7 @@ struct AssignmentRequirementTests {
             let alice = try await TestClient.online("alice", port: server.port)
             for _ in 0..<40 {  // 4 s of the server's time: over two timeouts' worth
                 try await alice.send(to: "-SERVER-", from: "alice", "Alive alice")
-                try await expectServed(alice, as: "alice")
+                try await alice.expectServed(as: "alice")
                 await clock.advance(by: .milliseconds(100))
             }
             #expect(!alice.isClosed)

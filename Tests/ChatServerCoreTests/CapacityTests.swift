@@ -8,13 +8,6 @@ import Testing
 /// Limits, load and shutdown, over real sockets.
 @Suite("Server: limits, load and shutdown")
 struct CapacityTests {
-    /// Asks the server something it answers at once (a message to nobody gets `Offline`): once
-    /// the answer is here, everything sent before it has been read.
-    private func expectServed(_ client: TestClient, as name: String) async throws {
-        try await client.send(to: "nobody", from: name, "ping")
-        #expect(try await client.nextSkippingLists().text == "Offline nobody")
-    }
-
     @Test("--max-clients: one more Connect gets Error and is closed")
     func maxClients() async throws {
         try await withServer(maxClients: 2) { server in
@@ -98,7 +91,7 @@ struct CapacityTests {
             try await first.awaitList(everyone)
             for client in clients.prefix(20) { try await client.awaitList(everyone) }
             await clock.advance(by: .milliseconds(200))
-            try await expectServed(first, as: "first")
+            try await first.expectServed(as: "first")
             let lists = first.drain().filter { $0.text.hasPrefix("List 1/") }.count
             // The lists already taken by awaitList plus any left over: far fewer than 300.
             #expect(lists < 10)

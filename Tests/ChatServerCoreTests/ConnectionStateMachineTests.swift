@@ -15,7 +15,7 @@ struct ConnectionStateMachineTests {
     }
 
     private func fresh() -> ConnectionStateMachine {
-        ConnectionStateMachine(aliveTimeout: self.timeout, openedAt: self.start)
+        ConnectionStateMachine(openedAt: self.start)
     }
 
     private func online(_ name: String) throws -> ConnectionStateMachine {
@@ -109,21 +109,33 @@ struct ConnectionStateMachineTests {
     @Test("life: a frame in a burst moves the deadline; silence for the timeout retires, before Connect too")
     func life() throws {
         var machine = self.fresh()
-        #expect(machine.firstLifeCheck == self.start + self.timeout)
-        #expect(machine.lifeTimerFired(at: self.start + .seconds(14)) == .checkLifeAgain(at: self.start + self.timeout))
-        #expect(machine.lifeTimerFired(at: self.start + self.timeout) == .close(.retired(.seconds(15))))
+        #expect(machine.lastHeard == self.start)
+        #expect(
+            machine.lifeTimerFired(at: self.start + .seconds(14), timeout: self.timeout)
+                == .checkLifeAgain(at: self.start + self.timeout))
+        #expect(
+            machine.lifeTimerFired(at: self.start + self.timeout, timeout: self.timeout)
+                == .close(.retired(.seconds(15))))
 
         var alive = try online("alice")
         alive.burstEnded(at: self.start + .seconds(10))  // the Connect's burst
-        #expect(alive.lifeTimerFired(at: self.start + .seconds(15)) == .checkLifeAgain(at: self.start + .seconds(25)))
+        #expect(
+            alive.lifeTimerFired(at: self.start + .seconds(15), timeout: self.timeout)
+                == .checkLifeAgain(at: self.start + .seconds(25)))
         _ = alive.received(try frame("-SERVER-", "alice", "Alive alice"))
         alive.burstEnded(at: self.start + .seconds(20))
         alive.burstEnded(at: self.start + .seconds(30))  // a burst without a frame is no sign of life
-        #expect(alive.lifeTimerFired(at: self.start + .seconds(34)) == .checkLifeAgain(at: self.start + .seconds(35)))
-        #expect(alive.lifeTimerFired(at: self.start + .seconds(35)) == .close(.retired(.seconds(15))))
-        #expect(alive.lifeTimerFired(at: self.start + .seconds(60)) == .closeNow, "still open: closed at once")
+        #expect(
+            alive.lifeTimerFired(at: self.start + .seconds(34), timeout: self.timeout)
+                == .checkLifeAgain(at: self.start + .seconds(35)))
+        #expect(
+            alive.lifeTimerFired(at: self.start + .seconds(35), timeout: self.timeout) == .close(.retired(.seconds(15)))
+        )
+        #expect(
+            alive.lifeTimerFired(at: self.start + .seconds(60), timeout: self.timeout) == .closeNow,
+            "still open: closed at once")
         #expect(alive.closed() == .leave(.retired(.seconds(15))))
-        #expect(alive.lifeTimerFired(at: self.start + .seconds(90)) == .none)
+        #expect(alive.lifeTimerFired(at: self.start + .seconds(90), timeout: self.timeout) == .none)
     }
 
     @Test("slow consumers, malformed input, socket errors, shutdown and the end of the stream: each a reason")

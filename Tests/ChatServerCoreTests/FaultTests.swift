@@ -16,12 +16,6 @@ import Testing
 /// keeps serving everyone else.
 @Suite("Server: faults and hostile peers")
 struct FaultTests {
-    /// Checks that `client` is still served: a message to nobody is answered Offline.
-    private func expectServed(_ client: TestClient, as name: String) async throws {
-        try await client.send(to: "nobody", from: name, "ping")
-        #expect(try await client.nextSkippingLists().text == "Offline nobody")
-    }
-
     @Test("a client that resets its connection in the middle of a frame is de-listed at once")
     func resetMidFrame() async throws {
         let clock = ManualServerClock()
@@ -39,7 +33,7 @@ struct FaultTests {
             try await waitUntil("bob de-listed") { server.onlineCount == 1 }
             await clock.advance(by: .milliseconds(100))
             try await alice.awaitList(["alice"])
-            try await expectServed(alice, as: "alice")
+            try await alice.expectServed(as: "alice")
         }
     }
 
@@ -53,7 +47,7 @@ struct FaultTests {
             let alice = try await TestClient.online("alice", port: server.port)
             for _ in 0..<16 {  // 1.6 s of the server's time, alice alive all along
                 try await alice.send(to: "-SERVER-", from: "alice", "Alive alice")
-                try await expectServed(alice, as: "alice")
+                try await alice.expectServed(as: "alice")
                 await clock.advance(by: .milliseconds(100))
             }
             await clock.advance(by: .milliseconds(100))
@@ -71,7 +65,7 @@ struct FaultTests {
             let vandal = try await TestClient.connect(port: server.port)
             try? await vandal.sendRaw(noise)
             try await vandal.awaitClosed()
-            try await expectServed(alice, as: "alice")
+            try await alice.expectServed(as: "alice")
         }
     }
 

@@ -159,3 +159,35 @@ struct ProtocolErrorTests {
         }
     }
 }
+
+/// Messages a client sends just before it leaves are not lost.
+@Suite("Server: nothing lost at the end")
+struct LastMessagesTests {
+    @Test("messages followed by Quit in the same write are all delivered before the client is de-listed")
+    func messagesThenQuit() async throws {
+        try await withServer { server in
+            let alice = try await TestClient.online("alice", port: server.port)
+            let bob = try await TestClient.online("bob", port: server.port)
+            try await alice.sendRaw(
+                wireFrame("bob", "alice", "one") + wireFrame("bob", "alice", "two")
+                    + wireFrame("-SERVER-", "alice", "Quit alice"))
+            #expect(try await bob.nextSkippingLists().text == "one")
+            #expect(try await bob.nextSkippingLists().text == "two")
+            try await alice.awaitClosed()
+            try await bob.awaitList(["bob"])
+        }
+    }
+
+    @Test("messages followed by closing the socket are all delivered")
+    func messagesThenClose() async throws {
+        try await withServer { server in
+            let alice = try await TestClient.online("alice", port: server.port)
+            let bob = try await TestClient.online("bob", port: server.port)
+            try await alice.sendRaw(wireFrame("bob", "alice", "one") + wireFrame("bob", "alice", "two"))
+            await alice.close()
+            #expect(try await bob.nextSkippingLists().text == "one")
+            #expect(try await bob.nextSkippingLists().text == "two")
+            try await bob.awaitList(["bob"])
+        }
+    }
+}

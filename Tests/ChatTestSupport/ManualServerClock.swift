@@ -33,10 +33,11 @@ public final class ManualServerClock: ServerClock {
     /// Keeps the timer until `advance` reaches `deadline`.
     public func scheduleCallback(
         at deadline: NIODeadline, on loop: any EventLoop, handler: some NIOScheduledCallbackHandler & AnyObject
-    ) -> any ServerTimer {
+    ) -> ServerTimer {
         // Bound to the loop (a handler is not Sendable): fired on it.
         let call = NIOLoopBound({ handler.handleScheduledCallback(eventLoop: loop) }, eventLoop: loop)
-        return ManualTimer(clock: self, id: self.add(Timer(deadline: deadline, loop: loop) { call.value() }))
+        let id = self.add(Timer(deadline: deadline, loop: loop) { call.value() })
+        return .custom { [weak self] in self?.cancel(id) }
     }
 
     /// Keeps the task until `advance` reaches `deadline`.
@@ -83,15 +84,7 @@ public final class ManualServerClock: ServerClock {
         }
     }
 
-    fileprivate func cancel(_ id: Int) {
+    private func cancel(_ id: Int) {
         self.state.withLockedValue { _ = $0.timers.removeValue(forKey: id) }
     }
-}
-
-/// A timer on a `ManualServerClock`.
-private struct ManualTimer: ServerTimer {
-    let clock: ManualServerClock
-    let id: Int
-
-    func cancel() { self.clock.cancel(self.id) }
 }

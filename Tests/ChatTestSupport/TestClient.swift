@@ -140,6 +140,15 @@ public final class TestClient: Sendable {
         }
     }
 
+    /// Asks the server something it answers at once (a message to `nobody` gets `Offline
+    /// nobody`): once the answer is here, the server is serving this client and has read
+    /// everything sent before. Skips list pushes; anything else fails.
+    public func expectServed(as name: String) async throws {
+        try await self.send(to: "nobody", from: name, "ping")
+        let answer = try await self.nextSkippingLists().text
+        guard answer == "Offline nobody" else { throw TestFailure("expected 'Offline nobody', got '\(answer)'") }
+    }
+
     /// Sends raw bytes.
     public func sendRaw(_ bytes: [UInt8]) async throws {
         try await self.channel.writeAndFlush(ByteBuffer(bytes: bytes))

@@ -37,7 +37,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var repliesPending = false
     /// Bytes that arrived while presence was deciding on the Connect, in order; `nil` otherwise.
     private var held: ByteBuffer?
-    private var lifeCheck: (any ServerTimer)?
+    private var lifeCheck: ServerTimer?
     /// Kept for the life timer's callback (between `handlerAdded` and `handlerRemoved`).
     private var context: ChannelHandlerContext?
     /// Frames are logged only at debug level; checked once, not per frame.
@@ -46,13 +46,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// messages to one partner costs one lookup, not one per message.
     private var cachedTarget: (name: ChatName, recipient: (any Recipient)?, generation: UInt64)?
     /// Traffic in the current read burst, counted only for an observer that wants it.
-    private var burstFrames = 0
-    private var burstBytes = 0
+    private var burstFrames: UInt32 = 0
+    private var burstBytes: UInt32 = 0
+    /// Whether the tracker still holds this connection (until it is online or closed).
+    private var tracked = false
 
     init(shared: ServerShared, now: NIODeadline) {
         self.shared = shared
         self.logsFrames = shared.logger.logLevel <= .debug
-        self.machine = ConnectionStateMachine(aliveTimeout: shared.aliveTimeout, openedAt: now)
+        self.machine = ConnectionStateMachine(openedAt: now)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -66,24 +68,26 @@ final class ConnectionHandler: ChannelInboundHandler {
     // MARK: NIO events
 
     func channelActive(context: ChannelHandlerContext) {
-        if self.shared.connections.opened(context.channel) {
-            self.scheduleLifeCheck(at: self.machine.firstLifeCheck, context: context)
+        self.tracked = self.shared.connections.opened(context.channel)
+        if self.tracked {
+            self.scheduleLifeCheck(at: self.machine.lastHeard + self.shared.aliveTimeout, context: context)
         } else {
-            context.close(promise: nil)  // accepted as the server began to shut down
+            // Accepted as the server began to shut down: told so, like every other connection.
+            self.perform(self.machine.shutdown(), context: context)
         }
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var input = self.unwrapInboundIn(data)
-        if self.shared.observesTraffic { self.burstBytes += input.readableBytes }
+        if self.shared.observesTraffic { self.burstBytes &+= UInt32(truncatingIfNeeded: input.readableBytes) }
         self.process(&input, context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         self.machine.burstEnded(at: self.shared.clock.now)
         if self.burstBytes > 0 {
-            self.shared.observer.received(frames: self.burstFrames, bytes: self.burstBytes)
+            self.shared.observer.received(frames: Int(self.burstFrames), bytes: Int(self.burstBytes))
             self.burstBytes = 0
         }
         self.burstFrames = 0
@@ -175,7 +179,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 let reach = FrameRun.measure(in: cursor, from: me.name, to: current.target.name)
                 if reach.bytes > 0 {
                     run?.length += reach.bytes
-                    self.burstFrames &+= reach.frames
+                    self.burstFrames &+= UInt32(truncatingIfNeeded: reach.frames)
                     cursor.moveReaderIndex(forwardBy: reach.bytes)
                     continue
                 }
@@ -247,7 +251,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 self.outbound.append(wire, to: target)
             }
         case .sendList:
-            self.offerList(ServerBodies.list(self.shared.presence.names()), context: context)
+            self.offerList(ServerBodies.list(self.shared.presence.allRecipients().map(\.name)), context: context)
         case .reject(let text):
             self.logger.debug("frame rejected", metadata: self.metadata(["why": "\(text)"]))
             self.reply([ServerBodies.encode(.error(text))], context: context)
@@ -264,7 +268,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .admit(let id):
             self.admit(id, context: context)
         case .welcome(let id):
-            self.shared.connections.settled(context.channel)
+            self.settle(context: context)
             self.logger.info("client joined", metadata: self.metadata())
             self.reply([self.shared.connectedBody], context: context)
             self.shared.publisher.changed()
@@ -278,7 +282,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .checkLifeAgain(let deadline):
             self.scheduleLifeCheck(at: deadline, context: context)
         case .leave(let reason):
-            self.shared.connections.settled(context.channel)
+            self.settle(context: context)
             if let recipient = self.recipient, self.shared.presence.remove(recipient) {
                 self.logger.info("client left", metadata: self.metadata(["reason": "\(reason)"]))
                 self.shared.publisher.changed()
@@ -287,6 +291,13 @@ final class ConnectionHandler: ChannelInboundHandler {
                 self.shared.observer.closedBeforeJoining(reason: reason)
             }
         }
+    }
+
+    /// Takes the connection out of the tracker (once): it is online, or closed.
+    private func settle(context: ChannelHandlerContext) {
+        guard self.tracked else { return }
+        self.tracked = false
+        self.shared.connections.settled(context.channel)
     }
 
     /// Asks presence; an answer to come is waited for on this loop, frames held meanwhile.
@@ -301,7 +312,10 @@ final class ConnectionHandler: ChannelInboundHandler {
                 let admission: Admission
                 switch result {
                 case .success(let answer): admission = answer
-                case .failure(let error): admission = .refused(.unavailable("\(error)"))
+                case .failure(let error):
+                    // The reason is logged; the client learns only that it cannot get in now.
+                    self.logger.warning("presence failed to answer", metadata: self.metadata(["error": "\(error)"]))
+                    admission = .refused(.unavailable("the server cannot admit clients now"))
                 }
                 self.admissionAnswered(admission)
             }
@@ -400,7 +414,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func deliverOutbound(context: ChannelHandlerContext, sender: (any Recipient)?) {
         guard !self.outbound.isEmpty else { return }
-        self.outbound.deliver(on: context.eventLoop, sender: sender, observer: self.shared.observer)
+        self.outbound.deliver(on: context.eventLoop, sender: sender, shared: self.shared)
     }
 
     // MARK: Life
@@ -431,6 +445,7 @@ extension ConnectionHandler: NIOScheduledCallbackHandler {
     /// The life timer fired: one timer per connection, re-armed only when it fires.
     func handleScheduledCallback(eventLoop: some EventLoop) {
         guard let context = self.context else { return }
-        self.perform(self.machine.lifeTimerFired(at: self.shared.clock.now), context: context)
+        self.perform(
+            self.machine.lifeTimerFired(at: self.shared.clock.now, timeout: self.shared.aliveTimeout), context: context)
     }
 }

@@ -59,13 +59,14 @@ struct ConnectionStateMachine {
     /// well-formed frame, or `-SERVER-` before any (docs/PROTOCOL.md, "Server to client").
     private(set) var replyAddress = ChatName.server
 
-    /// A machine for a connection opened at `now` that may stay silent for `aliveTimeout`.
-    init(aliveTimeout: TimeAmount, openedAt now: NIODeadline) {
-        self.liveness = Liveness(timeout: aliveTimeout, openedAt: now)
+    /// A machine for a connection opened at `now`.
+    init(openedAt now: NIODeadline) {
+        self.liveness = Liveness(openedAt: now)
     }
 
-    /// When the life timer should first look.
-    var firstLifeCheck: NIODeadline { self.liveness.firstCheck }
+    /// When the connection was last heard from (or opened): the life timer's first look is
+    /// this plus the timeout.
+    var lastHeard: NIODeadline { self.liveness.lastHeard }
 
     /// The connection's id once online (or while being admitted).
     var name: ChatName? {
@@ -106,11 +107,12 @@ struct ConnectionStateMachine {
         self.received(FrameHeader(of: frame), body: { frame.body })
     }
 
-    /// A read burst ended at `now`: a well-formed frame in it was a sign of life.
-    mutating func burstEnded(at now: NIODeadline) {
+    /// A read burst ended at `now`: a well-formed frame in it was a sign of life. The time is
+    /// read only then (a clock read per burst is measurable on the hot path).
+    mutating func burstEnded(at now: @autoclosure () -> NIODeadline) {
         guard self.heardInBurst else { return }
         self.heardInBurst = false
-        self.liveness.heard(at: now)
+        self.liveness.heard(at: now())
     }
 
     /// Presence answered the Connect.
@@ -128,9 +130,9 @@ struct ConnectionStateMachine {
         }
     }
 
-    /// The life timer fired at `now`.
-    mutating func lifeTimerFired(at now: NIODeadline) -> Action {
-        switch (self.state, self.liveness.check(at: now)) {
+    /// The life timer fired at `now`; the connection may stay silent for `timeout`.
+    mutating func lifeTimerFired(at now: NIODeadline, timeout: TimeAmount) -> Action {
+        switch (self.state, self.liveness.check(at: now, timeout: timeout)) {
         case (.closed, _):
             return .none
         case (_, .alive(let next)):
@@ -140,7 +142,7 @@ struct ConnectionStateMachine {
             // takes): nothing stays open past it.
             return .closeNow
         case (_, .expired):
-            return self.close(.retired(Duration(self.liveness.timeout)))
+            return self.close(.retired(Duration(timeout)))
         }
     }
 

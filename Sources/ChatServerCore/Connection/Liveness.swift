@@ -1,8 +1,8 @@
 import NIOCore
 
-/// The alive-timeout rule as a value over the event loop's clock: a connection is retired once
-/// nothing was heard from it for `timeout`. The caller gives the time (`EventLoop.now`), so
-/// tests move it with an `EmbeddedEventLoop`.
+/// The alive-timeout rule as a value: a connection is retired once nothing was heard from it
+/// for the timeout. The caller gives the time (the server's `ServerClock`) and the timeout (the
+/// server's, not stored here: one less field per connection), so tests give both by hand.
 struct Liveness {
     /// What a look at the clock found.
     enum Verdict: Equatable {
@@ -12,27 +12,21 @@ struct Liveness {
         case expired
     }
 
-    /// How long a connection may stay silent.
-    let timeout: TimeAmount
     /// When something was last heard (or the connection opened).
     private(set) var lastHeard: NIODeadline
 
-    init(timeout: TimeAmount, openedAt now: NIODeadline) {
-        self.timeout = timeout
+    init(openedAt now: NIODeadline) {
         self.lastHeard = now
     }
-
-    /// The first time the timer should look.
-    var firstCheck: NIODeadline { self.lastHeard + self.timeout }
 
     /// A sign of life arrived at `now` (the end of a read burst that held a well-formed frame).
     mutating func heard(at now: NIODeadline) {
         self.lastHeard = now
     }
 
-    /// Whether the connection is still alive at `now`.
-    func check(at now: NIODeadline) -> Verdict {
-        let due = self.lastHeard + self.timeout
+    /// Whether the connection, allowed to stay silent for `timeout`, is still alive at `now`.
+    func check(at now: NIODeadline, timeout: TimeAmount) -> Verdict {
+        let due = self.lastHeard + timeout
         return now >= due ? .expired : .alive(checkAgainAt: due)
     }
 }

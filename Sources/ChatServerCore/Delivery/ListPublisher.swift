@@ -67,7 +67,7 @@ final class ListPublisher: Sendable {
 
     private func publish() {
         let recipients = self.presence.allRecipients()
-        let parts = ServerBodies.list(recipients.map(\.name).sorted())
+        let parts = ServerBodies.list(recipients.map(\.name))  // sorted by OnlineList
         self.logger.debug(
             "pushing the online list", metadata: ["clients": "\(recipients.count)", "parts": "\(parts.count)"])
         self.observer.pushedList(recipients: recipients.count, parts: parts.count)

@@ -49,8 +49,8 @@ struct OutboundBatch {
 
     /// Hands every queued frame to its target's event loop, running the share of `current` in
     /// place. Frames whose target has gone (its connection closed after the lookup) are answered
-    /// `Offline` to `sender`, so that no message is silently lost; `observer` is told.
-    mutating func deliver(on current: any EventLoop, sender: (any Recipient)?, observer: any ServerObserver) {
+    /// `Offline` to `sender`, so that no message is silently lost; the observer of `shared` is told.
+    mutating func deliver(on current: any EventLoop, sender: (any Recipient)?, shared: ServerShared) {
         defer {
             self.indexByTarget.removeAll(keepingCapacity: true)
             self.deliveries.removeAll(keepingCapacity: true)
@@ -59,16 +59,16 @@ struct OutboundBatch {
         if self.deliveries.count == 1, let delivery = self.deliveries.first {
             let loop = delivery.target.eventLoop
             if loop === current {
-                Self.write(delivery, sender: sender, observer: observer)
+                Self.write(delivery, sender: sender, shared: shared)
             } else {
-                loop.execute { Self.write(delivery, sender: sender, observer: observer) }
+                loop.execute { Self.write(delivery, sender: sender, shared: shared) }
             }
             return
         }
         var remote: [Delivery] = []
         for delivery in self.deliveries {
             if delivery.target.eventLoop === current {
-                Self.write(delivery, sender: sender, observer: observer)
+                Self.write(delivery, sender: sender, shared: shared)
             } else {
                 remote.append(delivery)
             }
@@ -86,15 +86,15 @@ struct OutboundBatch {
         }
         for (loop, deliveries) in byLoop {
             loop.execute {
-                for delivery in deliveries { Self.write(delivery, sender: sender, observer: observer) }
+                for delivery in deliveries { Self.write(delivery, sender: sender, shared: shared) }
             }
         }
     }
 
     /// On the target's loop: one write, one flush; or `Offline` to the sender if the target is gone.
-    private static func write(_ delivery: Delivery, sender: (any Recipient)?, observer: any ServerObserver) {
+    private static func write(_ delivery: Delivery, sender: (any Recipient)?, shared: ServerShared) {
         if !delivery.target.deliver(delivery.bytes), let sender {
-            Self.bounce(delivery, to: sender, observer: observer)
+            Self.bounce(delivery, to: sender, observer: shared.observer)
         }
     }
 

@@ -2,8 +2,9 @@ public import ChatWire
 
 /// Told what happens in the server, for metrics: the seam the metrics issue plugs into.
 ///
-/// Called on the event loops, from the handlers' ordinary paths, never once per frame: traffic
-/// is reported once per read burst. Implementations must be cheap and thread-safe (counters).
+/// Called on the event loops, from the handlers' ordinary paths. Traffic is reported once per
+/// read burst, never once per forwarded frame; the rest (joins, leaves, `Offline` answers,
+/// pushes) as it happens. Implementations must be cheap and thread-safe (counters).
 /// Every method has a no-op default, and the server's default observer is `NoObserver`.
 public protocol ServerObserver: Sendable {
     /// A client came online.

@@ -13,16 +13,28 @@ public protocol ServerClock: Sendable {
     /// Called on `loop`; the handler stays on it.
     func scheduleCallback(
         at deadline: NIODeadline, on loop: any EventLoop, handler: some NIOScheduledCallbackHandler & AnyObject
-    ) -> any ServerTimer
+    ) -> ServerTimer
     /// Runs `task` on `loop` once `deadline` has come; callable from any thread (the timer is
     /// set before this returns).
     func schedule(at deadline: NIODeadline, on loop: any EventLoop, _ task: @escaping @Sendable () -> Void)
 }
 
-/// A timer set on a `ServerClock`.
-public protocol ServerTimer: Sendable {
-    /// Stops the timer if it has not fired (on the loop it was set on).
-    func cancel()
-}
+/// A timer set on a `ServerClock`. An enum, not an existential: a connection keeps one, and
+/// NIO's callback handle is too large to sit in an existential without a heap box.
+public enum ServerTimer: Sendable {
+    /// One of NIO's scheduled callbacks (`SystemClock`).
+    case scheduled(NIOScheduledCallback)
+    /// A timer of another clock, cancelled by calling this.
+    case custom(cancel: @Sendable () -> Void)
+    /// No timer (the loop was shutting down).
+    case none
 
-extension NIOScheduledCallback: ServerTimer {}
+    /// Stops the timer if it has not fired (on the loop it was set on).
+    public func cancel() {
+        switch self {
+        case .scheduled(let callback): callback.cancel()
+        case .custom(let cancel): cancel()
+        case .none: break
+        }
+    }
+}

@@ -12,12 +12,12 @@ public struct SystemClock: ServerClock {
     /// A scheduled callback on `loop`.
     public func scheduleCallback(
         at deadline: NIODeadline, on loop: any EventLoop, handler: some NIOScheduledCallbackHandler & AnyObject
-    ) -> any ServerTimer {
+    ) -> ServerTimer {
         do {
-            return try loop.assumeIsolated().scheduleCallback(at: deadline, handler: handler)
+            return .scheduled(try loop.assumeIsolated().scheduleCallback(at: deadline, handler: handler))
         } catch {
             // Only when the loop is shutting down, and with it the server: nothing to time.
-            return NoTimer()
+            return .none
         }
     }
 }
@@ -27,9 +27,4 @@ extension SystemClock {
     public func schedule(at deadline: NIODeadline, on loop: any EventLoop, _ task: @escaping @Sendable () -> Void) {
         loop.scheduleTask(deadline: deadline, task)
     }
-}
-
-/// A timer that was never set.
-struct NoTimer: ServerTimer {
-    func cancel() {}
 }
