@@ -24,32 +24,33 @@ final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    // Stored properties in an order that packs them tightly: idle connections are most of the
+    // server's memory (ConnectionHandler, 256 bytes per connection with malloc's rounding).
     private let shared: ServerShared
-    /// The server's logger; per-connection metadata is built at each (rare) log call instead of
-    /// being stored, which saves memory per idle client.
-    private var logger: Logger { self.shared.logger }
-    private var cutter = FrameCutter()
-    private var machine: ConnectionStateMachine
     /// This client as presence knows it, from the moment it is asked to admit it.
     private var recipient: LocalRecipient?
-    private var outbound = OutboundBatch()
-    private var lists = ListWriter()
-    private var repliesPending = false
-    /// Bytes that arrived while presence was deciding on the Connect, in order; `nil` otherwise.
-    private var held: ByteBuffer?
-    private var lifeCheck: ServerTimer?
     /// Kept for the life timer's callback (between `handlerAdded` and `handlerRemoved`).
     private var context: ChannelHandlerContext?
-    /// Frames are logged only at debug level; checked once, not per frame.
-    private let logsFrames: Bool
+    private var outbound = OutboundBatch()
     /// The last target looked up, valid while presence's generation is unchanged: a run of
     /// messages to one partner costs one lookup, not one per message.
     private var cachedTarget: (name: ChatName, recipient: (any Recipient)?, generation: UInt64)?
+    /// Bytes that arrived while presence was deciding on the Connect, in order; `nil` otherwise
+    /// (a box: one word per connection for a state only a presence that answers later uses).
+    private var held: HeldInput?
+    private var lifeCheck: ServerTimer?
+    private var repliesPending = false
+    /// Frames are logged only at debug level; checked once, not per frame.
+    private let logsFrames: Bool
     /// Traffic in the current read burst, counted only for an observer that wants it.
     private var burstFrames: UInt32 = 0
     private var burstBytes: UInt32 = 0
-    /// Whether the tracker still holds this connection (until it is online or closed).
-    private var tracked = false
+    private var cutter = FrameCutter()
+    private var lists = ListWriter()
+    private var machine: ConnectionStateMachine
+    /// The server's logger; per-connection metadata is built at each (rare) log call instead of
+    /// being stored, which saves memory per idle client.
+    private var logger: Logger { self.shared.logger }
 
     init(shared: ServerShared, now: NIODeadline) {
         self.shared = shared
@@ -68,8 +69,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     // MARK: NIO events
 
     func channelActive(context: ChannelHandlerContext) {
-        self.tracked = self.shared.connections.opened(context.channel)
-        if self.tracked {
+        if self.shared.connections.opened(context.channel) {
             self.scheduleLifeCheck(at: self.machine.lastHeard + self.shared.aliveTimeout, context: context)
         } else {
             // Accepted as the server began to shut down: told so, like every other connection.
@@ -134,15 +134,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Handles the bytes of one read: first the frame the last read left unfinished, then every
     /// complete frame; the unfinished tail is kept by the cutter.
     private func process(_ input: inout ByteBuffer, context: ChannelHandlerContext) {
-        if self.held != nil {
-            self.held?.writeBuffer(&input)  // presence is deciding: everything waits, in order
+        if let held = self.held {
+            held.bytes.writeBuffer(&input)  // presence is deciding: everything waits, in order
             return
         }
         do {
             if var completed = try self.cutter.completeHeld(from: &input) {
                 try self.scan(&completed, context: context)
-                if self.held != nil {
-                    self.held?.writeBuffer(&input)
+                if let held = self.held {
+                    held.bytes.writeBuffer(&input)
                     return
                 }
             }
@@ -206,7 +206,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 // Kept with everything after it until presence answers (`admissionAnswered`).
                 var held = ByteBufferAllocator().buffer(capacity: cursor.readableBytes)
                 held.writeBuffer(&cursor)
-                self.held = held
+                self.held = HeldInput(held)
                 context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
                 return
             } else if let wire = input.getSlice(at: start, length: header.length) {
@@ -293,10 +293,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Takes the connection out of the tracker (once): it is online, or closed.
+    /// Takes the connection out of the tracker: it is online, or closed.
     private func settle(context: ChannelHandlerContext) {
-        guard self.tracked else { return }
-        self.tracked = false
         self.shared.connections.settled(context.channel)
     }
 
@@ -330,7 +328,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         self.perform(action, context: context)
-        guard var held = self.held else { return }
+        guard var held = self.held?.bytes else { return }
         self.held = nil
         context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         self.process(&held, context: context)

@@ -51,13 +51,14 @@ struct ConnectionStateMachine {
         case leave(CloseReason)
     }
 
-    private(set) var state: State = .awaitingConnect
+    // Stored in this order to pack tightly (one machine per connection).
     private var liveness: Liveness
-    /// A well-formed frame arrived in the current read burst (any frame is a sign of life).
-    private var heardInBurst = false
     /// Whom to address an `Error` to before the connection has an id: the source of the last
     /// well-formed frame, or `-SERVER-` before any (docs/PROTOCOL.md, "Server to client").
     private(set) var replyAddress = ChatName.server
+    private(set) var state: State = .awaitingConnect
+    /// A well-formed frame arrived in the current read burst (any frame is a sign of life).
+    private var heardInBurst = false
 
     /// A machine for a connection opened at `now`.
     init(openedAt now: NIODeadline) {

@@ -5,7 +5,7 @@ import NIOCore
 /// only knows the online ones.
 ///
 /// A connection is added when it opens and removed once presence has admitted it (from then on
-/// presence knows it) or when it closes; so every open connection is known to one of the two at
+/// presence knows it) and again (a no-op then) when it closes; so every open connection is known to one of the two at
 /// every moment, and an idle online client costs nothing here. One lock; called once per
 /// connection and once per admission, never per message.
 final class ConnectionTracker: Sendable {
@@ -27,7 +27,11 @@ final class ConnectionTracker: Sendable {
 
     /// The connection came online, or closed: presence has it, or nobody needs it.
     func settled(_ channel: any Channel) {
-        self.state.withLockedValue { _ = $0.pending.removeValue(forKey: ObjectIdentifier(channel)) }
+        self.state.withLockedValue { state in
+            state.pending.removeValue(forKey: ObjectIdentifier(channel))
+            // A dictionary keeps its largest size: give it back once a storm of logins is over.
+            if state.pending.isEmpty, state.pending.capacity > 64 { state.pending = [:] }
+        }
     }
 
     /// Marks the server as shutting down and returns the connections not online.
