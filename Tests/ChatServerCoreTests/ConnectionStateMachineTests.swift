@@ -153,7 +153,7 @@ struct ConnectionStateMachineTests {
         #expect(CloseReason.malformed(.tooShort(3)).errorText == FrameError.tooShort(3).description)
 
         var failing = try online("alice")
-        #expect(failing.failed("connection reset by peer") == .close(.failed("connection reset by peer")))
+        #expect(failing.failed(.failed("connection reset by peer")) == .close(.failed("connection reset by peer")))
         #expect(CloseReason.failed("x").errorText == nil)
 
         var shutdown = self.fresh()

@@ -1,4 +1,12 @@
 public import ChatWire
+import Logging
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Why a connection closes: the first reason wins, and it is what the log, the observer and
 /// (where the client is told) the `Error` frame say.
@@ -57,6 +65,28 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         case .shutdown: "server shutting down"
         case .closedByPeer: "connection closed"
         case .failed(let text): text
+        }
+    }
+}
+
+extension CloseReason {
+    /// A socket error, in a few words (`connection reset by peer`).
+    static func failure(_ error: any Error) -> CloseReason {
+        if let error = error as? IOError { return .failed(String(cString: strerror(error.errnoCode)).lowercased()) }
+        return .failed("\(error)")
+    }
+
+    /// The line the server logs when it closes a connection for this reason (its level, its
+    /// message, the metadata key for the reason), or `nil` when the close says enough by itself
+    /// (the "client left" line follows for online clients).
+    var logLine: (level: Logger.Level, message: String, key: String)? {
+        switch self {
+        case .malformed: (.info, "malformed input, closing", "error")
+        case .badConnect: (.info, "connection refused", "why")
+        case .refused: (.info, "connect refused", "why")
+        case .retired: (.info, "retiring a silent client", "reason")
+        case .slowConsumer: (.warning, "cutting off a slow consumer", "reason")
+        case .quit, .shutdown, .closedByPeer, .failed: nil
         }
     }
 }

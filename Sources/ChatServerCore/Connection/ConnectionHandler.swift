@@ -2,12 +2,6 @@ import ChatWire
 import Logging
 import NIOCore
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Serves one client connection on its event loop: the adapter between NIO's events and the
 /// plain values that hold the rules. Bytes go through the `FrameCutter`, every event through the
 /// `ConnectionStateMachine`, and the handler carries out the actions it returns: forwarding
@@ -31,7 +25,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var recipient: LocalRecipient?
     /// Kept for the life timer's callback (between `handlerAdded` and `handlerRemoved`).
     private var context: ChannelHandlerContext?
-    private var outbound = OutboundBatch()
     /// The last target looked up, valid while presence's generation is unchanged: a run of
     /// messages to one partner costs one lookup, not one per message.
     private var cachedTarget: (name: ChatName, recipient: (any Recipient)?, generation: UInt64)?
@@ -39,14 +32,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// (a box: one word per connection for a state only a presence that answers later uses).
     private var held: HeldInput?
     private var lifeCheck: ServerTimer?
-    private var repliesPending = false
     /// Frames are logged only at debug level; checked once, not per frame.
     private let logsFrames: Bool
     /// Traffic in the current read burst, counted only for an observer that wants it.
     private var burstFrames: UInt32 = 0
     private var burstBytes: UInt32 = 0
     private var cutter = FrameCutter()
-    private var lists = ListWriter()
+    private var output = ClientOutput()
     private var machine: ConnectionStateMachine
     /// The server's logger; per-connection metadata is built at each (rare) log call instead of
     /// being stored, which saves memory per idle client.
@@ -97,7 +89,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         // The last read may have come with the end of the stream and no read-complete after it:
         // what the client sent before it left still goes out.
-        self.deliverOutbound(context: context, sender: nil)
+        self.output.deliverForwarded(on: context.eventLoop, sender: nil, shared: self.shared)
         self.lifeCheck?.cancel()
         self.perform(self.machine.closed(), context: context)
         context.fireChannelInactive()
@@ -125,7 +117,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.logger.debug("connection error", metadata: self.metadata(["error": "\(error)"]))
-        self.perform(self.machine.failed(Self.describe(error)), context: context)
+        self.perform(self.machine.failed(.failure(error)), context: context)
         context.close(promise: nil)
     }
 
@@ -161,7 +153,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         /// Queues the run of frames collected so far.
         func queueRun() {
             if let current = run, let bytes = input.getSlice(at: current.start, length: current.length) {
-                self.outbound.append(bytes, to: current.target)
+                self.output.forward(bytes, to: current.target)
             }
             run = nil
         }
@@ -248,7 +240,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.shared.observer.answeredOffline(1)
         case .broadcast:
             for target in self.shared.presence.allRecipients() where target !== self.recipient {
-                self.outbound.append(wire, to: target)
+                self.output.forward(wire, to: target)
             }
         case .sendList:
             self.offerList(ServerBodies.list(self.shared.presence.allRecipients().map(\.name)), context: context)
@@ -344,19 +336,8 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Logs why, tells the client (if the reason has an `Error`) and closes.
     private func close(for reason: CloseReason, context: ChannelHandlerContext) {
-        switch reason {
-        case .malformed:
-            self.logger.info("malformed input, closing", metadata: self.metadata(["error": "\(reason)"]))
-        case .badConnect:
-            self.logger.info("connection refused", metadata: self.metadata(["why": "\(reason)"]))
-        case .refused:
-            self.logger.info("connect refused", metadata: self.metadata(["why": "\(reason)"]))
-        case .retired:
-            self.logger.info("retiring a silent client", metadata: self.metadata(["reason": "\(reason)"]))
-        case .slowConsumer:
-            self.logger.warning("cutting off a slow consumer", metadata: self.metadata(["reason": "\(reason)"]))
-        case .quit, .shutdown, .closedByPeer, .failed:
-            break
+        if let line = reason.logLine {
+            self.logger.log(level: line.level, "\(line.message)", metadata: self.metadata([line.key: "\(reason)"]))
         }
         if let text = reason.errorText {
             self.reply([ServerBodies.encode(.error(text))], context: context)
@@ -377,16 +358,14 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     // MARK: Output to this client
 
-    /// Queues server frames for this client; flushed at the end of the read burst.
+    /// Writes server frames to this client (its id, or the reply address before it has one).
     private func reply(_ bodies: [ByteBuffer], context: ChannelHandlerContext) {
-        let bytes = ServerBodies.frames(to: self.machine.replyAddress, bodies, allocator: context.channel.allocator)
-        context.write(self.wrapOutboundOut(bytes), promise: nil)
-        self.repliesPending = true
+        self.output.reply(bodies, to: self.machine.replyAddress, context: context)
     }
 
-    /// Hands a list to the `ListWriter`; writes its first chunk if none is in flight.
+    /// Hands a list over; writes its first chunk if none is in flight.
     private func offerList(_ parts: [ByteBuffer], context: ChannelHandlerContext) {
-        guard self.machine.isOnline, let chunk = self.lists.offer(parts) else { return }
+        guard self.machine.isOnline, let chunk = self.output.offerList(parts) else { return }
         self.writeList(chunk, context: context)
     }
 
@@ -397,22 +376,12 @@ final class ConnectionHandler: ChannelInboundHandler {
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(self.wrapOutboundOut(bytes), promise: written)
         written.futureResult.assumeIsolated().whenSuccess {
-            if let next = self.lists.written() { self.writeList(next, context: context) }
+            if let next = self.output.listChunkWritten() { self.writeList(next, context: context) }
         }
     }
 
-    /// Delivers what was forwarded and flushes the replies.
     private func flushPending(context: ChannelHandlerContext) {
-        self.deliverOutbound(context: context, sender: self.recipient)
-        if self.repliesPending {
-            self.repliesPending = false
-            context.flush()
-        }
-    }
-
-    private func deliverOutbound(context: ChannelHandlerContext, sender: (any Recipient)?) {
-        guard !self.outbound.isEmpty else { return }
-        self.outbound.deliver(on: context.eventLoop, sender: sender, shared: self.shared)
+        self.output.flush(context: context, sender: self.recipient, shared: self.shared)
     }
 
     // MARK: Life
@@ -428,14 +397,6 @@ final class ConnectionHandler: ChannelInboundHandler {
         if let peer = self.context?.remoteAddress { metadata["peer"] = "\(peer)" }
         if let name = self.recipient?.name { metadata["client"] = "\(name)" }
         return metadata
-    }
-}
-
-extension ConnectionHandler {
-    /// A socket error in a few words, e.g. `connection reset by peer`.
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
-        return "\(error)"
     }
 }
 

@@ -158,9 +158,9 @@ struct ConnectionStateMachine {
         self.closeUnlessClosing(.malformed(error))
     }
 
-    /// The socket failed (`text`: the error in a few words).
-    mutating func failed(_ text: String) -> Action {
-        self.closeUnlessClosing(.failed(text))
+    /// The socket failed (`reason`: `.failed` with the error in a few words).
+    mutating func failed(_ reason: CloseReason) -> Action {
+        self.closeUnlessClosing(reason)
     }
 
     /// The server is shutting down: every connection is told and closed, registered or not.
