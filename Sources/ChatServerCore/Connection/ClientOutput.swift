@@ -1,26 +1,37 @@
-import ChatWire
 import NIOCore
 
-/// What one connection sends, gathered over a read burst: replies to its own client (written
-/// as they come, flushed once at the end), frames for other clients (`OutboundBatch`, handed
-/// over once per loop), and the online lists (`ListWriter`: a chunk at a time, the latest list
-/// first). A value inside the handler: no object of its own per connection.
+/// What one connection has to send, gathered over a read burst: frames for other clients
+/// (`OutboundBatch`, handed over once per loop), whether replies to its own client wait for a
+/// flush, and its online lists (`ListWriter`: a chunk at a time, the latest list first).
+///
+/// Plain state: the handler does the writing. No write happens inside a mutating access to
+/// this value, because a write can call the handler back at once (a write past the pending-bytes
+/// limit turns the channel unwritable, and the handler then closes and flushes): the batch is
+/// taken out while it is delivered (`takeForwarded`) and given back for reuse after.
 struct ClientOutput {
     private var outbound = OutboundBatch()
     private var lists = ListWriter()
-    private var repliesPending = false
+    /// Replies were written to this connection and wait for a flush.
+    var repliesPending = false
 
-    /// Queues complete frames for another client, delivered by `flush`.
+    /// Whether frames for other clients wait to be delivered.
+    var hasForwarded: Bool { !self.outbound.isEmpty }
+
+    /// Queues complete frames for another client.
     mutating func forward(_ frames: ByteBuffer, to target: any Recipient) {
         self.outbound.append(frames, to: target)
     }
 
-    /// Writes frames from `-SERVER-` with these bodies to `address` on this connection; they
-    /// are flushed by `flush`.
-    mutating func reply(_ bodies: [ByteBuffer], to address: ChatName, context: ChannelHandlerContext) {
-        let bytes = ServerBodies.frames(to: address, bodies, allocator: context.channel.allocator)
-        context.write(NIOAny(bytes), promise: nil)
-        self.repliesPending = true
+    /// Takes the frames queued for other clients, to deliver them outside this value.
+    mutating func takeForwarded() -> OutboundBatch {
+        var batch = OutboundBatch()
+        swap(&batch, &self.outbound)
+        return batch
+    }
+
+    /// Gives a delivered (empty) batch back, so that its storage serves the next burst.
+    mutating func giveBack(_ batch: OutboundBatch) {
+        if self.outbound.isEmpty { self.outbound = batch }
     }
 
     /// Offers a list (its part bodies); the chunk to write now, if none is in flight.
@@ -31,21 +42,5 @@ struct ClientOutput {
     /// The list chunk in flight reached the socket; the next one to write, if any.
     mutating func listChunkWritten() -> ArraySlice<ByteBuffer>? {
         self.lists.written()
-    }
-
-    /// Delivers what was forwarded, then flushes the replies.
-    mutating func flush(context: ChannelHandlerContext, sender: (any Recipient)?, shared: ServerShared) {
-        self.deliverForwarded(on: context.eventLoop, sender: sender, shared: shared)
-        if self.repliesPending {
-            self.repliesPending = false
-            context.flush()
-        }
-    }
-
-    /// Hands what was forwarded to the targets' loops; a target gone meanwhile is answered
-    /// `Offline` to `sender`.
-    mutating func deliverForwarded(on loop: any EventLoop, sender: (any Recipient)?, shared: ServerShared) {
-        guard !self.outbound.isEmpty else { return }
-        self.outbound.deliver(on: loop, sender: sender, shared: shared)
     }
 }

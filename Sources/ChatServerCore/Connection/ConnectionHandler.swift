@@ -89,7 +89,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         // The last read may have come with the end of the stream and no read-complete after it:
         // what the client sent before it left still goes out.
-        self.output.deliverForwarded(on: context.eventLoop, sender: nil, shared: self.shared)
+        self.deliverForwarded(on: context.eventLoop, sender: nil)
         self.lifeCheck?.cancel()
         self.perform(self.machine.closed(), context: context)
         context.fireChannelInactive()
@@ -358,9 +358,12 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     // MARK: Output to this client
 
-    /// Writes server frames to this client (its id, or the reply address before it has one).
+    /// Writes server frames to this client (its id, or the reply address before it has one);
+    /// flushed at the end of the read burst.
     private func reply(_ bodies: [ByteBuffer], context: ChannelHandlerContext) {
-        self.output.reply(bodies, to: self.machine.replyAddress, context: context)
+        let bytes = ServerBodies.frames(to: self.machine.replyAddress, bodies, allocator: context.channel.allocator)
+        context.write(self.wrapOutboundOut(bytes), promise: nil)
+        self.output.repliesPending = true
     }
 
     /// Hands a list over; writes its first chunk if none is in flight.
@@ -380,8 +383,22 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Delivers what was forwarded, then flushes the replies.
     private func flushPending(context: ChannelHandlerContext) {
-        self.output.flush(context: context, sender: self.recipient, shared: self.shared)
+        self.deliverForwarded(on: context.eventLoop, sender: self.recipient)
+        if self.output.repliesPending {
+            self.output.repliesPending = false
+            context.flush()
+        }
+    }
+
+    /// Hands the frames for other clients to their loops (a target gone meanwhile is answered
+    /// `Offline` to `sender`); the batch is out of `output` while it is delivered.
+    private func deliverForwarded(on loop: any EventLoop, sender: (any Recipient)?) {
+        guard self.output.hasForwarded else { return }
+        var batch = self.output.takeForwarded()
+        batch.deliver(on: loop, sender: sender, shared: self.shared)
+        self.output.giveBack(batch)
     }
 
     // MARK: Life
