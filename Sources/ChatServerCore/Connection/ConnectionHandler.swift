@@ -3,17 +3,10 @@ import Logging
 import NIOCore
 
 /// Serves one client connection on its event loop: the adapter between NIO's events and the
-/// plain values that hold the rules. Bytes go through the `FrameCutter`, every event through the
-/// `ConnectionStateMachine`, and the handler carries out the actions it returns: forwarding
-/// (`OutboundBatch`), replies, list pushes (`ListWriter`), presence, the life timer, closing.
-///
-/// The hot path: frames are checked in place in the received buffer with
-/// `FrameDecoder.header(of:)` (the decoder's own rules) rather than by a decoder handler in
-/// front, which would cost a pipeline event per frame. A run of consecutive chat frames to one
-/// target is forwarded as one slice of the received bytes: no copy, no re-encoding, no per-frame
-/// allocation; once its first frame has passed the full rules, the rest of the run is found by
-/// `FrameRun` in one pass over the raw bytes. Forwarded bytes are queued in an `OutboundBatch`
-/// and delivered at the end of the read burst; replies to this client are flushed once per burst.
+/// values that hold the rules. Reads go through the `InboundScanner` (frames, runs, the fast
+/// path), every event through the `ConnectionStateMachine`, and the handler carries out the
+/// actions it returns: replies and forwarding (`ClientOutput`), list pushes, presence, the life
+/// timer, closing. Forwarded bytes are delivered, and replies flushed, once per read burst.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -25,19 +18,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var recipient: LocalRecipient?
     /// Kept for the life timer's callback (between `handlerAdded` and `handlerRemoved`).
     private var context: ChannelHandlerContext?
-    /// The last target looked up, valid while presence's generation is unchanged: a run of
-    /// messages to one partner costs one lookup, not one per message.
-    private var cachedTarget: (name: ChatName, recipient: (any Recipient)?, generation: UInt64)?
     /// Bytes that arrived while presence was deciding on the Connect, in order; `nil` otherwise
     /// (a box: one word per connection for a state only a presence that answers later uses).
     private var held: HeldInput?
     private var lifeCheck: ServerTimer?
-    /// Frames are logged only at debug level; checked once, not per frame.
-    private let logsFrames: Bool
-    /// Traffic in the current read burst, counted only for an observer that wants it.
-    private var burstFrames: UInt32 = 0
+    /// Bytes read in the current burst, counted only for an observer that wants traffic.
     private var burstBytes: UInt32 = 0
-    private var cutter = FrameCutter()
+    private var scanner: InboundScanner
     private var output = ClientOutput()
     private var machine: ConnectionStateMachine
     /// The server's logger; per-connection metadata is built at each (rare) log call instead of
@@ -46,7 +33,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     init(shared: ServerShared, now: NIODeadline) {
         self.shared = shared
-        self.logsFrames = shared.logger.logLevel <= .debug
+        self.scanner = InboundScanner(logsFrames: shared.logger.logLevel <= .debug)
         self.machine = ConnectionStateMachine(openedAt: now)
     }
 
@@ -79,10 +66,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         self.machine.burstEnded(at: self.shared.clock.now)
         if self.burstBytes > 0 {
-            self.shared.observer.received(frames: Int(self.burstFrames), bytes: Int(self.burstBytes))
+            self.shared.observer.received(frames: Int(self.scanner.burstFrames), bytes: Int(self.burstBytes))
             self.burstBytes = 0
         }
-        self.burstFrames = 0
+        self.scanner.burstEnded()
         self.flushPending(context: context)
     }
 
@@ -123,115 +110,26 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     // MARK: Frames
 
-    /// Handles the bytes of one read: first the frame the last read left unfinished, then every
-    /// complete frame; the unfinished tail is kept by the cutter.
+    /// Handles the bytes of one read (all of them wait while presence decides on the Connect).
     private func process(_ input: inout ByteBuffer, context: ChannelHandlerContext) {
         if let held = self.held {
-            held.bytes.writeBuffer(&input)  // presence is deciding: everything waits, in order
+            held.bytes.writeBuffer(&input)
             return
         }
         do {
-            if var completed = try self.cutter.completeHeld(from: &input) {
-                try self.scan(&completed, context: context)
-                if let held = self.held {
-                    held.bytes.writeBuffer(&input)
-                    return
-                }
+            if let waiting = try self.scanner.read(&input, delegate: self, context: context) {
+                self.held = HeldInput(waiting)
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
             }
-            try self.scan(&input, context: context)
         } catch {
             self.perform(self.machine.malformed(error), context: context)
         }
     }
 
-    /// Handles every complete frame in `input`; hands an unfinished one to the cutter.
-    private func scan(_ input: inout ByteBuffer, context: ChannelHandlerContext) throws(FrameError) {
-        // `cursor` walks the frames; slices are cut from `input`, whose reader index stays at
-        // the start until the end (a ByteBuffer only slices its readable bytes).
-        var cursor = input
-        var run: (target: any Recipient, start: Int, length: Int)?
-        /// Queues the run of frames collected so far.
-        func queueRun() {
-            if let current = run, let bytes = input.getSlice(at: current.start, length: current.length) {
-                self.output.forward(bytes, to: current.target)
-            }
-            run = nil
-        }
-        defer {
-            queueRun()
-            input.moveReaderIndex(to: cursor.readerIndex)
-        }
-        while cursor.readableBytes > 0 {
-            // After a frame forwarded to `target`, the frames that follow it with the same two
-            // names join the run in one pass over the bytes (`FrameRun`): the full rules below
-            // gave this client and this target their verdict on the first one, and a frame from
-            // an online client to another online id is always forwarded. Not while frames are
-            // logged one by one.
-            if let current = run, let me = self.recipient, !self.logsFrames {
-                let reach = FrameRun.measure(in: cursor, from: me.name, to: current.target.name)
-                if reach.bytes > 0 {
-                    run?.length += reach.bytes
-                    self.burstFrames &+= UInt32(truncatingIfNeeded: reach.frames)
-                    cursor.moveReaderIndex(forwardBy: reach.bytes)
-                    continue
-                }
-            }
-            guard let header = try FrameDecoder.header(of: cursor) else {
-                self.cutter.hold(&cursor)
-                return
-            }
-            let start = cursor.readerIndex
-            if self.logsFrames { self.logFrame(header) }
-            let action = self.machine.received(header) {
-                input.getSlice(at: start + Wire.headerLength, length: header.bodyLength) ?? ByteBuffer()
-            }
-            self.burstFrames &+= 1
-            if case .forward = action, let target = self.onlineRecipient(named: header.destination) {
-                if let current = run, current.target === target, current.start + current.length == start {
-                    run?.length += header.length
-                } else {
-                    queueRun()
-                    run = (target, start, header.length)
-                }
-            } else if case .hold = action {
-                self.burstFrames &-= 1  // counted when it is handled
-                // Kept with everything after it until presence answers (`admissionAnswered`).
-                var held = ByteBufferAllocator().buffer(capacity: cursor.readableBytes)
-                held.writeBuffer(&cursor)
-                self.held = HeldInput(held)
-                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-                return
-            } else if let wire = input.getSlice(at: start, length: header.length) {
-                // Frames before this one are queued first: a Quit or an error that closes the
-                // connection must not overtake the messages sent before it.
-                queueRun()
-                self.perform(action, frame: header, wire: wire, context: context)
-            }
-            cursor.moveReaderIndex(forwardBy: header.length)
-        }
-    }
-
-    /// The online recipient `name`, from the cache when presence has not changed since.
-    private func onlineRecipient(named name: ChatName) -> (any Recipient)? {
-        let generation = self.shared.presence.generation
-        if let cached = self.cachedTarget, cached.name == name, cached.generation == generation {
-            return cached.recipient
-        }
-        let recipient = self.shared.presence.recipient(named: name)
-        self.cachedTarget = (name, recipient, generation)
-        return recipient
-    }
-
-    private func logFrame(_ header: FrameHeader) {
-        self.logger.debug(
-            "frame",
-            metadata: ["to": "\(header.destination)", "from": "\(header.source)", "bytes": "\(header.bodyLength)"])
-    }
-
     // MARK: Actions
 
     /// Carries out what the machine decided about one frame (`wire`: its bytes).
-    private func perform(
+    func carryOut(
         _ action: ConnectionStateMachine.Action, frame: FrameHeader, wire: ByteBuffer, context: ChannelHandlerContext
     ) {
         switch action {
@@ -256,7 +154,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func perform(_ action: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
         switch action {
         case .none, .hold, .forward, .broadcast, .sendList, .reject:
-            break  // `.hold` is handled by `scan`, the frame actions by `perform(_:frame:wire:context:)`
+            break  // `.hold` is handled by the scanner, the frame actions by `carryOut`
         case .admit(let id):
             self.admit(id, context: context)
         case .welcome(let id):
@@ -423,5 +321,25 @@ extension ConnectionHandler: NIOScheduledCallbackHandler {
         guard let context = self.context else { return }
         self.perform(
             self.machine.lifeTimerFired(at: self.shared.clock.now, timeout: self.shared.aliveTimeout), context: context)
+    }
+}
+
+extension ConnectionHandler: InboundScannerDelegate {
+    var onlineName: ChatName? { self.recipient?.name }
+
+    var presence: any Presence { self.shared.presence }
+
+    func verdict(on header: FrameHeader, body: () -> ByteBuffer) -> ConnectionStateMachine.Action {
+        self.machine.received(header, body: body)
+    }
+
+    func forward(_ frames: ByteBuffer, to target: any Recipient) {
+        self.output.forward(frames, to: target)
+    }
+
+    func log(_ header: FrameHeader) {
+        self.logger.debug(
+            "frame",
+            metadata: ["to": "\(header.destination)", "from": "\(header.source)", "bytes": "\(header.bodyLength)"])
     }
 }
