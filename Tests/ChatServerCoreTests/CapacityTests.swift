@@ -73,6 +73,20 @@ struct CapacityTests {
         }
     }
 
+    @Test("shutdown also tells and closes a connection that has not sent Connect, and waits for it")
+    func shutdownBeforeConnect() async throws {
+        let clock = ManualServerClock()  // stands still: the alive timeout closes nothing here
+        try await withServer(clock: clock) { server in
+            let early = try await TestClient.connect(port: server.port)
+            try await waitUntil("the connection set up") { clock.pendingTimers == 1 }
+            await server.shutdown()
+            let frame = try await early.next()
+            #expect(frame.destination == .server, "no id yet: addressed to -SERVER-")
+            #expect(try ServerControl.parse(frame.body) == .error("server shutting down"))
+            try await early.awaitClosed()
+        }
+    }
+
     @Test("a burst of 300 joins causes a handful of list pushes, each client ending with the full list")
     func coalescedPushes() async throws {
         let clock = ManualServerClock()
