@@ -1,3 +1,6 @@
+import ChatTestSupport
+import Logging
+import NIOPosix
 import Testing
 
 @testable import ChatServerCore
@@ -37,5 +40,37 @@ struct ServerConfigurationTests {
         }
         configuration.threads = 0
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
+    }
+}
+
+@Suite("Server: listeners")
+struct ListenerTests {
+    @Test("no listener is a configuration error; two listeners are one chat")
+    func listeners() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            var configuration = ServerConfiguration()
+            configuration.port = 0
+            let logger = Logger(label: "listeners") { _ in DiscardingLogHandler() }
+            await #expect(throws: ConfigurationError.invalid("the server needs at least one listener")) {
+                _ = try await ChatServer.start(
+                    configuration: configuration, group: group, logger: logger, listeners: [])
+            }
+            let server = try await ChatServer.start(
+                configuration: configuration, group: group, logger: logger,
+                listeners: [Listener(host: "127.0.0.1", port: 0), Listener(host: "127.0.0.1", port: 0)])
+            #expect(server.localAddresses.count == 2)
+            let alice = try await TestClient.online("alice", port: server.localAddresses[0].port ?? 0)
+            let bob = try await TestClient.online("bob", port: server.localAddresses[1].port ?? 0)
+            try await alice.send(to: "bob", from: "alice", "across listeners")
+            #expect(try await bob.nextSkippingLists().text == "across listeners")
+            await server.shutdown()
+            try await alice.awaitClosed()
+            try await bob.awaitClosed()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await group.shutdownGracefully()
     }
 }

@@ -49,6 +49,7 @@ public final class ChatServer: Sendable {
     ) async throws -> ChatServer {
         try configuration.validate()
         let listeners = listeners ?? [Listener(host: configuration.host, port: configuration.port)]
+        guard !listeners.isEmpty else { throw ConfigurationError.invalid("the server needs at least one listener") }
         let presence = presence ?? Registry(capacity: configuration.maxClients)
         let publisher = ListPublisher(
             presence: presence, quietPeriod: configuration.listQuietPeriod, maxDelay: configuration.listMaxDelay,
