@@ -22,7 +22,8 @@ protocol BenchClientDelegate: AnyObject {
 ///
 /// The load must cost far less per message than the server it measures, so this handler cuts
 /// frames in place in the received buffer (`FrameCutter`, the decoder's own rules), instead of
-/// a decoder handler that would make a `Frame` and a pipeline event per message; and sends are collected in one buffer per client, written once per batch.
+/// a decoder handler that would make a `Frame` and a pipeline event per message; and sends are
+/// collected in one buffer per client, written once per batch.
 final class BenchClientHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -74,9 +75,7 @@ final class BenchClientHandler: ChannelInboundHandler {
         do {
             while let frame = try self.cutter.next(from: &input) {
                 let header = frame.header
-                let body =
-                    frame.wire.getSlice(at: frame.wire.readerIndex + Wire.headerLength, length: header.bodyLength)
-                    ?? ByteBuffer()
+                let body = header.body(in: frame.wire)
                 if header.source != .server, self.isReady {
                     // The hot path: a chat message, straight to the delegate.
                     self.delegate?.client(self, received: body, from: header.source)

@@ -36,9 +36,8 @@ final class ClientSessionHandler: ChannelInboundHandler {
         var input = self.unwrapInboundIn(data)
         do {
             while let frame = try self.cutter.next(from: &input) {
-                let body = frame.wire.getSlice(
-                    at: frame.wire.readerIndex + Wire.headerLength, length: frame.header.bodyLength)
-                self.handle(self.session.received(frame.header, body: body ?? ByteBuffer()), context: context)
+                self.handle(
+                    self.session.received(frame.header, body: frame.header.body(in: frame.wire)), context: context)
             }
         } catch {
             if self.endReason == nil { self.endReason = .malformed("\(error)") }

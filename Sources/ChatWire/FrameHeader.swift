@@ -21,6 +21,13 @@ extension FrameHeader {
 }
 
 extension FrameHeader {
+    /// The body of this frame, a slice of `bytes` in which the frame starts at `offset` (the
+    /// reader index unless given); empty if the bytes are not there.
+    @inlinable
+    public func body(in bytes: ByteBuffer, at offset: Int? = nil) -> ByteBuffer {
+        bytes.getSlice(at: (offset ?? bytes.readerIndex) + Wire.headerLength, length: self.bodyLength) ?? ByteBuffer()
+    }
+
     /// Writes a frame's two name fields, `destination` then `source`, each padded to 8 bytes:
     /// the one place in the code that writes a frame header.
     @inlinable

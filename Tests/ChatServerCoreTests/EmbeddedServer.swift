@@ -87,9 +87,7 @@ struct EmbeddedConnection {
         var cutter = FrameCutter()
         while var bytes = try? self.channel.readOutbound(as: ByteBuffer.self) {
             while let frame = try? cutter.next(from: &bytes) {
-                let body =
-                    frame.wire.getString(
-                        at: frame.wire.readerIndex + Wire.headerLength, length: frame.header.bodyLength) ?? ""
+                let body = String(buffer: frame.header.body(in: frame.wire))
                 frames.append((frame.header.destination.text, frame.header.source.text, body))
             }
         }

@@ -10,8 +10,7 @@ struct ClientProtocolTests {
     private func receive(_ session: inout ClientProtocol, _ bytes: [UInt8]) throws -> ClientProtocol.Incoming {
         let buffer = ByteBuffer(bytes: bytes)
         guard let header = try FrameDecoder.header(of: buffer) else { throw FrameError.truncated(bytes.count) }
-        let body = buffer.getSlice(at: Wire.headerLength, length: header.bodyLength) ?? ByteBuffer()
-        return session.received(header, body: body)
+        return session.received(header, body: header.body(in: buffer))
     }
 
     @Test("Connect first; Connected gives the heartbeat (one Alive per interval); then messages, lists, errors")

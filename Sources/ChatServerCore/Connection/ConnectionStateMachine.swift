@@ -69,14 +69,6 @@ struct ConnectionStateMachine {
     /// this plus the timeout.
     var lastHeard: NIODeadline { self.liveness.lastHeard }
 
-    /// The connection's id once online (or while being admitted).
-    var name: ChatName? {
-        switch self.state {
-        case .admitting(let name), .online(let name): name
-        case .awaitingConnect, .closing, .closed: nil
-        }
-    }
-
     /// Whether the connection is online (chat frames may be forwarded for it).
     var isOnline: Bool {
         if case .online = self.state { return true }

@@ -83,9 +83,7 @@ struct InboundScanner {
             }
             let start = cursor.readerIndex
             if self.logsFrames { delegate.log(header) }
-            let action = delegate.verdict(on: header) {
-                input.getSlice(at: start + Wire.headerLength, length: header.bodyLength) ?? ByteBuffer()
-            }
+            let action = delegate.verdict(on: header) { header.body(in: input, at: start) }
             if case .hold = action {
                 // This frame and everything after it wait until presence answers.
                 var waiting = ByteBufferAllocator().buffer(capacity: cursor.readableBytes)
