@@ -91,7 +91,7 @@ final class BenchClientHandler: ChannelInboundHandler {
 
     private func handle(_ incoming: ClientProtocol.Incoming, context: ChannelHandlerContext) {
         switch incoming {
-        case .connected(_, let every):
+        case .connected(_, let every, _):
             self.isReady = true
             let channel = context.channel
             let alive = self.session.aliveFrame
@@ -112,7 +112,7 @@ final class BenchClientHandler: ChannelInboundHandler {
         case .unexpectedAnswer(let text):
             self.delegate?.clientFailed(self, reason: "the server answered Connect with '\(text)'")
             context.close(promise: nil)
-        case .unreadable(let why):
+        case .serverText(let why), .unreadable(let why):
             self.delegate?.clientFailed(self, reason: "an unknown message from the server: \(why)")
         }
     }

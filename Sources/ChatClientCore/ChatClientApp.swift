@@ -37,6 +37,9 @@ public enum ChatClientApp {
             "connected to \(options.host):\(options.port) as \(options.id.text); "
                 + "heartbeat every \(HeartbeatInterval.format(session.heartbeatInterval))s"
                 + (interactive ? "; @Help for help" : ""))
+        if session.announcedInterval == nil {
+            await console.notice(Self.noIntervalNotice(heartbeat: session.heartbeatInterval))
+        }
         await console.start()
 
         let holder = SessionHolder(session)
@@ -69,6 +72,11 @@ public enum ChatClientApp {
         }
         await console.finish()
         return code
+    }
+
+    /// The one line that says the server announced no heartbeat interval, and what we do.
+    static func noIntervalNotice(heartbeat: Duration) -> String {
+        "the server announced no heartbeat interval: sending Alive every \(HeartbeatInterval.format(heartbeat))s (the default)"
     }
 
     /// Shows events until the session ends: exit code 0 if we quit, 1 if the server was lost

@@ -10,7 +10,10 @@ public enum ChatEvent: Equatable, Sendable {
     case serverError(String)
     /// A complete list of online clients arrived.
     case list(ListUpdate)
-    /// The server sent something this client does not understand (it is skipped).
+    /// The server said something in words this client does not parse (another implementation's
+    /// greeting, list or notice): its text, verbatim, for the user to read.
+    case serverText(String)
+    /// The server sent something this client cannot use (it is skipped).
     case unreadable(String)
     /// The connection ended; no more events follow.
     case disconnected(DisconnectReason)

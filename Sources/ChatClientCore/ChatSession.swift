@@ -13,26 +13,31 @@ public import NIOPosix
 public final class ChatSession: Sendable {
     /// The client's id.
     public let id: ChatName
-    /// The heartbeat interval the server announced.
+    /// How often `Alive` is sent: the interval the server announced, or
+    /// `ClientProtocol.defaultInterval` when it announced none.
     public let heartbeatInterval: Duration
+    /// The interval the server announced in its answer to Connect; `nil` when it gave none.
+    public let announcedInterval: Duration?
     /// Everything the server says, in order; ends with `.disconnected`.
     public let events: AsyncStream<ChatEvent>
     private let channel: any Channel
     private let handler: NIOLoopBound<ClientSessionHandler>
 
     private init(
-        id: ChatName, heartbeatInterval: Duration, events: AsyncStream<ChatEvent>, channel: any Channel,
-        handler: NIOLoopBound<ClientSessionHandler>
+        id: ChatName, heartbeatInterval: Duration, announcedInterval: Duration?, events: AsyncStream<ChatEvent>,
+        channel: any Channel, handler: NIOLoopBound<ClientSessionHandler>
     ) {
         self.id = id
         self.heartbeatInterval = heartbeatInterval
+        self.announcedInterval = announcedInterval
         self.events = events
         self.channel = channel
         self.handler = handler
     }
 
     /// Connects to `host:port` (waiting up to `connectTimeout`, `timeout` unless given), sends
-    /// `Connect <id>` and waits up to `timeout` for `Connected`.
+    /// `Connect <id>` and waits up to `timeout` for the answer (`Connected`, or what other
+    /// servers answer instead: docs/PROTOCOL.md, "Compatibility").
     ///
     /// - Throws: `ClientError` saying what went wrong.
     public static func connect(
@@ -45,7 +50,7 @@ public final class ChatSession: Sendable {
     ) async throws(ClientError) -> ChatSession {
         let (events, continuation) = AsyncStream.makeStream(of: ChatEvent.self, bufferingPolicy: .unbounded)
         let loop = group.next()
-        let connected = loop.makePromise(of: Duration.self)
+        let connected = loop.makePromise(of: (announced: Duration?, heartbeat: Duration).self)
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: loop)
@@ -64,9 +69,9 @@ public final class ChatSession: Sendable {
             throw .cannotConnect(Self.describe(error))
         }
         let timer = loop.scheduleTask(in: TimeAmount(timeout)) { connected.fail(ClientError.noAnswer) }
-        let interval: Duration
+        let answer: (announced: Duration?, heartbeat: Duration)
         do {
-            interval = try await connected.futureResult.get()
+            answer = try await connected.futureResult.get()
             timer.cancel()
         } catch {
             timer.cancel()
@@ -83,7 +88,9 @@ public final class ChatSession: Sendable {
         } catch {
             throw .notConnected
         }
-        return ChatSession(id: id, heartbeatInterval: interval, events: events, channel: channel, handler: handler)
+        return ChatSession(
+            id: id, heartbeatInterval: answer.heartbeat, announcedInterval: answer.announced, events: events,
+            channel: channel, handler: handler)
     }
 
     /// Sends `text` to `target` (a client id or `ALL`), split into frames of at most 239 bytes

@@ -6,8 +6,10 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case refused(String)
     /// No `Connected` within the time allowed.
     case noAnswer
-    /// The server's first answer was not `Connected` (what it was).
+    /// The first frame did not come from `-SERVER-` (what it said).
     case unexpectedAnswer(String)
+    /// The connection ended before the server answered Connect (the first reason).
+    case endedBeforeAnswer(DisconnectReason)
     /// The connection is closed.
     case notConnected
 
@@ -18,6 +20,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .refused(let why): "the server refused the connection: \(why)"
         case .noAnswer: "the server did not answer Connect within 5 seconds"
         case .unexpectedAnswer(let what): "the server answered Connect with '\(what)'"
+        case .endedBeforeAnswer(let reason): "no answer to Connect: \(reason)"
         case .notConnected: "not connected"
         }
     }

@@ -10,13 +10,18 @@ final class ClientSessionHandler: ChannelInboundHandler {
 
     private var session: ClientProtocol
     private let events: AsyncStream<ChatEvent>.Continuation
-    private var connected: EventLoopPromise<Duration>?
+    /// Completed by the server's answer to Connect: the interval it announced (if any) and the
+    /// heartbeat the client keeps.
+    private var connected: EventLoopPromise<(announced: Duration?, heartbeat: Duration)>?
     private var cutter = FrameCutter()
     private var heartbeat: RepeatedTask?
     private var lastList: [ChatName]?
     private var endReason: DisconnectReason?
 
-    init(id: ChatName, connected: EventLoopPromise<Duration>, events: AsyncStream<ChatEvent>.Continuation) {
+    init(
+        id: ChatName, connected: EventLoopPromise<(announced: Duration?, heartbeat: Duration)>,
+        events: AsyncStream<ChatEvent>.Continuation
+    ) {
         self.session = ClientProtocol(id: id)
         self.connected = connected
         self.events = events
@@ -40,16 +45,31 @@ final class ClientSessionHandler: ChannelInboundHandler {
                     self.session.received(frame.header, body: frame.header.body(in: frame.wire)), context: context)
             }
         } catch {
-            if self.endReason == nil { self.endReason = .malformed("\(error)") }
-            context.close(promise: nil)
+            self.end(.malformed("\(error)"), context: context)
         }
+    }
+
+    /// Ends the session for `reason`, unless it already has a reason (the first one is the real
+    /// one): a pending Connect fails with it, and the connection closes.
+    private func end(_ reason: DisconnectReason, context: ChannelHandlerContext) {
+        if self.endReason == nil { self.endReason = reason }
+        self.failConnect(ClientError.endedBeforeAnswer(reason))
+        context.close(promise: nil)
+    }
+
+    /// Fails a Connect still waiting for its answer.
+    private func failConnect(_ error: ClientError) {
+        guard let promise = self.connected else { return }
+        self.connected = nil
+        promise.fail(error)
     }
 
     private func handle(_ incoming: ClientProtocol.Incoming, context: ChannelHandlerContext) {
         switch incoming {
-        case .connected(let interval, let every):
-            self.connected?.succeed(interval)
+        case .connected(let announced, let every, let greeting):
+            self.connected?.succeed((announced, every))
             self.connected = nil
+            if let greeting { self.events.yield(.serverText(greeting)) }
             let channel = context.channel
             let alive = self.session.aliveFrame
             self.heartbeat = context.eventLoop.scheduleRepeatedTask(
@@ -59,13 +79,11 @@ final class ClientSessionHandler: ChannelInboundHandler {
             }
         case .refused(let text):
             self.endReason = .closedByUs
-            self.connected?.fail(ClientError.refused(text))
-            self.connected = nil
+            self.failConnect(ClientError.refused(text))
             context.close(promise: nil)
         case .unexpectedAnswer(let text):
             self.endReason = .closedByUs
-            self.connected?.fail(ClientError.unexpectedAnswer(text))
-            self.connected = nil
+            self.failConnect(ClientError.unexpectedAnswer(text))
             context.close(promise: nil)
         case .message(let source, let body, let broadcast):
             self.events.yield(.message(from: source, text: String(buffer: body), broadcast: broadcast))
@@ -78,27 +96,26 @@ final class ClientSessionHandler: ChannelInboundHandler {
             self.events.yield(.offline(name))
         case .serverError(let text):
             self.events.yield(.serverError(text))
+        case .serverText(let text):
+            self.events.yield(.serverText(text))
         case .unreadable(let why):
             self.events.yield(.unreadable(why))
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if self.endReason == nil { self.endReason = .failed("\(error)") }
-        context.close(promise: nil)
+        self.end(.failed("\(error)"), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         self.heartbeat?.cancel()
-        if let promise = self.connected {
-            self.connected = nil
-            promise.fail(ClientError.unexpectedAnswer("the connection closed"))
-        }
         if self.endReason == nil {
             // The stream ended inside a frame: the server sent malformed data.
             do { try self.cutter.finish() } catch { self.endReason = .malformed("\(error)") }
         }
-        self.events.yield(.disconnected(self.endReason ?? .closedByServer))
+        let reason = self.endReason ?? .closedByServer
+        self.failConnect(ClientError.endedBeforeAnswer(reason))
+        self.events.yield(.disconnected(reason))
         self.events.finish()
         context.fireChannelInactive()
     }

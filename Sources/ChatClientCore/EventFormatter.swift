@@ -31,6 +31,8 @@ public struct EventFormatter: Sendable {
             return [(.error, self.error("server error: \(Self.printable(text))"))]
         case .list(let update):
             return [(.output, self.list(update))]
+        case .serverText(let text):
+            return [(.output, self.notice("server: \(Self.printable(text))"))]
         case .unreadable(let what):
             return [(.error, self.error("ignored an unreadable message from the server: \(Self.printable(what))"))]
         case .disconnected:

@@ -11,17 +11,30 @@ public enum ClientControl: Equatable, Sendable {
     /// `Quit <id>`: leaves.
     case quit(ChatName)
 
-    /// Parses a body sent to `-SERVER-`. Words are case-sensitive and separated by one space.
-    public static func parse(_ body: ByteBuffer) throws(ControlError) -> ClientControl {
+    /// Parses a body sent to `-SERVER-` by `source` (the frame's SRC). Words are case-sensitive
+    /// and separated by one space. `Connect`, `Alive` and `Quit` with no argument name `source`:
+    /// other implementations send them so, with the id in SRC only (docs/PROTOCOL.md,
+    /// "Compatibility"); we always send the id.
+    public static func parse(_ body: ByteBuffer, from source: ChatName) throws(ControlError) -> ClientControl {
         let words = ControlWords(Array(body.readableBytesView))
         switch words.command {
-        case "Connect".utf8: return .connect(try words.nameArgument(of: "Connect"))
-        case "Alive".utf8: return .alive(try words.nameArgument(of: "Alive"))
-        case "Quit".utf8: return .quit(try words.nameArgument(of: "Quit"))
+        case "Connect".utf8: return .connect(try words.nameArgument(of: "Connect", orElse: source))
+        case "Alive".utf8: return .alive(try words.nameArgument(of: "Alive", orElse: source))
+        case "Quit".utf8: return .quit(try words.nameArgument(of: "Quit", orElse: source))
         case "List".utf8:
             guard words.argument == nil else { throw .unexpectedArgument(command: "List") }
             return .list
         default: throw .unknownCommand(words.commandText)
+        }
+    }
+
+    /// The command word, e.g. `Connect`.
+    public var command: String {
+        switch self {
+        case .connect: "Connect"
+        case .alive: "Alive"
+        case .list: "List"
+        case .quit: "Quit"
         }
     }
 

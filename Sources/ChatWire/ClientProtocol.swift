@@ -17,11 +17,13 @@ public struct ClientProtocol: Sendable {
 
     /// What a frame from the server means.
     public enum Incoming: Equatable, Sendable {
-        /// `Connected <interval>`: online; send `Alive` every `heartbeat` from now on.
-        case connected(interval: Duration, heartbeat: Duration)
+        /// The server admitted us: send `Alive` every `heartbeat` from now on. `interval` is
+        /// the one it announced (`nil`: none, so `heartbeat` is `defaultInterval`); `greeting`,
+        /// the server's own words when it answered with something other than `Connected`.
+        case connected(interval: Duration?, heartbeat: Duration, greeting: String?)
         /// The server refused the Connect with `Error <text>`: close.
         case refused(String)
-        /// The first answer was not `Connected` (the frame's body as text): close.
+        /// The first frame did not come from `-SERVER-` (the frame's body as text): close.
         case unexpectedAnswer(String)
         /// A chat message (`body`: a slice of the frame); `broadcast` when it was sent to `ALL`.
         case message(from: ChatName, body: ByteBuffer, broadcast: Bool)
@@ -33,7 +35,10 @@ public struct ClientProtocol: Sendable {
         case offline(ChatName)
         /// `Error <text>` once online.
         case serverError(String)
-        /// Something from the server this client does not understand (why, in words).
+        /// A frame from `-SERVER-` in words this client does not parse (another implementation's
+        /// list or notice): its body, verbatim, for the user to read.
+        case serverText(String)
+        /// Something from the server this client cannot use (why, in words).
         case unreadable(String)
     }
 
@@ -48,6 +53,10 @@ public struct ClientProtocol: Sendable {
     public init(id: ChatName) {
         self.id = id
     }
+
+    /// The interval assumed when the server announces none: our server's default, and short
+    /// enough for the timeouts other implementations use (tens of seconds).
+    public static let defaultInterval = Duration.seconds(5)
 
     /// The heartbeat for an announced interval: one `Alive` per interval, as docs/PROTOCOL.md
     /// asks (the server retires a client after 3 silent intervals by default).
@@ -78,18 +87,25 @@ public struct ClientProtocol: Sendable {
     }
 
     private mutating func answerToConnect(_ header: FrameHeader, body: ByteBuffer) -> Incoming {
-        switch try? ServerControl.parse(body) {
-        case .connected(let interval)? where header.source == .server:
-            let heartbeat = Self.heartbeat(for: interval)
-            self.state = .online(heartbeat: heartbeat)
-            return .connected(interval: interval, heartbeat: heartbeat)
-        case .error(let text)? where header.source == .server:
-            self.state = .closed
-            return .refused(text)
-        default:
+        guard header.source == .server else {
             self.state = .closed
             return .unexpectedAnswer(String(buffer: body))
         }
+        let interval: Duration?
+        var greeting: String?
+        switch ConnectReply.parse(body) {
+        case .refused(let text):
+            self.state = .closed
+            return .refused(text)
+        case .connected(let announced):
+            interval = announced
+        case .other(let text):
+            interval = nil
+            greeting = text
+        }
+        let heartbeat = Self.heartbeat(for: interval ?? Self.defaultInterval)
+        self.state = .online(heartbeat: heartbeat)
+        return .connected(interval: interval, heartbeat: heartbeat, greeting: greeting)
     }
 
     private mutating func serverFrame(_ header: FrameHeader, body: ByteBuffer) -> Incoming {
@@ -97,7 +113,7 @@ public struct ClientProtocol: Sendable {
         do {
             control = try ServerControl.parse(body)
         } catch {
-            return .unreadable("\(error) in '\(String(buffer: body))'")
+            return .serverText(String(buffer: body))
         }
         switch control {
         case .list(let part):

@@ -43,9 +43,12 @@ struct ControlWords {
         return self.command.count > 16 ? text + "..." : text
     }
 
-    /// The argument parsed as a name, for `command`.
-    func nameArgument(of command: String) throws(ControlError) -> ChatName {
-        guard let argument else { throw .missingArgument(command: command) }
+    /// The argument parsed as a name, for `command`; `fallback` when there is none (else an error).
+    func nameArgument(of command: String, orElse fallback: ChatName? = nil) throws(ControlError) -> ChatName {
+        guard let argument else {
+            guard let fallback else { throw .missingArgument(command: command) }
+            return fallback
+        }
         do {
             return try ChatName(validating: String(decoding: argument, as: UTF8.self))
         } catch {

@@ -5,15 +5,19 @@ public import NIOCore
 ///
 /// The frame rules are `FrameDecoder.header(of:)`'s. Complete frames are never copied: they
 /// are read where they lie in the received buffer. Only a frame cut by the end of a read is
-/// copied out (under 256 bytes), and completed from the start of the next read.
+/// copied out (under 256 bytes), and completed from the start of the next read. NULs between
+/// frames are padding (`FramePadding`): skipped, never held.
 ///
 /// Two ways to use it:
 /// - `next(from:)` yields one frame at a time (client, load tool);
 /// - the server scans whole reads itself (to forward runs of frames as one slice), so it asks
-///   `completeHeld(from:)` for the held frame first and gives back what it left with `hold(_:)`.
+///   `completeHeld(from:)` for the held frame first, gives back what it left with `hold(_:)`,
+///   and hands padding to `skipPadding(_:)`.
 public struct FrameCutter: Sendable {
     /// The start of a frame cut by the end of a read (1...255 bytes), or `nil`.
     private var held: ByteBuffer?
+    /// NULs between frames, counted across reads (never held: skipped).
+    private var padding = FramePadding()
 
     /// A cutter holding nothing.
     public init() {}
@@ -23,30 +27,50 @@ public struct FrameCutter: Sendable {
 
     /// The next complete frame: its header and its wire bytes (NUL included), a slice of
     /// `input` or of the held bytes; `nil` when `input` is used up (its unfinished tail is held).
+    /// NUL padding between frames is skipped.
     ///
     /// - Throws: `FrameError` when the stream is malformed; the connection should close.
     public mutating func next(from input: inout ByteBuffer) throws(FrameError) -> (
         header: FrameHeader, wire: ByteBuffer
     )? {
-        if self.held != nil {
-            guard var completed = try self.completeHeld(from: &input) else { return nil }
+        if var completed = try self.completeHeld(from: &input) {
             return try Self.take(from: &completed)
         }
-        guard let header = try FrameDecoder.header(of: input) else {
-            self.hold(&input)
-            return nil
+        while true {
+            do {
+                guard let header = try FrameDecoder.header(of: input) else {
+                    self.hold(&input)
+                    return nil
+                }
+                guard let wire = input.readSlice(length: header.length) else { return nil }
+                return (header, wire)
+            } catch .tooShort(0) {
+                try self.skipPadding(&input)
+            }
         }
-        guard let wire = input.readSlice(length: header.length) else { return nil }
-        return (header, wire)
     }
 
-    /// Adds the first bytes of `input` to the held frame. Returns the completed frame (exactly
-    /// one, its NUL last) once its NUL arrived; `nil` while it is still unfinished (all of
-    /// `input` was taken) or when nothing is held (nothing was taken).
+    /// Skips the NULs at the start of `input` (`FrameDecoder.header(of:)` said `tooShort(0)`):
+    /// padding between frames, which may go on in the next read.
     ///
-    /// - Throws: `FrameError.missingTerminator` when 256 bytes gathered without a NUL; the
-    ///   names are checked by the caller's `FrameDecoder.header(of:)` on the completed frame.
+    /// - Throws: `FrameError.tooMuchPadding` for more than `FramePadding.limit` NULs in a row.
+    public mutating func skipPadding(_ input: inout ByteBuffer) throws(FrameError) {
+        try self.padding.skip(&input)
+    }
+
+    /// Takes up where the last read stopped: adds the first bytes of `input` to the held frame,
+    /// or skips the NULs that continue a run of padding. Returns the completed frame (exactly
+    /// one, its NUL last) once its NUL arrived; `nil` while it is still unfinished (all of
+    /// `input` was taken), after padding, or when nothing was left open (nothing was taken).
+    ///
+    /// - Throws: `FrameError.missingTerminator` when 256 bytes gathered without a NUL,
+    ///   `FrameError.tooMuchPadding` for too long a run of NULs; the names are checked by the
+    ///   caller's `FrameDecoder.header(of:)` on the completed frame.
     public mutating func completeHeld(from input: inout ByteBuffer) throws(FrameError) -> ByteBuffer? {
+        if self.padding.isOpen {
+            try self.padding.skip(&input)
+            return nil
+        }
         guard var held = self.held else { return nil }
         self.held = nil
         let room = Wire.maxFrameLength - held.readableBytes

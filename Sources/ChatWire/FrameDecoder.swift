@@ -4,25 +4,37 @@ public import NIOCore
 ///
 /// It looks for the NUL within the first 256 readable bytes only, so it never holds more than
 /// one frame's worth of an unfinished frame: 256 bytes without a NUL is `FrameError.missingTerminator`.
-/// Each frame it yields is a slice of the received buffer (no copy).
+/// Each frame it yields is a slice of the received buffer (no copy). NULs between frames are
+/// padding (`FramePadding`), skipped.
 public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     /// Decoded frames.
     public typealias InboundOut = Frame
 
-    /// A decoder with no state: every frame stands alone.
+    /// Its only state: a run of padding NULs that the last bytes left open.
+    private var padding = FramePadding()
+
+    /// A decoder at the start of a stream.
     public init() {}
 
     /// Yields the next complete frame, or `nil` when more bytes are needed.
     public mutating func decode(buffer: inout ByteBuffer) throws -> Frame? {
-        guard let header = try Self.header(of: buffer) else { return nil }
-        guard let wire = buffer.readSlice(length: header.length) else {
-            preconditionFailure("a scanned frame lies inside the readable bytes")
+        if self.padding.isOpen { try self.padding.skip(&buffer) }
+        while true {
+            do {
+                guard let header = try Self.header(of: buffer) else { return nil }
+                guard let wire = buffer.readSlice(length: header.length) else {
+                    preconditionFailure("a scanned frame lies inside the readable bytes")
+                }
+                return Frame(destination: header.destination, source: header.source, validatedWire: wire)
+            } catch .tooShort(0) {
+                try self.padding.skip(&buffer)
+            }
         }
-        return Frame(destination: header.destination, source: header.source, validatedWire: wire)
     }
 
     /// Checks the frame at the start of `buffer`'s readable bytes without consuming or copying
-    /// anything: its names and length, or `nil` if it is not complete yet.
+    /// anything: its names and length, or `nil` if it is not complete yet. A NUL first is
+    /// `tooShort(0)`: the caller skips it as padding (`FramePadding`).
     ///
     /// This is the whole of the decoding rules; `decode(buffer:)` and the server's read path
     /// (which forwards runs of frames as one slice) both rest on it.

@@ -24,6 +24,8 @@ public enum FrameError: Error, Equatable, Sendable, CustomStringConvertible {
     case missingTerminator
     /// The stream ended in the middle of a frame (the bytes held).
     case truncated(Int)
+    /// More than `FramePadding.limit` NULs in a row between frames.
+    case tooMuchPadding
 
     /// The reason, in words for a person.
     public var description: String {
@@ -40,6 +42,8 @@ public enum FrameError: Error, Equatable, Sendable, CustomStringConvertible {
             "malformed frame: no NUL within 256 bytes"
         case .truncated(let count):
             "the stream ended inside a frame (\(count) bytes)"
+        case .tooMuchPadding:
+            "malformed input: more than \(FramePadding.limit) NUL bytes in a row between frames"
         }
     }
 }

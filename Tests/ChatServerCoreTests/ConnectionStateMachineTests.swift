@@ -32,19 +32,44 @@ struct ConnectionStateMachineTests {
         #expect(
             machine.received(try frame("-SERVER-", "bob", "Connect bob")) == .admit(try ChatName(validating: "bob")))
         #expect(machine.replyAddress.text == "bob")
-        for (destination, source, body) in [
-            ("bob", "alice", "hi"), ("-SERVER-", "alice", "List"), ("-SERVER-", "alice", "Connect bob"),
-            ("-SERVER-", "ALL", "Connect ALL"), ("-SERVER-", "alice", "Connect"), ("ALL", "alice", "Connect alice"),
+        // Each refusal says what was wrong with this very frame.
+        for (destination, source, body, why) in [
+            ("bob", "alice", "hi", "addressed to -SERVER-, not a message to 'bob'"),
+            ("ALL", "alice", "Connect alice", "addressed to -SERVER-, not a message to 'ALL'"),
+            ("-SERVER-", "alice", "List", "the first frame must be 'Connect <id>', not 'List'"),
+            ("-SERVER-", "alice", "Alive", "the first frame must be 'Connect <id>', not 'Alive'"),
+            ("-SERVER-", "alice", "Hello", "the first frame must be 'Connect <id>': unknown command 'Hello'"),
+            ("-SERVER-", "alice", "Connect ", "the first frame must be 'Connect <id>': bad argument to 'Connect'"),
+            ("-SERVER-", "alice", "Connect bob", "the id in 'Connect bob' differs from the frame's source 'alice'"),
+            ("-SERVER-", "ALL", "Connect ALL", "'ALL' is a reserved name"),
+            ("-SERVER-", "ALL", "Connect", "'ALL' is a reserved name"),
         ] {
             var fresh = self.fresh()
             guard case .close(.badConnect(let text)) = fresh.received(try frame(destination, source, body)) else {
                 Issue.record("\(body) from \(source) to \(destination) was not refused")
                 continue
             }
+            #expect(text.contains(why), "\(body) from \(source) to \(destination): \(text)")
             #expect(fresh.state == .closing(.badConnect(text)))
             #expect(fresh.replyAddress.text == source, "the Error goes to the frame's source")
             #expect(fresh.received(try frame("-SERVER-", "alice", "Connect alice")) == .none)
         }
+    }
+
+    @Test("Connect, Alive and Quit with no argument take the id from SRC; the rest of the rules are unchanged")
+    func argumentlessWords() throws {
+        var machine = self.fresh()
+        let ann = try ChatName(validating: "ann")
+        #expect(machine.received(try frame("-SERVER-", "ann", "Connect")) == .admit(ann))
+        #expect(machine.admissionAnswered(.admitted) == .welcome(ann))
+        #expect(machine.received(try frame("-SERVER-", "ann", "Alive")) == .none)
+        #expect(machine.received(try frame("-SERVER-", "ann", "Connect")) == .reject("already connected as 'ann'"))
+        #expect(machine.received(try frame("-SERVER-", "ann", "List")) == .sendList)
+        guard case .reject = machine.received(try frame("-SERVER-", "bob", "Alive")) else {
+            Issue.record("an argument-less Alive from another source was not rejected")
+            return
+        }
+        #expect(machine.received(try frame("-SERVER-", "ann", "Quit")) == .close(.quit))
     }
 
     @Test("online: chat, broadcast, List, Alive and Quit map to their actions")

@@ -22,7 +22,7 @@ struct ClientProtocolTests {
         #expect(Array(session.quitFrame.readableBytesView) == wireFrame("-SERVER-", "alice", "Quit alice"))
         #expect(
             try receive(&session, wireFrame("alice", "-SERVER-", "Connected 0.25"))
-                == .connected(interval: .milliseconds(250), heartbeat: .milliseconds(250)))
+                == .connected(interval: .milliseconds(250), heartbeat: .milliseconds(250), greeting: nil))
         #expect(session.state == .online(heartbeat: .milliseconds(250)))
         #expect(
             try receive(&session, wireFrame("ALL", "bob", "hi"))
@@ -36,13 +36,12 @@ struct ClientProtocolTests {
         #expect(try receive(&session, wireFrame("alice", "-SERVER-", "List 2/2 bob")) != .listPart)
         #expect(try receive(&session, wireFrame("alice", "-SERVER-", "Offline carol")) == .offline(try name("carol")))
         #expect(try receive(&session, wireFrame("alice", "-SERVER-", "Error no")) == .serverError("no"))
-        guard case .unreadable = try receive(&session, wireFrame("alice", "-SERVER-", "Hello")) else {
-            Issue.record("an unknown word is unreadable")
-            return
-        }
+        #expect(try receive(&session, wireFrame("alice", "-SERVER-", "Hello")) == .serverText("Hello"))
     }
 
-    @Test("Error before Connected is a refusal; anything else an unexpected answer; both end the session")
+    @Test(
+        "Error before Connected is a refusal; a first frame not from -SERVER- an unexpected answer; both end the session"
+    )
     func refusals() throws {
         var refused = ClientProtocol(id: try name("alice"))
         #expect(try receive(&refused, wireFrame("alice", "-SERVER-", "Error taken")) == .refused("taken"))
@@ -50,5 +49,39 @@ struct ClientProtocolTests {
         var odd = ClientProtocol(id: try name("alice"))
         #expect(try receive(&odd, wireFrame("alice", "bob", "Connected 5")) == .unexpectedAnswer("Connected 5"))
         #expect(odd.state == .closed)
+    }
+
+    @Test(
+        "the answer to Connect as other servers word it: a bare number, Connected with no number, a greeting",
+        arguments: [
+            ("11      ", Duration?.some(.seconds(11)), String?.none),
+            ("0.5", .milliseconds(500), nil),
+            ("Connected 2 (send Alive every 2 s)", .seconds(2), nil),
+            ("Connected", nil, nil),
+            ("Connected as alice", nil, nil),
+            ("Welcome, alice!", nil, "Welcome, alice!"),
+        ])
+    func lenientAnswers(body: String, interval: Duration?, greeting: String?) throws {
+        var session = ClientProtocol(id: try name("alice"))
+        let heartbeat = interval ?? ClientProtocol.defaultInterval
+        #expect(
+            try receive(&session, wireFrame("alice", "-SERVER-", body))
+                == .connected(interval: interval, heartbeat: heartbeat, greeting: greeting))
+        #expect(session.state == .online(heartbeat: heartbeat))
+    }
+
+    @Test("once online, server frames in other words are shown verbatim; our own words still parse")
+    func serverTextOnline() throws {
+        var session = ClientProtocol(id: try name("alice"))
+        _ = try receive(&session, wireFrame("alice", "-SERVER-", "5"))
+        for text in [
+            "List of connected clients: alice, bob", "Online clients: a, b", "Offline: bob is not here", "List",
+        ] {
+            #expect(try receive(&session, wireFrame("alice", "-SERVER-", text)) == .serverText(text))
+        }
+        #expect(
+            try receive(&session, wireFrame("alice", "-SERVER-", "List 1/1 alice"))
+                == .list([try name("alice")], bytes: 31))
+        #expect(try receive(&session, wireFrame("alice", "-SERVER-", "Offline bob")) == .offline(try name("bob")))
     }
 }

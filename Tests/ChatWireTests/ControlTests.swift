@@ -6,25 +6,46 @@ import Testing
 @Suite("Control messages")
 struct ControlTests {
     private func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+    /// The sender the bodies come from (it matters only to argument-less words).
+    private let sender = ChatName.all
 
     @Test(
         "client control bodies parse and print back",
         arguments: ["Connect alice", "Alive bob", "List", "Quit 12345678"])
     func clientRoundTrip(text: String) throws {
-        let control = try ClientControl.parse(body(text))
+        let control = try ClientControl.parse(body(text), from: sender)
         #expect(control.body == text)
+    }
+
+    @Test(
+        "Connect, Alive and Quit with no argument name the frame's source; what we print names the id",
+        arguments: ["Connect", "Alive", "Quit", "List"])
+    func argumentless(word: String) throws {
+        let ann = try ChatName(validating: "ann")
+        let control = try ClientControl.parse(body(word), from: ann)
+        let expected: [String: ClientControl] = [
+            "Connect": .connect(ann), "Alive": .alive(ann), "Quit": .quit(ann), "List": .list,
+        ]
+        #expect(control == expected[word])
+        #expect(control.command == word)
+        #expect(control.body == (word == "List" ? "List" : "\(word) ann"))
     }
 
     @Test("client control errors are typed, not crashes")
     func clientErrors() {
-        #expect(throws: ControlError.unknownCommand("Hello")) { try ClientControl.parse(body("Hello there")) }
-        #expect(throws: ControlError.unknownCommand("connect")) { try ClientControl.parse(body("connect bob")) }
-        #expect(throws: ControlError.unknownCommand("")) { try ClientControl.parse(body("")) }
-        #expect(throws: ControlError.missingArgument(command: "Connect")) { try ClientControl.parse(body("Connect")) }
-        #expect(throws: ControlError.unexpectedArgument(command: "List")) { try ClientControl.parse(body("List all")) }
-        #expect(throws: (any Error).self) { try ClientControl.parse(body("Connect ")) }
-        #expect(throws: (any Error).self) { try ClientControl.parse(body("Alive a b")) }
-        #expect(throws: (any Error).self) { try ClientControl.parse(body("Quit 123456789")) }
+        #expect(throws: ControlError.unknownCommand("Hello")) {
+            try ClientControl.parse(body("Hello there"), from: sender)
+        }
+        #expect(throws: ControlError.unknownCommand("connect")) {
+            try ClientControl.parse(body("connect bob"), from: sender)
+        }
+        #expect(throws: ControlError.unknownCommand("")) { try ClientControl.parse(body(""), from: sender) }
+        #expect(throws: ControlError.unexpectedArgument(command: "List")) {
+            try ClientControl.parse(body("List all"), from: sender)
+        }
+        #expect(throws: (any Error).self) { try ClientControl.parse(body("Connect "), from: sender) }
+        #expect(throws: (any Error).self) { try ClientControl.parse(body("Alive a b"), from: sender) }
+        #expect(throws: (any Error).self) { try ClientControl.parse(body("Quit 123456789"), from: sender) }
     }
 
     @Test("a client control frame goes to -SERVER- from the client")

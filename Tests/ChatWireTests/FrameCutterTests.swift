@@ -64,4 +64,20 @@ struct FrameCutterTests {
         #expect(throws: FrameError.truncated(10)) { try cutter.finish() }
         #expect(!cutter.isHolding)
     }
+
+    @Test("NUL-padded records cut at every point across two reads: the frames alone; too long a run is an error")
+    func padding() {
+        let frames = [wireFrame("-SERVER-", "ann", "Connect"), wireFrame("bob", "ann", "hi")]
+        let records = frames.flatMap { $0 + Array(repeating: 0, count: 256 - $0.count) }
+        for cut in 0...records.count {
+            let result = self.cut([Array(records[..<cut]), Array(records[cut...])])
+            #expect(result.frames == frames, "cut at \(cut)")
+            #expect(result.error == nil && !result.holding, "cut at \(cut)")
+        }
+        // A run continued in the next read, and one continued at the start of a held frame's read.
+        let byteByByte = self.cut((Array(repeating: 0, count: 255) + frames[1] + [0, 0]).map { [$0] })
+        #expect(byteByByte.frames == [frames[1]] && byteByByte.error == nil)
+        let tooLong = self.cut([Array(repeating: 0, count: 128), Array(repeating: 0, count: 128) + frames[1]])
+        #expect(tooLong.error == .tooMuchPadding && tooLong.frames.isEmpty)
+    }
 }

@@ -38,7 +38,8 @@ struct FrameDecoderTests {
     @Test("each malformed case is its own error")
     func malformed() throws {
         #expect(throws: FrameError.tooShort(15)) { try decodeAll(Array("bob     alice  ".utf8) + [0]) }
-        #expect(throws: FrameError.tooShort(0)) { try decodeAll([0]) }
+        #expect(throws: FrameError.tooShort(1)) { try decodeAll([0x41, 0]) }
+        #expect(throws: FrameError.tooMuchPadding) { try decodeAll(Array(repeating: 0, count: 256)) }
         #expect(throws: FrameError.badName(.destination, .blank)) { try decodeAll(wireFrame("", "alice", "x")) }
         #expect(throws: FrameError.badName(.source, .blank)) { try decodeAll(wireFrame("bob", "", "x")) }
         #expect(throws: FrameError.badName(.destination, .spaceInside)) {
@@ -54,6 +55,33 @@ struct FrameDecoderTests {
         #expect(throws: FrameError.missingTerminator) {
             try decodeAll(Array(repeating: UInt8(ascii: "a"), count: 1 << 20))
         }
+    }
+
+    @Test("NULs between frames are padding: 256-byte records decode to their frames; 255 in a row at most")
+    func padding() throws {
+        let frames = [
+            wireFrame("-SERVER-", "ann", "Connect"), wireFrame("bob", "ann", "hi"), wireFrame("ALL", "ann", ""),
+        ]
+        let records = frames.flatMap { $0 + Array(repeating: 0, count: 256 - $0.count) }
+        #expect(try decodeAll(records).map { Array($0.wire.readableBytesView) } == frames)
+        // Before the first frame too, and up to the limit.
+        let longest = Array(repeating: UInt8(0), count: FramePadding.limit) + frames[1]
+        #expect(try decodeAll(longest).map { Array($0.wire.readableBytesView) } == [frames[1]])
+        #expect(throws: FrameError.tooMuchPadding) { try decodeAll([0] + longest) }
+        // The run is counted across reads: 200 + 56 NULs in two reads is one run of 256.
+        var decoder = FrameDecoder()
+        var first = ByteBuffer(bytes: frames[1] + Array(repeating: 0, count: 200))
+        #expect(try decoder.decode(buffer: &first) != nil)
+        #expect(try decoder.decode(buffer: &first) == nil)
+        #expect(first.readableBytes == 0, "padding is skipped, not held")
+        var second = ByteBuffer(bytes: Array(repeating: 0, count: 56))
+        #expect(throws: FrameError.tooMuchPadding) { try decoder.decode(buffer: &second) }
+        // A frame ends the run: the next one starts from zero.
+        var again = FrameDecoder()
+        var runs = ByteBuffer(
+            bytes: Array(repeating: 0, count: 200) + frames[1] + Array(repeating: 0, count: 200) + frames[2])
+        #expect(try again.decode(buffer: &runs) != nil)
+        #expect(try again.decode(buffer: &runs) != nil)
     }
 
     @Test("fewer than 256 bytes without a NUL wait for more, and are truncated at end of stream")

@@ -52,7 +52,7 @@ struct ProtocolDocumentTests {
                 destination: frame.destination, source: frame.source, body: Array(frame.body.readableBytesView))
             #expect(again.wire == frame.wire, "\(title)")
             if frame.destination == .server {
-                #expect(throws: Never.self, "\(title)") { try ClientControl.parse(frame.body) }
+                #expect(throws: Never.self, "\(title)") { try ClientControl.parse(frame.body, from: frame.source) }
             } else if frame.source == .server {
                 #expect(throws: Never.self, "\(title)") { try ServerControl.parse(frame.body) }
             }

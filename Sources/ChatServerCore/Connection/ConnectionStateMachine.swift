@@ -179,10 +179,21 @@ struct ConnectionStateMachine {
     // MARK: Rules
 
     private mutating func firstFrame(_ frame: FrameHeader, body: () -> ByteBuffer) -> Action {
-        guard frame.destination == .server,
-            case .connect(let id)? = try? ClientControl.parse(body())
-        else {
-            return self.close(.badConnect("the first frame must be 'Connect <id>' addressed to -SERVER-"))
+        // Each refusal says what was wrong with this frame, not only what was expected.
+        guard frame.destination == .server else {
+            return self.close(
+                .badConnect(
+                    "the first frame must be 'Connect <id>' addressed to -SERVER-, not a message to '\(frame.destination)'"
+                ))
+        }
+        let control: ClientControl
+        do {
+            control = try ClientControl.parse(body(), from: frame.source)
+        } catch {
+            return self.close(.badConnect("the first frame must be 'Connect <id>': \(error)"))
+        }
+        guard case .connect(let id) = control else {
+            return self.close(.badConnect("the first frame must be 'Connect <id>', not '\(control.command)'"))
         }
         guard id == frame.source else {
             return self.close(
@@ -207,7 +218,7 @@ struct ConnectionStateMachine {
         }
         let control: ClientControl
         do {
-            control = try ClientControl.parse(body())
+            control = try ClientControl.parse(body(), from: name)
         } catch {
             return .reject(error.description)
         }

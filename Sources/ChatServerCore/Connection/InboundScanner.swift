@@ -9,7 +9,8 @@ import NIOCore
 /// event per frame. A run of consecutive chat frames to one target is forwarded as one slice of
 /// the received bytes: no copy, no re-encoding, no per-frame allocation; once its first frame
 /// has passed the full rules, the rest of the run is found by `FrameRun` in one pass over the
-/// raw bytes. A frame cut by the end of a read waits in the `FrameCutter`.
+/// raw bytes. A frame cut by the end of a read waits in the `FrameCutter`; NUL padding between
+/// frames is skipped (it ends a run: the forwarded bytes are the frames alone).
 struct InboundScanner {
     /// The last target looked up, valid while presence's generation is unchanged: a run of
     /// messages to one partner costs one lookup, not one per message.
@@ -77,7 +78,15 @@ struct InboundScanner {
                     continue
                 }
             }
-            guard let header = try FrameDecoder.header(of: cursor) else {
+            let scanned: FrameHeader?
+            do {
+                scanned = try FrameDecoder.header(of: cursor)
+            } catch .tooShort(0) {
+                // NULs between frames: padding, skipped (not a frame, so not a sign of life).
+                try self.cutter.skipPadding(&cursor)
+                continue
+            }
+            guard let header = scanned else {
                 self.cutter.hold(&cursor)
                 return nil
             }
