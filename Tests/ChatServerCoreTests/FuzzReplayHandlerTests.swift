@@ -8,7 +8,8 @@ import Testing
 /// The fuzzer's seeds and kept finds, replayed through the connection handler itself (not only
 /// the decoder): as the first bytes of a connection, and after a Connect, cut across two reads
 /// at a point each input chooses. Whatever the bytes, nothing traps, a partner only ever
-/// receives whole frames from the sender, and a connection the handler closes was told why.
+/// receives whole frames from the sender, and a connection the handler closes (but for a Quit)
+/// was told why.
 @Suite("Fuzz finds, replayed through the connection handler")
 struct FuzzReplayHandlerTests {
     @Test("seeds and regressions: as the first bytes, and after Connect, cut at a chosen point")
@@ -31,9 +32,9 @@ struct FuzzReplayHandlerTests {
                     }
                     delivered.moveReaderIndex(forwardBy: header.length)
                 }
-                if !mallory.isOpen {
+                if !mallory.isOpen, !server.observer.recorded.contains("left mallory: quit") {
                     let last = mallory.received().last
-                    #expect(last?.body.hasPrefix("Error ") == true, "\(name): closed without an Error")
+                    #expect(last?.body.hasPrefix("Error ") == true, "\(name): closed without an Error or a Quit")
                 }
             }
         }

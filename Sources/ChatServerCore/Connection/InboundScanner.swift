@@ -82,7 +82,9 @@ struct InboundScanner {
             do {
                 scanned = try FrameDecoder.header(of: cursor)
             } catch .tooShort(0) {
-                // NULs between frames: padding, skipped (not a frame, so not a sign of life).
+                // NULs between frames: padding, skipped (not a frame, so not a sign of life). It
+                // ends the run: a run is one slice of contiguous frames.
+                queueRun()
                 try self.cutter.skipPadding(&cursor)
                 continue
             }
