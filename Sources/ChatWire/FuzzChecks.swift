@@ -115,4 +115,26 @@ public enum FuzzChecks {
             }
         }
     }
+
+    /// The client's side over any frames a server may send (padded, in other words): never a
+    /// crash; an admission always gives a heartbeat above zero and at most a day (the announced
+    /// interval, or the default); a refusal or an answer from elsewhere ends the session.
+    public static func session(_ bytes: [UInt8]) {
+        guard let id = try? ChatName(validating: "alice") else { return }
+        var session = ClientProtocol(id: id)
+        var cutter = FrameCutter()
+        var input = ByteBuffer(bytes: bytes)
+        while let frame = try? cutter.next(from: &input) {
+            switch session.received(frame.header, body: frame.header.body(in: frame.wire)) {
+            case .connected(let interval, let heartbeat, _):
+                precondition(heartbeat > .zero && heartbeat <= HeartbeatInterval.maximum)
+                precondition(heartbeat == ClientProtocol.heartbeat(for: interval ?? ClientProtocol.defaultInterval))
+                precondition(session.state == .online(heartbeat: heartbeat))
+            case .refused, .unexpectedAnswer:
+                precondition(session.state == .closed)
+            default:
+                break
+            }
+        }
+    }
 }

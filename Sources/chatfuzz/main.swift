@@ -11,6 +11,7 @@ public func fuzzOneInput(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     FuzzChecks.cuts(bytes)
     FuzzChecks.runs(bytes)
     FuzzChecks.controls(bytes)
+    FuzzChecks.session(bytes)
     FuzzChecks.inputLine(bytes)
     FuzzChecks.keys(bytes)
     return 0

@@ -15,6 +15,7 @@ struct FuzzReplayTests {
             FuzzChecks.cuts(bytes)
             FuzzChecks.runs(bytes)
             FuzzChecks.controls(bytes)
+            FuzzChecks.session(bytes)
         }
     }
 }
