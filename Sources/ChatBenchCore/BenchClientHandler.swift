@@ -92,13 +92,15 @@ final class BenchClientHandler: ChannelInboundHandler {
     private func handle(_ incoming: ClientProtocol.Incoming, context: ChannelHandlerContext) {
         switch incoming {
         case .connected(_, let every, _):
+            let wasReady = self.isReady
             self.isReady = true
+            self.heartbeat?.cancel()
             let channel = context.channel
             let alive = self.session.aliveFrame
             self.heartbeat = context.eventLoop.scheduleRepeatedTask(
                 initialDelay: TimeAmount(every), delay: TimeAmount(every)
             ) { _ in channel.writeAndFlush(alive, promise: nil) }
-            self.delegate?.clientReady(self)
+            if !wasReady { self.delegate?.clientReady(self) }
         case .message(let source, let body, _):
             self.delegate?.client(self, received: body, from: source)
         case .list(let names, let bytes):
@@ -110,7 +112,7 @@ final class BenchClientHandler: ChannelInboundHandler {
         case .refused(let text), .serverError(let text):
             self.delegate?.clientFailed(self, reason: "server error: \(text)")
         case .unexpectedAnswer(let text):
-            self.delegate?.clientFailed(self, reason: "the server answered Connect with '\(text)'")
+            self.delegate?.clientFailed(self, reason: "the first frame did not come from -SERVER-: '\(text)'")
             context.close(promise: nil)
         case .serverText(let why), .unreadable(let why):
             self.delegate?.clientFailed(self, reason: "an unknown message from the server: \(why)")

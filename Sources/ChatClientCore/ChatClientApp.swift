@@ -25,7 +25,9 @@ public enum ChatClientApp {
         do {
             session = try await ChatSession.connect(id: options.id, host: options.host, port: options.port)
         } catch {
-            StandardStreams.error("chatclient: \(options.host):\(options.port): \(error)\n")
+            // The reason may quote the server: no control character reaches the terminal.
+            StandardStreams.error(
+                "chatclient: \(options.host):\(options.port): \(EventFormatter.printable(error.description))\n")
             return ExitCode.failure
         }
         let formatter = EventFormatter(colored: interactive && options.colored)
@@ -119,9 +121,12 @@ public enum ChatClientApp {
                     let session = try await ChatSession.connect(id: options.id, host: options.host, port: options.port)
                     await holder.replace(with: session)
                     await console.notice("reconnected to \(options.host):\(options.port) as \(options.id.text)")
+                    if session.announcedInterval == nil {
+                        await console.notice(Self.noIntervalNotice(heartbeat: session.heartbeatInterval))
+                    }
                     return session
                 } catch {
-                    await console.problem("reconnecting failed: \(error)")
+                    await console.problem("reconnecting failed: \(EventFormatter.printable("\(error)"))")
                     return nil
                 }
             })

@@ -13,6 +13,9 @@ public enum ChatEvent: Equatable, Sendable {
     /// The server said something in words this client does not parse (another implementation's
     /// greeting, list or notice): its text, verbatim, for the user to read.
     case serverText(String)
+    /// A server that admitted us without a heartbeat interval announced one later: `Alive` now
+    /// goes at this interval.
+    case intervalAnnounced(Duration)
     /// The server sent something this client cannot use (it is skipped).
     case unreadable(String)
     /// The connection ended; no more events follow.

@@ -2,7 +2,7 @@
 public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No connection to the server (the reason).
     case cannotConnect(String)
-    /// The server answered Connect with `Error <text>`.
+    /// The server refused Connect: `Error <text>`, or a refusal in other words (the text).
     case refused(String)
     /// No `Connected` within the time allowed.
     case noAnswer
@@ -19,7 +19,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cannotConnect(let why): "cannot reach the server: \(why)"
         case .refused(let why): "the server refused the connection: \(why)"
         case .noAnswer: "the server did not answer Connect within 5 seconds"
-        case .unexpectedAnswer(let what): "the server answered Connect with '\(what)'"
+        case .unexpectedAnswer(let what): "the first frame did not come from -SERVER-: '\(what)'"
         case .endedBeforeAnswer(let reason): "no answer to Connect: \(reason)"
         case .notConnected: "not connected"
         }

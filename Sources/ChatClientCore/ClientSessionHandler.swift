@@ -49,11 +49,14 @@ final class ClientSessionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Ends the session for `reason`, unless it already has a reason (the first one is the real
-    /// one): a pending Connect fails with it, and the connection closes.
-    private func end(_ reason: DisconnectReason, context: ChannelHandlerContext) {
-        if self.endReason == nil { self.endReason = reason }
-        self.failConnect(ClientError.endedBeforeAnswer(reason))
+    /// Ends the session. The first reason is the real one (a malformed reply, not the close that
+    /// follows it): it is kept, and a pending Connect fails with `error`, or with that reason.
+    private func end(
+        _ reason: DisconnectReason, failingConnectWith error: ClientError? = nil, context: ChannelHandlerContext
+    ) {
+        let first = self.endReason ?? reason
+        self.endReason = first
+        self.failConnect(error ?? .endedBeforeAnswer(first))
         context.close(promise: nil)
     }
 
@@ -67,24 +70,19 @@ final class ClientSessionHandler: ChannelInboundHandler {
     private func handle(_ incoming: ClientProtocol.Incoming, context: ChannelHandlerContext) {
         switch incoming {
         case .connected(let announced, let every, let greeting):
-            self.connected?.succeed((announced, every))
-            self.connected = nil
-            if let greeting { self.events.yield(.serverText(greeting)) }
-            let channel = context.channel
-            let alive = self.session.aliveFrame
-            self.heartbeat = context.eventLoop.scheduleRepeatedTask(
-                initialDelay: TimeAmount(every), delay: TimeAmount(every)
-            ) { _ in
-                channel.writeAndFlush(alive, promise: nil)
+            if let promise = self.connected {
+                self.connected = nil
+                promise.succeed((announced, every))
+            } else {
+                // Admitted earlier without an interval; the server announced one now.
+                self.events.yield(.intervalAnnounced(every))
             }
+            if let greeting { self.events.yield(.serverText(greeting)) }
+            self.startHeartbeat(every: every, context: context)
         case .refused(let text):
-            self.endReason = .closedByUs
-            self.failConnect(ClientError.refused(text))
-            context.close(promise: nil)
+            self.end(.closedByUs, failingConnectWith: .refused(text), context: context)
         case .unexpectedAnswer(let text):
-            self.endReason = .closedByUs
-            self.failConnect(ClientError.unexpectedAnswer(text))
-            context.close(promise: nil)
+            self.end(.closedByUs, failingConnectWith: .unexpectedAnswer(text), context: context)
         case .message(let source, let body, let broadcast):
             self.events.yield(.message(from: source, text: String(buffer: body), broadcast: broadcast))
         case .list(let names, _):
@@ -100,6 +98,18 @@ final class ClientSessionHandler: ChannelInboundHandler {
             self.events.yield(.serverText(text))
         case .unreadable(let why):
             self.events.yield(.unreadable(why))
+        }
+    }
+
+    /// Sends `Alive` every `every` from now on (replacing an earlier cadence).
+    private func startHeartbeat(every: Duration, context: ChannelHandlerContext) {
+        self.heartbeat?.cancel()
+        let channel = context.channel
+        let alive = self.session.aliveFrame
+        self.heartbeat = context.eventLoop.scheduleRepeatedTask(
+            initialDelay: TimeAmount(every), delay: TimeAmount(every)
+        ) { _ in
+            channel.writeAndFlush(alive, promise: nil)
         }
     }
 

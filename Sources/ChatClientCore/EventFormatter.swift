@@ -31,6 +31,11 @@ public struct EventFormatter: Sendable {
             return [(.error, self.error("server error: \(Self.printable(text))"))]
         case .list(let update):
             return [(.output, self.list(update))]
+        case .intervalAnnounced(let interval):
+            let seconds = HeartbeatInterval.format(interval)
+            return [
+                (.output, self.notice("the server announced a heartbeat interval: sending Alive every \(seconds)s"))
+            ]
         case .serverText(let text):
             return [(.output, self.notice("server: \(Self.printable(text))"))]
         case .unreadable(let what):

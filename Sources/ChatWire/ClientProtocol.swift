@@ -20,6 +20,8 @@ public struct ClientProtocol: Sendable {
         /// The server admitted us: send `Alive` every `heartbeat` from now on. `interval` is
         /// the one it announced (`nil`: none, so `heartbeat` is `defaultInterval`); `greeting`,
         /// the server's own words when it answered with something other than `Connected`.
+        /// Comes a second time, once, when a server that admitted us without an interval
+        /// announces one later (`Connected <n>` or a bare number).
         case connected(interval: Duration?, heartbeat: Duration, greeting: String?)
         /// The server refused the Connect with `Error <text>`: close.
         case refused(String)
@@ -46,6 +48,9 @@ public struct ClientProtocol: Sendable {
     public let id: ChatName
     /// Where the session stands.
     public private(set) var state = State.connecting
+    /// Whether the server announced its interval (otherwise the heartbeat is the default, and
+    /// an interval announced later is taken).
+    private var intervalAnnounced = false
     private var lists = ListReassembler()
     private var listBytes = 0
 
@@ -105,6 +110,7 @@ public struct ClientProtocol: Sendable {
         }
         let heartbeat = Self.heartbeat(for: interval ?? Self.defaultInterval)
         self.state = .online(heartbeat: heartbeat)
+        self.intervalAnnounced = interval != nil
         return .connected(interval: interval, heartbeat: heartbeat, greeting: greeting)
     }
 
@@ -113,6 +119,9 @@ public struct ClientProtocol: Sendable {
         do {
             control = try ServerControl.parse(body)
         } catch {
+            if case .connected(let interval?) = ConnectReply.parse(body), let late = self.lateInterval(interval) {
+                return late
+            }
             return .serverText(String(buffer: body))
         }
         switch control {
@@ -130,8 +139,18 @@ public struct ClientProtocol: Sendable {
             return .offline(name)
         case .error(let text):
             return .serverError(text)
-        case .connected:
-            return .unreadable("a second 'Connected'")
+        case .connected(let interval):
+            return self.lateInterval(interval) ?? .unreadable("a second 'Connected'")
         }
+    }
+
+    /// A server that admitted us without an interval (a banner first, say) and announces one
+    /// now: the heartbeat follows it. Once an interval was announced, a second is ignored.
+    private mutating func lateInterval(_ interval: Duration) -> Incoming? {
+        guard !self.intervalAnnounced else { return nil }
+        self.intervalAnnounced = true
+        let heartbeat = Self.heartbeat(for: interval)
+        self.state = .online(heartbeat: heartbeat)
+        return .connected(interval: interval, heartbeat: heartbeat, greeting: nil)
     }
 }

@@ -68,6 +68,8 @@ public struct FrameCutter: Sendable {
     ///   caller's `FrameDecoder.header(of:)` on the completed frame.
     public mutating func completeHeld(from input: inout ByteBuffer) throws(FrameError) -> ByteBuffer? {
         if self.padding.isOpen {
+            // A run of padding reached the end of the last read, so no frame was cut by it.
+            assert(self.held == nil, "padding and a held frame at once")
             try self.padding.skip(&input)
             return nil
         }

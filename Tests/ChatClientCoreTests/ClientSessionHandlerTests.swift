@@ -117,6 +117,28 @@ struct ClientSessionHandlerTests {
             ])
     }
 
+    @Test("a banner, then Connected 0.2: admitted at once on the default; then Alive every 0.2 s")
+    func intervalAfterBanner() async throws {
+        let client = try Harness()
+        _ = try client.sent()
+        try client.channel.writeInbound(ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Welcome to the chat")))
+        #expect(try client.answer().get().announced == nil)
+        client.loop.advanceTime(by: .seconds(1))
+        try client.channel.writeInbound(ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Connected 0.2")))
+        client.loop.advanceTime(by: .milliseconds(199))
+        #expect(try client.sent().isEmpty)
+        client.loop.advanceTime(by: .milliseconds(1))
+        #expect(try client.sent() == [alive])
+        client.loop.advanceTime(by: .seconds(4))
+        #expect(try client.sent() == Array(repeating: alive, count: 20), "the 5 s default is gone")
+        try await client.channel.close().get()
+        #expect(
+            await client.collectedEvents() == [
+                .serverText("Welcome to the chat"), .intervalAnnounced(.milliseconds(200)),
+                .disconnected(.closedByServer),
+            ])
+    }
+
     @Test("the connection ends before an answer: Connect fails with the first real reason")
     func endedBeforeAnswer() throws {
         let garbage = try Harness()

@@ -37,6 +37,17 @@ struct EventFormatterTests {
         #expect(line.first?.1.hasSuffix(": ?[2Jgotcha??") == true)
     }
 
+    @Test("a server's text in its own words: shown as the server's, verbatim, control characters replaced")
+    func serverText() {
+        let lines = EventFormatter(colored: false).lines(for: .serverText("Online clients: a, b\u{1B}[2J\u{85}"))
+        #expect(lines.map(\.0) == [.output])
+        #expect(lines.map(\.1) == ["* server: Online clients: a, b?[2J?"])
+        #expect(
+            EventFormatter(colored: false).lines(for: .intervalAnnounced(.milliseconds(1500))).map(\.1) == [
+                "* the server announced a heartbeat interval: sending Alive every 1.5s"
+            ])
+    }
+
     @Test("each name keeps one colour; colours are off when not asked for")
     func colours() throws {
         let colored = EventFormatter(colored: true)

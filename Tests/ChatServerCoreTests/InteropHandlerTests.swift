@@ -31,7 +31,7 @@ struct InteropHandlerTests {
             record(wireFrame("-SERVER-", "rec", "Connect rec")) + record(wireFrame("bob", "rec", "hi bob"))
             + record(wireFrame("bob", "rec", "again")) + record(wireFrame("-SERVER-", "rec", "Alive rec"))
             + record(wireFrame("-SERVER-", "rec", "List"))
-        for cut in stride(from: 0, through: stream.count, by: 3) {
+        for cut in 0...stream.count {
             let server = EmbeddedServer()
             let bob = try server.online("bob")
             let rec = try server.connect()
@@ -98,6 +98,24 @@ struct InteropHandlerTests {
         try ann.send(wireFrame("-SERVER-", "ann", "Quit"))
         #expect(!ann.isOpen)
         #expect(server.observer.recorded.contains("left ann: quit"))
-        _ = try forwarded(to: bob)
+        server.advance(by: .milliseconds(20))
+        #expect(bob.bodies().last == "List 1/1 bob")
+    }
+
+    @Test("records that arrive while presence decides: held with their padding, then served in order")
+    func paddingWhileAdmitting() throws {
+        let presence = LaterPresence()
+        presence.deciding = true
+        let server = EmbeddedServer(presence: presence)
+        let rec = try server.connect()
+        try rec.send(
+            record(wireFrame("-SERVER-", "rec", "Connect rec")) + record(wireFrame("-SERVER-", "rec", "List"))
+                + Array(record(wireFrame("nobody", "rec", "hi")).prefix(100)))
+        #expect(rec.bodies().isEmpty, "nothing is answered before presence decides")
+        try rec.send(Array(record(wireFrame("nobody", "rec", "hi")).dropFirst(100)))
+        try presence.answer(.admitted)
+        server.loop.run()
+        #expect(rec.bodies() == ["Connected 1", "List 1/1 rec", "Offline nobody"])
+        #expect(rec.isOpen)
     }
 }

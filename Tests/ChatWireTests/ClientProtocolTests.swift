@@ -84,4 +84,43 @@ struct ClientProtocolTests {
                 == .list([try name("alice")], bytes: 31))
         #expect(try receive(&session, wireFrame("alice", "-SERVER-", "Offline bob")) == .offline(try name("bob")))
     }
+
+    @Test(
+        "refusals and intervals in other words; numbers out of range are no interval",
+        arguments: [
+            ("Error the id is taken", ConnectReply.refused("the id is taken")),
+            ("Error: name taken", .refused("Error: name taken")),
+            ("  ERROR   taken ", .refused("ERROR taken")),
+            ("Connected 0", .connected(interval: nil)),
+            ("Connected 100000", .connected(interval: nil)),
+            ("0", .other("0")),
+            ("Connected\t7\r\n", .connected(interval: .seconds(7))),
+        ])
+    func connectReplies(body: String, expected: ConnectReply) {
+        #expect(ConnectReply.parse(ByteBuffer(string: body)) == expected)
+    }
+
+    @Test("a banner, then the interval: the heartbeat follows it once; a third answer is ignored")
+    func lateInterval() throws {
+        var session = ClientProtocol(id: try name("alice"))
+        #expect(
+            try receive(&session, wireFrame("alice", "-SERVER-", "Welcome!"))
+                == .connected(interval: nil, heartbeat: ClientProtocol.defaultInterval, greeting: "Welcome!"))
+        #expect(
+            try receive(&session, wireFrame("alice", "-SERVER-", "Connected 2"))
+                == .connected(interval: .seconds(2), heartbeat: .seconds(2), greeting: nil))
+        #expect(session.state == .online(heartbeat: .seconds(2)))
+        guard case .unreadable = try receive(&session, wireFrame("alice", "-SERVER-", "Connected 9")) else {
+            Issue.record("a second interval was taken")
+            return
+        }
+        #expect(try receive(&session, wireFrame("alice", "-SERVER-", "9")) == .serverText("9"))
+        #expect(session.state == .online(heartbeat: .seconds(2)))
+
+        var bare = ClientProtocol(id: try name("alice"))
+        _ = try receive(&bare, wireFrame("alice", "-SERVER-", "Connected"))
+        #expect(
+            try receive(&bare, wireFrame("alice", "-SERVER-", "3"))
+                == .connected(interval: .seconds(3), heartbeat: .seconds(3), greeting: nil))
+    }
 }

@@ -133,6 +133,19 @@ struct FrameDecoderTests {
         ]
         let pairs = frames.map { ($0.wire, [$0]) }
         try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) { FrameDecoder() }
+        // The same frames as NUL-padded 256-byte records, and with a few NULs between them.
+        let records = frames.map { frame in
+            var record = frame.wire
+            record.writeRepeatingByte(0, count: Wire.maxFrameLength - frame.wire.readableBytes)
+            return (record, [frame])
+        }
+        try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: records) { FrameDecoder() }
+        let spaced = frames.map { frame in
+            var bytes = ByteBuffer(bytes: [0, 0, 0])
+            bytes.writeImmutableBuffer(frame.wire)
+            return (bytes, [frame])
+        }
+        try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: spaced) { FrameDecoder() }
     }
 
     @Test("on EmbeddedChannel: a stream cut at every byte position yields every frame once, in order")
