@@ -1,4 +1,5 @@
 import ChatTestSupport
+import ChatWireTestSupport
 import Logging
 import NIOPosix
 import Testing
@@ -51,6 +52,9 @@ struct ListenerTests {
         do {
             var configuration = ServerConfiguration()
             configuration.port = 0
+            // Real time passes here: on a busy machine (TSan, parallel tests) the default 15 s
+            // timeout could retire a client between two steps.
+            configuration.aliveTimeout = Patience.aliveTimeout
             let logger = Logger(label: "listeners") { _ in DiscardingLogHandler() }
             await #expect(throws: ConfigurationError.invalid("the server needs at least one listener")) {
                 _ = try await ChatServer.start(
