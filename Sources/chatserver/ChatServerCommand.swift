@@ -38,6 +38,13 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "The most bytes queued for one client before it is cut off as a slow consumer.")
     var maxPendingBytes = 1 << 20
 
+    @Option(
+        help: ArgumentHelp(
+            "MiB a second the online-list pushes may write on average (at least 1).",
+            discussion:
+                "Large lists are pushed less often so that their traffic stays within it: docs/PROTOCOL.md, rule 9."))
+    var listBudget = 512
+
     @Option(help: "Event-loop threads, 1...1024 (default: one per core).")
     var threads: Int?
 
@@ -57,6 +64,10 @@ struct ChatServerCommand: AsyncParsableCommand {
         configuration.aliveTimeout = try self.aliveTimeout.map { try Self.duration($0, option: "--alive-timeout") }
         configuration.maxClients = self.maxClients
         configuration.maxPendingBytes = self.maxPendingBytes
+        guard (1...(1 << 20)).contains(self.listBudget) else {
+            throw ValidationError("--list-budget must be 1...1048576 (MiB a second)")
+        }
+        configuration.listBudget = self.listBudget << 20
         if let threads = self.threads { configuration.threads = threads }
         do {
             try configuration.validate()

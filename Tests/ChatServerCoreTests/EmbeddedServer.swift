@@ -22,7 +22,7 @@ final class EmbeddedServer {
         logger.logLevel = .info
         let presence = presence ?? Registry(capacity: configuration.maxClients)
         let publisher = ListPublisher(
-            presence: presence, quietPeriod: configuration.listQuietPeriod, maxDelay: configuration.listMaxDelay,
+            presence: presence, configuration: configuration,
             clock: self.clock, scheduler: self.loop, observer: self.observer, logger: logger)
         self.shared = ServerShared(
             presence: presence, publisher: publisher, observer: self.observer, connections: ConnectionTracker(),

@@ -6,9 +6,10 @@ import NIOCore
 /// Pushes the online list to every online client after each change of the online set.
 ///
 /// Coalescing (`ListPushSchedule`): a push waits until the online set has been quiet for the
-/// quiet period (20 ms by default), but never longer than the maximum delay (100 ms) after the
-/// first change it carries. A single join is told to everyone in about 20 ms; a thousand joins
-/// in a burst ride along in a handful of pushes. The push takes one snapshot of presence,
+/// quiet period (20 ms by default), but while changes keep coming no longer than the maximum
+/// delay (100 ms) after the first change it carries, or longer for a costly push; pushes stay
+/// within a budget of bytes a second. A single join is told to everyone in about 20 ms; a
+/// storm of joins rides along in a handful of pushes. The push takes one snapshot of presence,
 /// encodes the list once, and hands each event loop one task that offers the shared bodies to
 /// each of its recipients (a connection's `ListWriter` writes them behind the client's own
 /// header, and conflates lists a slow reader has not taken yet). Pushes are serialised (one
@@ -27,13 +28,16 @@ final class ListPublisher: Sendable {
     private let schedule: NIOLockedValueBox<ListPushSchedule>
 
     init(
-        presence: any Presence, quietPeriod: Duration, maxDelay: Duration, clock: any ServerClock,
+        presence: any Presence, configuration: ServerConfiguration, clock: any ServerClock,
         scheduler: any EventLoop, observer: any ServerObserver, logger: Logger
     ) {
         self.presence = presence
         self.clock = clock
         self.schedule = NIOLockedValueBox(
-            ListPushSchedule(quietPeriod: TimeAmount(quietPeriod), maxDelay: TimeAmount(maxDelay)))
+            ListPushSchedule(
+                quietPeriod: TimeAmount(configuration.listQuietPeriod),
+                maxDelay: TimeAmount(configuration.listMaxDelay),
+                budget: configuration.listBudget))
         self.scheduler = scheduler
         self.observer = observer
         self.logger = logger
@@ -55,7 +59,8 @@ final class ListPublisher: Sendable {
     /// Pushes, or looks again later, as the schedule says.
     private func timerFired() {
         let now = self.clock.now
-        switch self.schedule.withLockedValue({ $0.timerFired(at: now) }) {
+        let clients = self.presence.count
+        switch self.schedule.withLockedValue({ $0.timerFired(at: now, clients: clients) }) {
         case .push:
             self.publish()
         case .wait(let until):
@@ -68,6 +73,8 @@ final class ListPublisher: Sendable {
     private func publish() {
         let recipients = self.presence.allRecipients()
         let parts = ServerBodies.list(recipients.map(\.name))  // sorted by OnlineList
+        let bytes = parts.reduce(0) { $0 + Wire.headerLength + $1.readableBytes }
+        self.schedule.withLockedValue { $0.listEncoded(names: recipients.count, bytes: bytes) }
         self.logger.debug(
             "pushing the online list", metadata: ["clients": "\(recipients.count)", "parts": "\(parts.count)"])
         self.observer.pushedList(recipients: recipients.count, parts: parts.count)

@@ -1,13 +1,22 @@
 import NIOCore
 
 /// When to push the online list, as a value over the publisher's clock (docs/PROTOCOL.md,
-/// rule 9): once the online set has been quiet for `quietPeriod`, but no later than
-/// `maxDelay` after the first change not yet pushed. The caller gives the time, so tests move
-/// it by hand.
+/// rule 9). The caller gives the time, so tests move it by hand.
+///
+/// - A change is pushed once the online set has been quiet for `quietPeriod` (20 ms).
+/// - While changes keep coming, no later than `maxDelay` (100 ms) after the first one not yet
+///   pushed, or, for a costly push, six times its share of the budget: a push that the next
+///   change soon supersedes wastes every byte of it, and a full list to N clients costs N².
+/// - Pushes on average write no more than `budget` bytes a second: after a push of C bytes, the
+///   next one waits until C / `budget` after it started, so that connects, heartbeats and chat
+///   keep the rest of the server's time.
+///
+/// The cost of a push is estimated from the number of clients: each receives the whole list,
+/// whose size per name is the last list's (`listEncoded(names:bytes:)`).
 struct ListPushSchedule {
     /// What to do when the timer fires.
     enum Decision: Equatable {
-        /// Push now: the set was quiet long enough, or the oldest change waited `maxDelay`.
+        /// Push now: the set was quiet long enough, or the oldest change waited long enough.
         case push
         /// Look again at this time.
         case wait(until: NIODeadline)
@@ -15,34 +24,66 @@ struct ListPushSchedule {
         case idle
     }
 
+    /// While changes keep coming, a push waits up to this many times its share of the budget.
+    static let stormFactor: Int64 = 6
+
     let quietPeriod: TimeAmount
     let maxDelay: TimeAmount
+    /// The list bytes a second pushes may write on average.
+    let budget: Int
     /// When the first change not yet pushed happened; `nil` when every change was pushed.
     private var since: NIODeadline?
     /// When the latest change happened.
     private var latest = NIODeadline.uptimeNanoseconds(0)
+    /// The earliest time the next push may start (the last push's share of the budget).
+    private var cooledDown = NIODeadline.uptimeNanoseconds(0)
+    /// Bytes one client receives per name in a list (frame headers included), from the last
+    /// list encoded; `OnlineList` packs about 9 for names of 5 to 8 bytes.
+    private var bytesPerName = 10.0
 
-    init(quietPeriod: TimeAmount, maxDelay: TimeAmount) {
+    init(quietPeriod: TimeAmount, maxDelay: TimeAmount, budget: Int) {
         self.quietPeriod = quietPeriod
         self.maxDelay = maxDelay
+        self.budget = max(1, budget)
     }
 
-    /// Notes a change at `now`. Returns when to look (`timerFired(at:)`) if no look is
+    /// Notes a change at `now`. Returns when to look (`timerFired(at:clients:)`) if no look is
     /// planned yet: only the first change after a push starts the timer.
     mutating func changed(at now: NIODeadline) -> NIODeadline? {
         self.latest = now
         guard self.since == nil else { return nil }
         self.since = now
-        return now + self.quietPeriod
+        return max(now + self.quietPeriod, self.cooledDown)
     }
 
-    /// The timer fired at `now`. On `.push`, the pending changes count as pushed (cleared
-    /// before the push takes its snapshot: a change after this point starts a new timer).
-    mutating func timerFired(at now: NIODeadline) -> Decision {
+    /// The bytes a push to `clients` clients would write: each gets the whole list.
+    func cost(clients: Int) -> Int {
+        Int(min(Double(clients) * Double(clients) * self.bytesPerName, Double(Int.max / 2)))
+    }
+
+    /// How long `bytes` of pushes take of the budget.
+    func share(of bytes: Int) -> TimeAmount {
+        .nanoseconds(Int64(min(Double(bytes) / Double(self.budget) * 1e9, 1e15)))
+    }
+
+    /// The timer fired at `now`, with `clients` online. On `.push`, the pending changes count as
+    /// pushed (cleared before the push takes its snapshot: a change after this point starts a
+    /// new timer).
+    mutating func timerFired(at now: NIODeadline, clients: Int) -> Decision {
         guard let since = self.since else { return .idle }
-        let due = min(since + self.maxDelay, self.latest + self.quietPeriod)
+        let share = self.share(of: self.cost(clients: clients))
+        let longest = max(self.maxDelay, .nanoseconds(share.nanoseconds * Self.stormFactor))
+        let due = max(min(since + longest, self.latest + self.quietPeriod), self.cooledDown)
         guard now >= due else { return .wait(until: due) }
         self.since = nil
+        self.cooledDown = now + share
         return .push
+    }
+
+    /// A list of `names` names took `bytes` bytes per client (frames included): the size per
+    /// name the next estimates use.
+    mutating func listEncoded(names: Int, bytes: Int) {
+        guard names > 0 else { return }
+        self.bytesPerName = Double(bytes) / Double(names)
     }
 }

@@ -52,7 +52,7 @@ public final class ChatServer: Sendable {
         guard !listeners.isEmpty else { throw ConfigurationError.invalid("the server needs at least one listener") }
         let presence = presence ?? Registry(capacity: configuration.maxClients)
         let publisher = ListPublisher(
-            presence: presence, quietPeriod: configuration.listQuietPeriod, maxDelay: configuration.listMaxDelay,
+            presence: presence, configuration: configuration,
             clock: clock, scheduler: group.next(), observer: observer, logger: logger)
         let connections = ConnectionTracker()
         let shared = ServerShared(

@@ -17,8 +17,13 @@ public struct ServerConfiguration: Sendable {
     public var maxPendingBytes: Int = 1 << 20
     /// A list push waits until the online set has not changed for this long...
     public var listQuietPeriod: Duration = .milliseconds(20)
-    /// ...but no longer than this after the first change it carries (at most 100 ms).
+    /// ...but while changes keep coming, no longer than this after the first change it carries
+    /// (at most 100 ms), unless the push is costly (`listBudget`).
     public var listMaxDelay: Duration = .milliseconds(100)
+    /// The list-push bytes a second the server may write on average (`--list-budget`, in MiB):
+    /// a push of C bytes is followed by the next no sooner than C / budget later, and while
+    /// changes keep coming it waits up to 6 × C / budget (docs/PROTOCOL.md, rule 9).
+    public var listBudget: Int = 512 << 20
     /// Event-loop threads; one per core by default.
     public var threads: Int = min(System.coreCount, Self.threadsLimit)
 
@@ -55,6 +60,7 @@ public struct ServerConfiguration: Sendable {
         guard (1...Self.threadsLimit).contains(self.threads) else {
             throw .invalid("--threads must be 1...\(Self.threadsLimit)")
         }
+        guard self.listBudget >= 1 << 20 else { throw .invalid("--list-budget must be at least 1 (MiB a second)") }
         guard .zero <= self.listQuietPeriod, self.listQuietPeriod <= self.listMaxDelay,
             self.listMaxDelay <= .milliseconds(100)
         else {
