@@ -30,6 +30,9 @@ struct ConnectionHandlerTests {
             alice.received().map { "\($0.destination)|\($0.source)|\($0.body)" } == ["alice|-SERVER-|Offline carol"])
 
         try bob.send(wireFrame("-SERVER-", "bob", "List"))
+        // bob was pushed this very list just now: the answer waits until 100 ms after it.
+        #expect(bob.bodies() == [])
+        server.advance(by: .milliseconds(100))
         #expect(bob.bodies() == ["List 1/1 alice bob"])
         #expect(server.observer.recorded.contains("offline 1"))
         #expect(server.observer.recorded.contains("burst 3/\(message.count + 17 + 6 + 17 + 3)"))

@@ -39,8 +39,18 @@ struct ClientOutput {
         self.lists.offer(parts)
     }
 
-    /// The list chunk in flight reached the socket; the next one to write, if any.
-    mutating func listChunkWritten() -> ArraySlice<ByteBuffer>? {
-        self.lists.written()
+    /// Answers a `List` request with `parts`, the current list (`ListWriter.request`).
+    mutating func requestList(_ parts: [ByteBuffer], at now: NIODeadline) -> ListWriter.RequestAnswer {
+        self.lists.request(parts, at: now)
+    }
+
+    /// An answer to `List` put off for its spacing is due; the chunk to write now, if any.
+    mutating func owedListDue(_ parts: [ByteBuffer], at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
+        self.lists.owedAnswerDue(parts, at: now)
+    }
+
+    /// The list chunk in flight reached the socket at `now`; the next one to write, if any.
+    mutating func listChunkWritten(at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
+        self.lists.written(at: now)
     }
 }

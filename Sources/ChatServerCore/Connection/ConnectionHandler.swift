@@ -141,7 +141,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 self.output.forward(wire, to: target)
             }
         case .sendList:
-            self.offerList(ServerBodies.list(self.shared.presence.allRecipients().map(\.name)), context: context)
+            self.answerList(context: context)
         case .reject(let text):
             self.logger.debug("frame rejected", metadata: self.metadata(["why": "\(text)"]))
             self.reply([ServerBodies.encode(.error(text))], context: context)
@@ -270,6 +270,29 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.writeList(chunk, context: context)
     }
 
+    /// Answers a `List` request with the current list: at once, or (the client had this same
+    /// list less than 100 ms ago) when the spacing allows, by a timer (`ListWriter`).
+    private func answerList(context: ChannelHandlerContext) {
+        switch self.output.requestList(self.shared.publisher.currentList(), at: self.shared.clock.now) {
+        case .write(let chunk):
+            self.writeList(chunk, context: context)
+        case .covered:
+            break
+        case .later(let due):
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            self.shared.clock.schedule(at: due, on: context.eventLoop) { handler.value.owedListDue() }
+        }
+    }
+
+    /// The answer to `List` put off for its spacing is due.
+    private func owedListDue() {
+        guard let context = self.context, self.machine.isOnline else { return }
+        let parts = self.shared.publisher.currentList()
+        if let chunk = self.output.owedListDue(parts, at: self.shared.clock.now) {
+            self.writeList(chunk, context: context)
+        }
+    }
+
     /// Writes one chunk of list parts as one buffer (a few KB: one write instead of two per
     /// part); when it reached the socket, the next one.
     private func writeList(_ chunk: ArraySlice<ByteBuffer>, context: ChannelHandlerContext) {
@@ -277,7 +300,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(self.wrapOutboundOut(bytes), promise: written)
         written.futureResult.assumeIsolated().whenSuccess {
-            if let next = self.output.listChunkWritten() { self.writeList(next, context: context) }
+            if let next = self.output.listChunkWritten(at: self.shared.clock.now) {
+                self.writeList(next, context: context)
+            }
         }
     }
 

@@ -26,6 +26,8 @@ final class ListPublisher: Sendable {
     private let logger: Logger
     /// Changed from any loop (`changed()`), read on the scheduler's.
     private let schedule: NIOLockedValueBox<ListPushSchedule>
+    /// The list encoded once per generation of presence, for pushes and `List` requests alike.
+    private let cache = OnlineListCache()
 
     init(
         presence: any Presence, configuration: ServerConfiguration, clock: any ServerClock,
@@ -51,6 +53,11 @@ final class ListPublisher: Sendable {
         }
     }
 
+    /// The current list's `List k/n` bodies, for a `List` request (encoded once per change).
+    func currentList() -> [ByteBuffer] {
+        self.cache.current(of: self.presence).parts
+    }
+
     /// Sets the one timer, on the scheduler's loop.
     private func setTimer(at deadline: NIODeadline) {
         self.clock.schedule(at: deadline, on: self.scheduler) { self.timerFired() }
@@ -72,9 +79,9 @@ final class ListPublisher: Sendable {
 
     private func publish() {
         let recipients = self.presence.allRecipients()
-        let parts = ServerBodies.list(recipients.map(\.name))  // sorted by OnlineList
+        let (names, parts) = self.cache.current(of: self.presence)
         let bytes = parts.reduce(0) { $0 + Wire.headerLength + $1.readableBytes }
-        self.schedule.withLockedValue { $0.listEncoded(names: recipients.count, bytes: bytes) }
+        self.schedule.withLockedValue { $0.listEncoded(names: names, bytes: bytes) }
         self.logger.debug(
             "pushing the online list", metadata: ["clients": "\(recipients.count)", "parts": "\(parts.count)"])
         self.observer.pushedList(recipients: recipients.count, parts: parts.count)

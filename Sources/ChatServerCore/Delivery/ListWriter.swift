@@ -8,27 +8,88 @@ import NIOCore
 /// previous one reached the socket. A list offered while another is being written waits, and a
 /// newer one replaces it (conflation): a client always ends with the latest list, the parts of
 /// one list are never interleaved with another's, and memory stays one chunk per client.
+///
+/// A list is known by its parts' storage: the server encodes each version of the online list
+/// once (`OnlineListCache`) and hands every client the same array, so the same array is the
+/// same list. A list the client already has, or is being sent, is not sent again for a push,
+/// and a `List` request for it is answered at most once per `repeatSpacing` (a client asking
+/// thousands of times a second gets ten answers a second, each the current list).
 struct ListWriter {
     /// Parts written per chunk.
     static let chunkParts = 16
+    /// The least time between two answers to `List` that carry the same list.
+    static let repeatSpacing = TimeAmount.milliseconds(100)
+
+    /// What to do about a `List` request.
+    enum RequestAnswer: Equatable {
+        /// Write this chunk now.
+        case write(ArraySlice<ByteBuffer>)
+        /// Nothing: the list is already on its way, or an answer is already owed.
+        case covered
+        /// The client got this same list less than `repeatSpacing` ago: answer it at this time
+        /// (`owedAnswerDue`).
+        case later(NIODeadline)
+    }
 
     /// The latest list offered and not yet begun.
     private var waiting: [ByteBuffer]?
-    /// The list being written and the index of its next part.
+    /// The list being written (or, once `next` reached its end, the last one written) and the
+    /// index of its next part.
     private var current: [ByteBuffer] = []
     private var next = 0
+    /// When `current` was written to its end.
+    private var finishedAt = NIODeadline.uptimeNanoseconds(0)
     /// Whether a chunk is on its way to the socket.
     private(set) var isWriting = false
+    /// A request waits for its spacing, and a timer will answer it.
+    private(set) var owesAnswer = false
 
-    /// Offers a list (its part bodies); returns the chunk to write now if nothing is in flight.
+    /// Offers a pushed list (its part bodies); returns the chunk to write now if nothing is in
+    /// flight. A list the client has, or is being sent, is not offered again.
     mutating func offer(_ parts: [ByteBuffer]) -> ArraySlice<ByteBuffer>? {
+        if let waiting = self.waiting, Self.same(waiting, parts) { return nil }
+        if Self.same(self.current, parts) { return nil }
         self.waiting = parts
         return self.isWriting ? nil : self.take()
     }
 
-    /// The chunk in flight reached the socket; returns the next chunk to write, if any.
-    mutating func written() -> ArraySlice<ByteBuffer>? {
+    /// A `List` request, with `parts` the current list, at `now`.
+    mutating func request(_ parts: [ByteBuffer], at now: NIODeadline) -> RequestAnswer {
+        if let waiting = self.waiting, Self.same(waiting, parts) { return .covered }
+        if Self.same(self.current, parts) {
+            // Being written: the answer is on its way. Written already: again, but spaced.
+            if self.isWriting || self.owesAnswer { return .covered }
+            let due = self.finishedAt + Self.repeatSpacing
+            guard now >= due else {
+                self.owesAnswer = true
+                return .later(due)
+            }
+            self.current = []
+            self.next = 0
+        }
+        self.waiting = parts
+        return self.isWriting ? .covered : self.take().map { .write($0) } ?? .covered
+    }
+
+    /// The owed answer's time came, with `parts` the current list then: the chunk to write now,
+    /// if any. A list written to its end since the request (a push) was its answer.
+    mutating func owedAnswerDue(_ parts: [ByteBuffer], at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
+        guard self.owesAnswer else { return nil }
+        self.owesAnswer = false
+        if let waiting = self.waiting, Self.same(waiting, parts) { return nil }
+        if Self.same(self.current, parts) {
+            if self.isWriting || now < self.finishedAt + Self.repeatSpacing { return nil }
+            self.current = []
+            self.next = 0
+        }
+        self.waiting = parts
+        return self.isWriting ? nil : self.take()
+    }
+
+    /// The chunk in flight reached the socket at `now`; returns the next chunk to write, if any.
+    mutating func written(at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
         self.isWriting = false
+        if self.next >= self.current.count { self.finishedAt = now }
         return self.take()
     }
 
@@ -43,5 +104,13 @@ struct ListWriter {
         defer { self.next = end }
         self.isWriting = true
         return self.current[self.next..<end]
+    }
+
+    /// Whether two part arrays are the same list: the same storage (see above).
+    private static func same(_ first: [ByteBuffer], _ second: [ByteBuffer]) -> Bool {
+        guard !first.isEmpty, first.count == second.count else { return false }
+        return first.withUnsafeBufferPointer { one in
+            second.withUnsafeBufferPointer { other in one.baseAddress == other.baseAddress }
+        }
     }
 }

@@ -1,0 +1,28 @@
+import ChatWire
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The online list's `List k/n` bodies, encoded once per generation of presence: a `List`
+/// request and a push while nothing changed reuse the same buffers, so that no client can make
+/// the server sort and encode every name again by asking (docs/PROTOCOL.md, rule 5).
+///
+/// Synchronisation: one lock around the last encoding; the sort and encoding run outside it.
+final class OnlineListCache: Sendable {
+    private let last = NIOLockedValueBox<(generation: UInt64, names: Int, parts: [ByteBuffer])?>(nil)
+
+    /// The bodies of the current list, and how many names it holds.
+    func current(of presence: any Presence) -> (names: Int, parts: [ByteBuffer]) {
+        // The generation is read before the snapshot: a change in between makes the bodies
+        // newer than their generation, never older, and a later generation never matches them.
+        let generation = presence.generation
+        if let cached = self.last.withLockedValue({ $0 }), cached.generation == generation {
+            return (cached.names, cached.parts)
+        }
+        let names = presence.allRecipients().map(\.name)
+        let parts = ServerBodies.list(names)  // sorted by OnlineList
+        self.last.withLockedValue { last in
+            if (last?.generation ?? 0) <= generation { last = (generation, names.count, parts) }
+        }
+        return (names.count, parts)
+    }
+}
