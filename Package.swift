@@ -185,6 +185,7 @@ let package = Package(
                 "ChatTestSupport",
                 "ChatServerCore",
                 "ChatWire",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

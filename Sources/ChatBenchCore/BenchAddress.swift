@@ -13,13 +13,23 @@ import NIOPosix
 /// `getaddrinfo` queries off the event loop, then a Happy Eyeballs race); for thousands of
 /// clients connecting at once that was a tenth of a join storm's measured time (2,000 clients:
 /// 0.36–0.44 s → 0.34–0.39 s), time the tool would have counted as the server's.
+///
+/// One source address has some 28,000 ephemeral ports, and connecting slows past ~14,000 of
+/// them; with `sourceAddresses` above 1, client `i` connects from 127.0.0.(1 + i mod N), which
+/// needs a server on loopback.
 struct BenchAddress: Sendable {
     let host: String
     let port: Int
     let address: SocketAddress
+    /// The local addresses clients connect from, in turn (empty: the system chooses).
+    let sources: [SocketAddress]
 
-    /// Resolves `host`; a name that resolves to nothing is a clear error.
-    init(host: String, port: Int) throws {
+    /// The most source addresses: 127.0.0.1 to 127.0.0.254.
+    static let maxSourceAddresses = 254
+
+    /// Resolves `host`; a name that resolves to nothing, or source addresses for a server not on
+    /// loopback, is a clear error.
+    init(host: String, port: Int, sourceAddresses: Int = 1) throws {
         self.host = host
         self.port = port
         do {
@@ -27,10 +37,23 @@ struct BenchAddress: Sendable {
         } catch {
             throw BenchError.invalid("cannot resolve the server's address '\(host)': \(error)")
         }
+        guard (1...Self.maxSourceAddresses).contains(sourceAddresses) else {
+            throw BenchError.invalid("--source-addresses must be 1...\(Self.maxSourceAddresses)")
+        }
+        guard sourceAddresses > 1 else {
+            self.sources = []
+            return
+        }
+        guard case .v4 = self.address, self.address.ipAddress?.hasPrefix("127.") == true else {
+            throw BenchError.invalid("--source-addresses needs a server on IPv4 loopback (127.x.x.x), not '\(host)'")
+        }
+        self.sources = try (1...sourceAddresses).map { try SocketAddress(ipAddress: "127.0.0.\($0)", port: 0) }
     }
 
-    /// Connects `bootstrap` to the server; a refused or failed connect is said in a few words.
-    func connect(_ bootstrap: ClientBootstrap) async throws {
+    /// Connects `bootstrap` to the server (client `index` from its source address); a refused or
+    /// failed connect is said in a few words.
+    func connect(_ bootstrap: ClientBootstrap, index: Int) async throws {
+        let bootstrap = self.sources.isEmpty ? bootstrap : bootstrap.bind(to: self.sources[index % self.sources.count])
         do {
             _ = try await bootstrap.connect(to: self.address).get()
         } catch {

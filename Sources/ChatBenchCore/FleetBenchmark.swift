@@ -17,6 +17,8 @@ public enum FleetBenchmark {
         public var host = "127.0.0.1"
         /// The server's port.
         public var port = 7255
+        /// Loopback source addresses the clients are spread over (`BenchAddress`).
+        public var sourceAddresses = 1
         /// Clients used.
         public var clients: Int
         /// Connections being set up at once (`connections` only; a storm starts them all).
@@ -35,7 +37,7 @@ public enum FleetBenchmark {
     /// N clients connect, `batch` at a time; then they stay for `hold`.
     public static func connections(_ options: Options, group: any EventLoopGroup) async throws -> ConnectionsResult {
         let fleet = Fleet(group: group, fullList: options.clients)
-        let server = try BenchAddress(host: options.host, port: options.port)
+        let server = try BenchAddress(host: options.host, port: options.port, sourceAddresses: options.sourceAddresses)
         let before = options.serverPID.flatMap(Self.residentKilobytes)
         let start = ContinuousClock.now
         var next = 0
@@ -67,7 +69,7 @@ public enum FleetBenchmark {
     /// N clients connect at once; waits until every client's latest list holds all N.
     public static func joinStorm(_ options: Options, group: any EventLoopGroup) async throws -> JoinStormResult {
         let fleet = Fleet(group: group, fullList: options.clients)
-        let server = try BenchAddress(host: options.host, port: options.port)
+        let server = try BenchAddress(host: options.host, port: options.port, sourceAddresses: options.sourceAddresses)
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for index in 0..<options.clients {
@@ -138,7 +140,7 @@ final class Fleet: Sendable {
                         worker.clients.append(handler)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
-                })
+                }, index: index)
     }
 
     /// Over all loops: ready clients, clients whose latest list is complete, list bytes, errors,

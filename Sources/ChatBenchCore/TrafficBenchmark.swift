@@ -23,6 +23,8 @@ public enum TrafficBenchmark {
         public var host = "127.0.0.1"
         /// The server's port.
         public var port = 7255
+        /// Loopback source addresses the clients are spread over (`BenchAddress`).
+        public var sourceAddresses = 1
         /// Who sends to whom.
         public var pattern: Pattern
         /// Body bytes (32...239).
@@ -64,7 +66,7 @@ public enum TrafficBenchmark {
     ) async throws -> TrafficResult {
         let loops = Array(group.makeIterator())
         let workers = loops.map { TrafficWorkerBox(loop: $0, options: options) }
-        let server = try BenchAddress(host: options.host, port: options.port)
+        let server = try BenchAddress(host: options.host, port: options.port, sourceAddresses: options.sourceAddresses)
         // Connect: pairs stay on one loop together.
         for index in 0..<options.clientCount {
             let worker: TrafficWorkerBox
@@ -198,7 +200,7 @@ final class TrafficWorkerBox: Sendable {
                         worker.add(handler)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
-                })
+                }, index: index)
     }
 
     func close() async throws {

@@ -19,6 +19,21 @@ public enum FileDescriptorLimit {
         return limit.rlim_cur == rlim_t.max ? Int.max : Int(clamping: limit.rlim_cur)
     }
 
+    /// Raises the soft limit to `needed` if it is lower, as far as the hard limit allows (never
+    /// lowers it); returns the limit now in force and the hard limit (`nil` if unknown).
+    public static func raise(toAtLeast needed: Int) -> (limit: Int, hard: Int)? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        let wanted = rlim_t(clamping: max(0, needed))
+        if limit.rlim_cur < wanted {
+            var raised = limit
+            raised.rlim_cur = min(wanted, limit.rlim_max)
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        func count(_ value: rlim_t) -> Int { value == rlim_t.max ? Int.max : Int(clamping: value) }
+        return (count(limit.rlim_cur), count(limit.rlim_max))
+    }
+
     /// Descriptors a process needs besides its clients (listener, event loops, logs).
     public static let reserve = 64
 

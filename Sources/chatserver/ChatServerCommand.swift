@@ -94,19 +94,21 @@ struct ChatServerCommand: AsyncParsableCommand {
         let logger = Logger(label: "chatserver")
         let configuration = try self.serverConfiguration()
 
-        if let limit = FileDescriptorLimit.raiseToHardLimit() {
-            logger.info("open file limit", metadata: ["limit": "\(limit)"])
+        let loopDescriptors = configuration.threads * Self.descriptorsPerLoop
+        let needed = configuration.maxClients + FileDescriptorLimit.reserve + loopDescriptors
+        if let (limit, hard) = FileDescriptorLimit.raise(toAtLeast: needed) {
+            logger.info("open file limit", metadata: ["limit": "\(limit)", "needed": "\(needed)"])
             // SwiftNIO stops the process if an event loop cannot get its descriptors: say it first.
-            let loopDescriptors = configuration.threads * Self.descriptorsPerLoop
             guard loopDescriptors + Self.descriptorsBesideLoops <= limit else {
                 throw ServeError(
                     description: "--threads \(configuration.threads) needs \(loopDescriptors) descriptors; "
                         + "the open file limit is \(limit) (raise it with ulimit -n, or use fewer threads)")
             }
-            if limit < configuration.maxClients + FileDescriptorLimit.reserve {
+            if limit < needed {
+                let room = max(0, limit - FileDescriptorLimit.reserve - loopDescriptors)
                 logger.warning(
-                    "the open file limit is below what --max-clients needs; raise it (ulimit -n) or lower --max-clients",
-                    metadata: ["limit": "\(limit)", "max-clients": "\(configuration.maxClients)"])
+                    "the open file limit cannot be raised to what --max-clients needs: about \(room) clients fit; raise the hard limit (ulimit -Hn, systemd LimitNOFILE=) or lower --max-clients",
+                    metadata: ["limit": "\(limit)", "hard-limit": "\(hard)", "needed": "\(needed)"])
             }
         }
         // Before the first client, so that a burst of connections never waits on the table growing.

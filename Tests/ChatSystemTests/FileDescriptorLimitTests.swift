@@ -35,6 +35,15 @@
             #expect(fcntl(held, F_GETFD) >= 0, "the descriptor in use was closed")
         }
 
+        @Test func raisesAsFarAsNeededNeverLowers() throws {
+            let (limit, hard) = try #require(FileDescriptorLimit.raise(toAtLeast: 16))
+            #expect(limit >= 16 && limit <= hard)
+            let (again, _) = try #require(FileDescriptorLimit.raise(toAtLeast: 8))
+            #expect(again == limit, "a smaller need leaves the limit as it is")
+            let (most, sameHard) = try #require(FileDescriptorLimit.raise(toAtLeast: Int.max))
+            #expect(sameHard == hard && most == hard, "past the hard limit: the hard limit")
+        }
+
         @Test func refusesWhatItCannotDo() {
             #expect(!FileDescriptorLimit.reserveTable(for: 0))
             #expect(!FileDescriptorLimit.reserveTable(for: -5))
