@@ -51,7 +51,11 @@ final class BenchClientHandler: ChannelInboundHandler {
     /// Whether writes wait for a flush.
     var needsFlush = false
 
-    init(id: ChatName, index: Int, delegate: any BenchClientDelegate) {
+    /// Whether to ask for change events once connected (`List changes`).
+    private let changeEvents: Bool
+
+    init(id: ChatName, index: Int, delegate: any BenchClientDelegate, changeEvents: Bool = false) {
+        self.changeEvents = changeEvents
         self.id = id
         self.index = index
         self.delegate = delegate
@@ -100,12 +104,23 @@ final class BenchClientHandler: ChannelInboundHandler {
             self.heartbeat = context.eventLoop.scheduleRepeatedTask(
                 initialDelay: TimeAmount(every), delay: TimeAmount(every)
             ) { _ in channel.writeAndFlush(alive, promise: nil) }
-            if !wasReady { self.delegate?.clientReady(self) }
+            if !wasReady {
+                if self.changeEvents {
+                    context.writeAndFlush(NIOAny(self.session.changesFrame), promise: nil)
+                    self.session.requestedChanges()
+                }
+                self.delegate?.clientReady(self)
+            }
         case .message(let source, let body, _):
             self.delegate?.client(self, received: body, from: source)
         case .list(let names, let bytes):
             self.delegate?.client(self, receivedList: names.count, bytes: bytes)
-        case .listPart:
+        case .listChanged(_, _, let online, let bytes):
+            self.delegate?.client(self, receivedList: online, bytes: bytes)
+        case .askFullList:
+            context.writeAndFlush(NIOAny(self.session.listFrame), promise: nil)
+            self.session.askedForFullList()
+        case .listPart, .changesUnsupported:
             break
         case .offline:
             self.delegate?.clientOffline(self)

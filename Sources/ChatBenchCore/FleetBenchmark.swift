@@ -29,6 +29,8 @@ public enum FleetBenchmark {
         public var serverPID: Int32?
         /// Ids are this prefix and the client's number.
         public var prefix = "f"
+        /// Whether the clients ask for change events (`List changes`) instead of full lists.
+        public var changeEvents = false
 
         /// Options for `clients` clients, defaults otherwise.
         public init(clients: Int) { self.clients = clients }
@@ -136,7 +138,8 @@ final class Fleet: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         guard let worker = box.value else { throw BenchError.invalid("worker gone") }
-                        let handler = BenchClientHandler(id: id, index: index, delegate: worker)
+                        let handler = BenchClientHandler(
+                            id: id, index: index, delegate: worker, changeEvents: options.changeEvents)
                         worker.clients.append(handler)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }

@@ -37,7 +37,9 @@ public final class ChatSession: Sendable {
 
     /// Connects to `host:port` (waiting up to `connectTimeout`, `timeout` unless given), sends
     /// `Connect <id>` and waits up to `timeout` for the answer (`Connected`, or what other
-    /// servers answer instead: docs/PROTOCOL.md, "Compatibility").
+    /// servers answer instead: docs/PROTOCOL.md, "Compatibility"). With `changeEvents`, it then
+    /// asks for the list once and only its changes after (`List changes`); a server that does
+    /// not know it keeps sending full lists, which work the same.
     ///
     /// - Throws: `ClientError` saying what went wrong.
     public static func connect(
@@ -46,6 +48,7 @@ public final class ChatSession: Sendable {
         port: Int,
         timeout: Duration = .seconds(5),
         connectTimeout: Duration? = nil,
+        changeEvents: Bool = true,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(ClientError) -> ChatSession {
         let (events, continuation) = AsyncStream.makeStream(of: ChatEvent.self, bufferingPolicy: .unbounded)
@@ -58,7 +61,8 @@ public final class ChatSession: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let handler = ClientSessionHandler(id: id, connected: connected, events: continuation)
+                        let handler = ClientSessionHandler(
+                            id: id, connected: connected, events: continuation, changeEvents: changeEvents)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }

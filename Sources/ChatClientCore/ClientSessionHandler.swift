@@ -18,11 +18,15 @@ final class ClientSessionHandler: ChannelInboundHandler {
     private var lastList: [ChatName]?
     private var endReason: DisconnectReason?
 
+    /// Whether to ask for change events once connected (`List changes`).
+    private let changeEvents: Bool
+
     init(
         id: ChatName, connected: EventLoopPromise<(announced: Duration?, heartbeat: Duration)>,
-        events: AsyncStream<ChatEvent>.Continuation
+        events: AsyncStream<ChatEvent>.Continuation, changeEvents: Bool = true
     ) {
         self.session = ClientProtocol(id: id)
+        self.changeEvents = changeEvents
         self.connected = connected
         self.events = events
     }
@@ -73,6 +77,12 @@ final class ClientSessionHandler: ChannelInboundHandler {
             if let promise = self.connected {
                 self.connected = nil
                 promise.succeed((announced, every))
+                if self.changeEvents {
+                    // A server that does not know it answers Error (not shown) and keeps
+                    // pushing full lists; ours answers with the whole list, then changes.
+                    context.writeAndFlush(self.wrapOutboundOut(self.session.changesFrame), promise: nil)
+                    self.session.requestedChanges()
+                }
             } else {
                 // Admitted earlier without an interval; the server announced one now.
                 self.events.yield(.intervalAnnounced(every))
@@ -88,7 +98,17 @@ final class ClientSessionHandler: ChannelInboundHandler {
         case .list(let names, _):
             self.events.yield(.list(ListUpdate(names: names, previous: self.lastList)))
             self.lastList = names
-        case .listPart:
+        case .listChanged(let joined, let left, _, _):
+            var names = Set(self.lastList ?? [])
+            names.subtract(left)
+            names.formUnion(joined)
+            let list = names.sorted()
+            self.events.yield(.list(ListUpdate(names: list, previous: self.lastList)))
+            self.lastList = list
+        case .askFullList:
+            context.writeAndFlush(self.wrapOutboundOut(self.session.listFrame), promise: nil)
+            self.session.askedForFullList()
+        case .listPart, .changesUnsupported:
             break
         case .offline(let name):
             self.events.yield(.offline(name))

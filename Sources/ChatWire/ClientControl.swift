@@ -8,6 +8,9 @@ public enum ClientControl: Equatable, Sendable {
     case alive(ChatName)
     /// `List`: asks for the online list.
     case list
+    /// `List changes`: asks for the online list once, then only its changes (docs/PROTOCOL.md,
+    /// "Change events").
+    case listChanges
     /// `Quit <id>`: leaves.
     case quit(ChatName)
 
@@ -22,8 +25,9 @@ public enum ClientControl: Equatable, Sendable {
         case "Alive".utf8: return .alive(try words.nameArgument(of: "Alive", orElse: source))
         case "Quit".utf8: return .quit(try words.nameArgument(of: "Quit", orElse: source))
         case "List".utf8:
-            guard words.argument == nil else { throw .unexpectedArgument(command: "List") }
-            return .list
+            guard let argument = words.argument else { return .list }
+            guard argument.elementsEqual("changes".utf8) else { throw .unexpectedArgument(command: "List") }
+            return .listChanges
         default: throw .unknownCommand(words.commandText)
         }
     }
@@ -33,7 +37,7 @@ public enum ClientControl: Equatable, Sendable {
         switch self {
         case .connect: "Connect"
         case .alive: "Alive"
-        case .list: "List"
+        case .list, .listChanges: "List"
         case .quit: "Quit"
         }
     }
@@ -44,6 +48,7 @@ public enum ClientControl: Equatable, Sendable {
         case .connect(let id): "Connect \(id)"
         case .alive(let id): "Alive \(id)"
         case .list: "List"
+        case .listChanges: "List changes"
         case .quit(let id): "Quit \(id)"
         }
     }

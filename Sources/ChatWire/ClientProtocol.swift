@@ -31,6 +31,14 @@ public struct ClientProtocol: Sendable {
         case message(from: ChatName, body: ByteBuffer, broadcast: Bool)
         /// A complete online list (`bytes`: the wire size of all its part frames).
         case list([ChatName], bytes: Int)
+        /// A set of changes to the list (change events): who joined, who left, how many are now
+        /// online (`bytes`: the wire size of its part frames).
+        case listChanged(joined: [ChatName], left: [ChatName], online: Int, bytes: Int)
+        /// The changes did not follow the list held (why): send `listFrame` to get the whole
+        /// list again (then call `askedForFullList()`).
+        case askFullList(String)
+        /// The server does not know `List changes` (its `Error` text): full lists keep coming.
+        case changesUnsupported(String)
         /// A list part that does not complete a list (yet).
         case listPart
         /// `Offline <name>`: the target of one of our messages is not online.
@@ -53,6 +61,8 @@ public struct ClientProtocol: Sendable {
     private var intervalAnnounced = false
     private var lists = ListReassembler()
     private var listBytes = 0
+    /// Change events: asked for or not, and the list they keep.
+    public private(set) var changes = ChangeFeed()
 
     /// A session for `id`, not yet connected.
     public init(id: ChatName) {
@@ -73,8 +83,20 @@ public struct ClientProtocol: Sendable {
     public var aliveFrame: ByteBuffer { ClientControl.alive(self.id).frame(from: self.id).wire }
     /// The request for the list.
     public var listFrame: ByteBuffer { ClientControl.list.frame(from: self.id).wire }
+    /// The request for the list once, then its changes: `List changes`.
+    public var changesFrame: ByteBuffer { ClientControl.listChanges.frame(from: self.id).wire }
     /// The goodbye: `Quit <id>`.
     public var quitFrame: ByteBuffer { ClientControl.quit(self.id).frame(from: self.id).wire }
+
+    /// `List changes` was sent.
+    public mutating func requestedChanges() {
+        self.changes.requested()
+    }
+
+    /// The whole list was asked for again after `askFullList`.
+    public mutating func askedForFullList() {
+        self.changes.askedForFullList()
+    }
 
     /// What a frame from the server means (`body`: its body bytes).
     public mutating func received(_ header: FrameHeader, body: ByteBuffer) -> Incoming {
@@ -138,9 +160,35 @@ public struct ClientProtocol: Sendable {
         case .offline(let name):
             return .offline(name)
         case .error(let text):
-            return .serverError(text)
+            return self.changes.errorAnswersRequest() ? .changesUnsupported(text) : .serverError(text)
         case .connected(let interval):
             return self.lateInterval(interval) ?? .unreadable("a second 'Connected'")
+        case .online(let part):
+            self.listBytes += header.length
+            return self.incoming(self.changes.received(part))
+        case .changed(let part):
+            self.listBytes += header.length
+            return self.incoming(self.changes.received(part))
+        }
+    }
+
+    /// What change events' outcome means to the client.
+    private mutating func incoming(_ outcome: ChangeFeed.Outcome) -> Incoming {
+        switch outcome {
+        case .pending:
+            return .listPart
+        case .ignored:
+            self.listBytes = 0
+            return .listPart
+        case .list(let names):
+            defer { self.listBytes = 0 }
+            return .list(names, bytes: self.listBytes)
+        case .changed(let joined, let left, let online):
+            defer { self.listBytes = 0 }
+            return .listChanged(joined: joined, left: left, online: online, bytes: self.listBytes)
+        case .askFullList(let why):
+            self.listBytes = 0
+            return .askFullList(why)
         }
     }
 

@@ -19,7 +19,7 @@ public enum ConnectReply: Equatable, Sendable {
         switch try? ServerControl.parse(body) {
         case .connected(let interval)?: return .connected(interval: interval)
         case .error(let text)?: return .refused(text)
-        case .list?, .offline?, nil: break
+        case .list?, .offline?, .online?, .changed?, nil: break
         }
         let text = String(buffer: body)
         let words = text.split(whereSeparator: \.isWhitespace)

@@ -22,9 +22,10 @@ public struct ListPart: Equatable, Sendable {
         (["List \(self.index)/\(self.count)"] + self.names.map(\.text)).joined(separator: " ")
     }
 
-    /// Appends the body to `buffer` (no NUL).
-    public func writeBody(to buffer: inout ByteBuffer) {
-        buffer.writeString("List \(self.index)/\(self.count)")
+    /// Appends the body to `buffer` (no NUL); `word` is what comes before `k/n`: `List`, or
+    /// `Online <version>` for a versioned list (`VersionedListPart`).
+    public func writeBody(to buffer: inout ByteBuffer, word: String = "List") {
+        buffer.writeString("\(word) \(self.index)/\(self.count)")
         for name in self.names {
             buffer.writeInteger(Wire.padding)
             buffer.writeBytes(name.trimmedBytes)
@@ -32,8 +33,8 @@ public struct ListPart: Equatable, Sendable {
     }
 
     /// Parses the argument of `List` (the text after `List `): `k/n` then names, single spaces.
-    static func parse(argument: ArraySlice<UInt8>) throws(ControlError) -> ListPart {
-        func invalid(_ reason: String) -> ControlError { .invalidArgument(command: "List", reason: reason) }
+    static func parse(argument: ArraySlice<UInt8>, command: String = "List") throws(ControlError) -> ListPart {
+        func invalid(_ reason: String) -> ControlError { .invalidArgument(command: command, reason: reason) }
         let fields = argument.split(separator: Wire.padding, omittingEmptySubsequences: false)
         guard let position = fields.first else { throw invalid("no part number") }
         let numbers = position.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
@@ -53,7 +54,7 @@ public struct ListPart: Equatable, Sendable {
     }
 
     /// A decimal number of 1 to 6 digits.
-    private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+    static func number(_ digits: ArraySlice<UInt8>) -> Int? {
         guard (1...6).contains(digits.count), digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
         return digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
     }

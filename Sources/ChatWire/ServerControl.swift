@@ -10,6 +10,10 @@ public enum ServerControl: Equatable, Sendable {
     case offline(ChatName)
     /// `Error <text>`: a protocol error, in words.
     case error(String)
+    /// `Online <version> k/n <names>`: one part of the whole list at a version (change events).
+    case online(VersionedListPart)
+    /// `Changed <from> <to> k/n <changes>`: one part of the changes between two versions.
+    case changed(ChangesPart)
 
     /// Parses a body received from `-SERVER-`.
     public static func parse(_ body: ByteBuffer) throws(ControlError) -> ServerControl {
@@ -28,6 +32,12 @@ public enum ServerControl: Equatable, Sendable {
             return .offline(try words.nameArgument(of: "Offline"))
         case "Error".utf8:
             return .error(words.argument.map { String(decoding: $0, as: UTF8.self) } ?? "")
+        case "Online".utf8:
+            guard let argument = words.argument else { throw .missingArgument(command: "Online") }
+            return .online(try VersionedListPart.parse(argument: argument))
+        case "Changed".utf8:
+            guard let argument = words.argument else { throw .missingArgument(command: "Changed") }
+            return .changed(try ChangesPart.parse(argument: argument))
         default:
             throw .unknownCommand(words.commandText)
         }
@@ -41,6 +51,8 @@ public enum ServerControl: Equatable, Sendable {
         case .offline(let name): "Offline \(name)"
         case .error(let text):
             TextSplitter.split("Error " + Self.printable(text)).first ?? "Error"
+        case .online(let part): part.body
+        case .changed(let part): part.body
         }
     }
 

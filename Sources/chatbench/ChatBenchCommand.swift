@@ -151,6 +151,7 @@ extension ChatBenchCommand {
         @OptionGroup var server: ServerOptions
         @Option(help: "Clients.") var clients = 1_000
         @Option(help: "Seconds to stay connected after all are in.") var hold = 2.0
+        @Flag(help: "Clients ask for change events (List changes) instead of full lists.") var events = false
         @Option(help: "The server's process id, to report its memory (from /proc).") var serverPid: Int32?
 
         func validate() throws {
@@ -164,6 +165,7 @@ extension ChatBenchCommand {
             options.host = self.server.host
             options.port = self.server.port
             options.sourceAddresses = self.server.sourceAddresses
+            options.changeEvents = self.events
             options.hold = try duration(self.hold, "--hold")
             options.serverPID = self.serverPid
             let result = try await withGroup(threads: self.server.threads) { group in
@@ -181,6 +183,7 @@ extension ChatBenchCommand {
 
         @OptionGroup var server: ServerOptions
         @Option(help: "Clients.") var clients = 1_000
+        @Flag(help: "Clients ask for change events (List changes) instead of full lists.") var events = false
 
         func validate() throws {
             guard (1...100_000).contains(self.clients) else { throw ValidationError("--clients must be 1...100000") }
@@ -192,6 +195,7 @@ extension ChatBenchCommand {
             options.host = self.server.host
             options.port = self.server.port
             options.sourceAddresses = self.server.sourceAddresses
+            options.changeEvents = self.events
             let result = try await withGroup(threads: self.server.threads) { group in
                 try await FleetBenchmark.joinStorm(options, group: group)
             }

@@ -105,16 +105,17 @@ struct ChatSessionTests {
         try await alice.send(String(repeating: "x", count: 300), to: name("bob"))
         try await alice.requestList()
         await alice.quit(timeout: .milliseconds(200))
-        let frames = try await server.awaitFrames(6).map { Array($0.frame.wire.readableBytesView) }
+        let frames = try await server.awaitFrames(7).map { Array($0.frame.wire.readableBytesView) }
         func raw(_ destination: String, _ body: String) -> [UInt8] {
             Array((destination.padding(8) + "alice   " + body).utf8) + [0]
         }
         #expect(frames[0] == raw("-SERVER-", "Connect alice"))
-        #expect(frames[1] == raw("bob", "hi bob"))
-        #expect(frames[2] == raw("bob", String(repeating: "x", count: 239)))
-        #expect(frames[3] == raw("bob", String(repeating: "x", count: 61)))
-        #expect(frames[4] == raw("-SERVER-", "List"))
-        #expect(frames[5] == raw("-SERVER-", "Quit alice"))
+        #expect(frames[1] == raw("-SERVER-", "List changes"), "change events asked for once connected")
+        #expect(frames[2] == raw("bob", "hi bob"))
+        #expect(frames[3] == raw("bob", String(repeating: "x", count: 239)))
+        #expect(frames[4] == raw("bob", String(repeating: "x", count: 61)))
+        #expect(frames[5] == raw("-SERVER-", "List"))
+        #expect(frames[6] == raw("-SERVER-", "Quit alice"))
         await server.stop()
     }
 
@@ -127,8 +128,8 @@ struct ChatSessionTests {
         #expect(alice.heartbeatInterval == .milliseconds(200))
         // Over the socket: heartbeats keep coming, each `Alive alice` to -SERVER-. How often,
         // to the millisecond, is tested with time moved by hand.
-        let frames = try await server.awaitFrames(4)
-        let alives = frames.dropFirst()
+        let frames = try await server.awaitFrames(5)
+        let alives = frames.dropFirst(2)  // Connect, List changes
         #expect(alives.allSatisfy { $0.frame.text == "Alive alice" && $0.frame.destination == .server })
         await alice.close()
         await server.stop()

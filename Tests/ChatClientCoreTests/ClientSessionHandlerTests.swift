@@ -53,6 +53,7 @@ struct ClientSessionHandlerTests {
     }
 
     private let alive = wireFrame("-SERVER-", "alice", "Alive alice")
+    private let askChanges = wireFrame("-SERVER-", "alice", "List changes")
 
     @Test("Connect first; after Connected 0.2, one Alive every 0.2 s, not before; none after the close")
     func heartbeat() throws {
@@ -60,6 +61,7 @@ struct ClientSessionHandlerTests {
         #expect(try client.sent() == [wireFrame("-SERVER-", "alice", "Connect alice")])
         try client.channel.writeInbound(ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Connected 0.2")))
         let answer = try client.answer().get()
+        #expect(try client.sent() == [askChanges], "change events asked for once admitted")
         #expect(answer.announced == .milliseconds(200) && answer.heartbeat == .milliseconds(200))
         client.loop.advanceTime(by: .milliseconds(199))
         #expect(try client.sent().isEmpty)
@@ -80,6 +82,7 @@ struct ClientSessionHandlerTests {
         record += Array(repeating: 0, count: 256 - record.count)
         try client.channel.writeInbound(ByteBuffer(bytes: record))
         let answer = try client.answer().get()
+        #expect(try client.sent() == [askChanges], "change events asked for once admitted")
         #expect(answer.announced == .milliseconds(300) && answer.heartbeat == .milliseconds(300))
         client.loop.advanceTime(by: .milliseconds(299))
         #expect(try client.sent().isEmpty)
@@ -94,6 +97,7 @@ struct ClientSessionHandlerTests {
         _ = try client.sent()
         try client.channel.writeInbound(ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Connected")))
         let answer = try client.answer().get()
+        #expect(try client.sent() == [askChanges], "change events asked for once admitted")
         #expect(answer.announced == nil && answer.heartbeat == ClientProtocol.defaultInterval)
         #expect(ClientProtocol.defaultInterval == .seconds(5))
         client.loop.advanceTime(by: .milliseconds(4999))
@@ -123,6 +127,7 @@ struct ClientSessionHandlerTests {
         _ = try client.sent()
         try client.channel.writeInbound(ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Welcome to the chat")))
         #expect(try client.answer().get().announced == nil)
+        #expect(try client.sent() == [askChanges], "change events asked for once admitted")
         client.loop.advanceTime(by: .seconds(1))
         try client.channel.writeInbound(ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Connected 0.2")))
         client.loop.advanceTime(by: .milliseconds(199))

@@ -104,8 +104,9 @@ struct InteroperabilityTests {
         #expect(try await events.next() == .serverText("Offline: carol is not online"))
         // Heartbeats keep coming, each exactly as docs/PROTOCOL.md says (their cadence, to the
         // millisecond: ClientSessionHandlerTests).
-        let frames = try await server.awaitFrames(3)
-        #expect(frames.dropFirst().allSatisfy { $0.frame.text == "Alive alice" && $0.frame.destination == .server })
+        let frames = try await server.awaitFrames(4)
+        #expect(frames.map(\.frame.text).prefix(2) == ["Connect alice", "List changes"])
+        #expect(frames.dropFirst(2).allSatisfy { $0.frame.text == "Alive alice" && $0.frame.destination == .server })
         await alice.close()
         await server.stop()
     }

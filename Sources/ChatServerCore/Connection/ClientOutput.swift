@@ -34,9 +34,22 @@ struct ClientOutput {
         if self.outbound.isEmpty { self.outbound = batch }
     }
 
-    /// Offers a list (its part bodies); the chunk to write now, if none is in flight.
-    mutating func offerList(_ parts: [ByteBuffer]) -> ArraySlice<ByteBuffer>? {
-        self.lists.offer(parts)
+    /// Offers a pushed list; the chunk to write now, if none is in flight.
+    mutating func offerList(_ edition: ListEdition) -> ArraySlice<ByteBuffer>? {
+        self.lists.offer(edition)
+    }
+
+    /// Whether the client asked for change events (`List changes`).
+    var receivesChanges: Bool { self.lists.feedVersion != nil }
+
+    /// Answers `List changes`, or `List` with change events on (`ListWriter.requestChanges`).
+    mutating func requestChanges(_ edition: ListEdition, at now: NIODeadline) -> ListWriter.RequestAnswer {
+        self.lists.requestChanges(edition, at: now)
+    }
+
+    /// An answer put off for its spacing is due, change events on.
+    mutating func owedChangesDue(_ edition: ListEdition, at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
+        self.lists.owedChangesDue(edition, at: now)
     }
 
     /// Answers a `List` request with `parts`, the current list (`ListWriter.request`).

@@ -94,7 +94,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? OnlineListEvent {
-            self.offerList(event.parts, context: context)
+            self.offerList(event.edition, context: context)
         } else if event is ChannelShouldQuiesceEvent {
             self.perform(self.machine.shutdown(), context: context)
         } else {
@@ -141,7 +141,9 @@ final class ConnectionHandler: ChannelInboundHandler {
                 self.output.forward(wire, to: target)
             }
         case .sendList:
-            self.answerList(context: context)
+            self.answerList(changes: self.output.receivesChanges, context: context)
+        case .sendChanges:
+            self.answerList(changes: true, context: context)
         case .reject(let text):
             self.logger.debug("frame rejected", metadata: self.metadata(["why": "\(text)"]))
             self.reply([ServerBodies.encode(.error(text))], context: context)
@@ -153,7 +155,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Carries out what the machine decided.
     private func perform(_ action: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
         switch action {
-        case .none, .hold, .forward, .broadcast, .sendList, .reject:
+        case .none, .hold, .forward, .broadcast, .sendList, .sendChanges, .reject:
             break  // `.hold` is handled by the scanner, the frame actions by `carryOut`
         case .admit(let id):
             self.admit(id, context: context)
@@ -264,16 +266,22 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.output.repliesPending = true
     }
 
-    /// Hands a list over; writes its first chunk if none is in flight.
-    private func offerList(_ parts: [ByteBuffer], context: ChannelHandlerContext) {
-        guard self.machine.isOnline, let chunk = self.output.offerList(parts) else { return }
+    /// Hands a pushed list over; writes its first chunk if none is in flight.
+    private func offerList(_ edition: ListEdition, context: ChannelHandlerContext) {
+        guard self.machine.isOnline, let chunk = self.output.offerList(edition) else { return }
         self.writeList(chunk, context: context)
     }
 
-    /// Answers a `List` request with the current list: at once, or (the client had this same
+    /// Answers a `List` request with the current list (with change events, `changes`: the
+    /// last pushed list, versioned, then its changes): at once, or (the client had this same
     /// list less than 100 ms ago) when the spacing allows, by a timer (`ListWriter`).
-    private func answerList(context: ChannelHandlerContext) {
-        switch self.output.requestList(self.shared.publisher.currentList(), at: self.shared.clock.now) {
+    private func answerList(changes: Bool, context: ChannelHandlerContext) {
+        let now = self.shared.clock.now
+        let answer =
+            changes
+            ? self.output.requestChanges(self.shared.publisher.latestEdition, at: now)
+            : self.output.requestList(self.shared.publisher.currentList(), at: now)
+        switch answer {
         case .write(let chunk):
             self.writeList(chunk, context: context)
         case .covered:
@@ -287,10 +295,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The answer to `List` put off for its spacing is due.
     private func owedListDue() {
         guard let context = self.context, self.machine.isOnline else { return }
-        let parts = self.shared.publisher.currentList()
-        if let chunk = self.output.owedListDue(parts, at: self.shared.clock.now) {
-            self.writeList(chunk, context: context)
-        }
+        let now = self.shared.clock.now
+        let chunk =
+            self.output.receivesChanges
+            ? self.output.owedChangesDue(self.shared.publisher.latestEdition, at: now)
+            : self.output.owedListDue(self.shared.publisher.currentList(), at: now)
+        if let chunk { self.writeList(chunk, context: context) }
     }
 
     /// Writes one chunk of list parts as one buffer (a few KB: one write instead of two per

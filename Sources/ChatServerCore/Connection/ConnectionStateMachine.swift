@@ -30,6 +30,8 @@ struct ConnectionStateMachine {
         case broadcast
         /// Send the requester the list.
         case sendList
+        /// Send the requester the list once, then only its changes (`List changes`).
+        case sendChanges
         /// Ask presence to admit this id; its answer comes back through `admissionAnswered`.
         case admit(ChatName)
         /// Presence is still deciding: keep this frame and every later one, in order, until it
@@ -229,6 +231,8 @@ struct ConnectionStateMachine {
             return id == name ? .none : .reject("'Alive \(id)' does not name your id '\(name)'")
         case .list:
             return .sendList
+        case .listChanges:
+            return .sendChanges
         case .quit(let id):
             guard id == name else { return .reject("'Quit \(id)' does not name your id '\(name)'") }
             return self.close(.quit)

@@ -28,6 +28,8 @@ final class ListPublisher: Sendable {
     private let schedule: NIOLockedValueBox<ListPushSchedule>
     /// The list encoded once per generation of presence, for pushes and `List` requests alike.
     private let cache = OnlineListCache()
+    /// The last list pushed, with its version and its changes from the one before (change events).
+    private let latest = NIOLockedValueBox(ListEdition())
 
     init(
         presence: any Presence, configuration: ServerConfiguration, clock: any ServerClock,
@@ -58,6 +60,11 @@ final class ListPublisher: Sendable {
         self.cache.current(of: self.presence).parts
     }
 
+    /// The last list pushed: what a client that asks for change events starts from.
+    var latestEdition: ListEdition {
+        self.latest.withLockedValue { $0 }
+    }
+
     /// Sets the one timer, on the scheduler's loop.
     private func setTimer(at deadline: NIODeadline) {
         self.clock.schedule(at: deadline, on: self.scheduler) { self.timerFired() }
@@ -81,7 +88,12 @@ final class ListPublisher: Sendable {
         let recipients = self.presence.allRecipients()
         let (names, parts) = self.cache.current(of: self.presence)
         let bytes = parts.reduce(0) { $0 + Wire.headerLength + $1.readableBytes }
-        self.schedule.withLockedValue { $0.listEncoded(names: names, bytes: bytes) }
+        self.schedule.withLockedValue { $0.listEncoded(names: names.count, bytes: bytes) }
+        // Pushes run one at a time on the scheduler's loop: the editions follow each other.
+        let edition = self.latest.withLockedValue { latest in
+            latest = latest.next(names: names, listParts: parts)
+            return latest
+        }
         self.logger.debug(
             "pushing the online list", metadata: ["clients": "\(recipients.count)", "parts": "\(parts.count)"])
         self.observer.pushedList(recipients: recipients.count, parts: parts.count)
@@ -92,7 +104,7 @@ final class ListPublisher: Sendable {
         }
         for (loop, group) in byLoop.values {
             loop.execute {
-                for recipient in group { recipient.offerList(parts) }
+                for recipient in group { recipient.offerList(edition) }
             }
         }
     }

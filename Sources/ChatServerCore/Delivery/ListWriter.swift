@@ -43,6 +43,9 @@ struct ListWriter {
     private(set) var isWriting = false
     /// A request waits for its spacing, and a timer will answer it.
     private(set) var owesAnswer = false
+    /// With change events on: the version the client holds once what is queued is written;
+    /// `nil` while it receives full lists.
+    private(set) var feedVersion: UInt64?
 
     /// Offers a pushed list (its part bodies); returns the chunk to write now if nothing is in
     /// flight. A list the client has, or is being sent, is not offered again.
@@ -51,6 +54,36 @@ struct ListWriter {
         if Self.same(self.current, parts) { return nil }
         self.waiting = parts
         return self.isWriting ? nil : self.take()
+    }
+
+    /// Offers a pushed edition: its full list, or, with change events on, its changes queued
+    /// behind those not written yet (never skipped: the client applies them in order). Changes
+    /// that would queue more parts than the whole list are replaced by the whole list.
+    mutating func offer(_ edition: ListEdition) -> ArraySlice<ByteBuffer>? {
+        guard let version = self.feedVersion else { return self.offer(edition.listParts) }
+        guard edition.version > version else { return nil }
+        if edition.previousVersion == version, !edition.changeParts.isEmpty {
+            let queued = (self.waiting ?? []) + edition.changeParts
+            self.waiting = queued.count > edition.listParts.count ? edition.fullParts() : queued
+        } else {
+            self.waiting = edition.fullParts()
+        }
+        self.feedVersion = edition.version
+        return self.isWriting ? nil : self.take()
+    }
+
+    /// `List changes`, or `List` with change events on: the whole list of `edition` as
+    /// `Online` parts (answered as any `List`), then its changes.
+    mutating func requestChanges(_ edition: ListEdition, at now: NIODeadline) -> RequestAnswer {
+        self.feedVersion = max(self.feedVersion ?? 0, edition.version)
+        return self.request(edition.fullParts(), at: now)
+    }
+
+    /// The owed answer's time came with change events on, `edition` the latest.
+    mutating func owedChangesDue(_ edition: ListEdition, at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
+        guard self.owesAnswer else { return nil }
+        self.feedVersion = max(self.feedVersion ?? 0, edition.version)
+        return self.owedAnswerDue(edition.fullParts(), at: now)
     }
 
     /// A `List` request, with `parts` the current list, at `now`.

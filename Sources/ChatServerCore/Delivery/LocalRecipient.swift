@@ -32,9 +32,9 @@ public final class LocalRecipient: Recipient {
     }
 
     /// Hands the list to the connection's handler, which paces it (`ListWriter`).
-    public func offerList(_ parts: [ByteBuffer]) {
+    public func offerList(_ edition: ListEdition) {
         guard self.channel.isActive else { return }
-        self.channel.pipeline.syncOperations.fireUserInboundEventTriggered(OnlineListEvent(parts: parts))
+        self.channel.pipeline.syncOperations.fireUserInboundEventTriggered(OnlineListEvent(edition: edition))
     }
 
     /// Tells the connection that the server is shutting down (from any thread).

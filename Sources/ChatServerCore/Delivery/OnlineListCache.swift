@@ -8,21 +8,21 @@ import NIOCore
 ///
 /// Synchronisation: one lock around the last encoding; the sort and encoding run outside it.
 final class OnlineListCache: Sendable {
-    private let last = NIOLockedValueBox<(generation: UInt64, names: Int, parts: [ByteBuffer])?>(nil)
+    private let last = NIOLockedValueBox<(generation: UInt64, names: [ChatName], parts: [ByteBuffer])?>(nil)
 
-    /// The bodies of the current list, and how many names it holds.
-    func current(of presence: any Presence) -> (names: Int, parts: [ByteBuffer]) {
+    /// The bodies of the current list, and its names sorted by byte order.
+    func current(of presence: any Presence) -> (names: [ChatName], parts: [ByteBuffer]) {
         // The generation is read before the snapshot: a change in between makes the bodies
         // newer than their generation, never older, and a later generation never matches them.
         let generation = presence.generation
         if let cached = self.last.withLockedValue({ $0 }), cached.generation == generation {
             return (cached.names, cached.parts)
         }
-        let names = presence.allRecipients().map(\.name)
-        let parts = ServerBodies.list(names)  // sorted by OnlineList
+        let names = presence.allRecipients().map(\.name).sorted()
+        let parts = ServerBodies.list(sorted: names)
         self.last.withLockedValue { last in
-            if (last?.generation ?? 0) <= generation { last = (generation, names.count, parts) }
+            if (last?.generation ?? 0) <= generation { last = (generation, names, parts) }
         }
-        return (names.count, parts)
+        return (names, parts)
     }
 }

@@ -17,6 +17,6 @@ public protocol Recipient: AnyObject, Sendable {
     func deliver(_ frames: ByteBuffer) -> Bool
     /// Sends frames from `-SERVER-` with these bodies (each ending in NUL) to the client.
     func sendFromServer(_ bodies: [ByteBuffer])
-    /// Offers the latest online list (its `List k/n` part bodies, shared by every recipient).
-    func offerList(_ parts: [ByteBuffer])
+    /// Offers the latest online list (an edition shared by every recipient).
+    func offerList(_ edition: ListEdition)
 }

@@ -16,8 +16,34 @@ enum ServerBodies {
 
     /// The `List k/n` parts of `names`, each plus its NUL.
     static func list(_ names: [ChatName], allocator: ByteBufferAllocator = ByteBufferAllocator()) -> [ByteBuffer] {
-        OnlineList.parts(of: names).map { part in
+        Self.list(sorted: names.sorted(), allocator: allocator)
+    }
+
+    /// The `List k/n` parts of `names`, sorted by byte order already, each plus its NUL.
+    static func list(sorted names: [ChatName], allocator: ByteBufferAllocator = ByteBufferAllocator()) -> [ByteBuffer]
+    {
+        OnlineList.parts(ofSorted: names).map { part in
             var buffer = allocator.buffer(capacity: Wire.maxBodyLength + 1)
+            part.writeBody(to: &buffer)
+            buffer.writeInteger(Wire.terminator)
+            return buffer
+        }
+    }
+
+    /// The bodies of `Online` parts, each plus its NUL.
+    static func bodies(_ parts: [VersionedListPart]) -> [ByteBuffer] {
+        parts.map { versioned in
+            var buffer = ByteBufferAllocator().buffer(capacity: Wire.maxBodyLength + 1)
+            versioned.part.writeBody(to: &buffer, word: VersionedListPart.word(version: versioned.version))
+            buffer.writeInteger(Wire.terminator)
+            return buffer
+        }
+    }
+
+    /// The bodies of `Changed` parts, each plus its NUL.
+    static func bodies(_ parts: [ChangesPart]) -> [ByteBuffer] {
+        parts.map { part in
+            var buffer = ByteBufferAllocator().buffer(capacity: Wire.maxBodyLength + 1)
             part.writeBody(to: &buffer)
             buffer.writeInteger(Wire.terminator)
             return buffer
