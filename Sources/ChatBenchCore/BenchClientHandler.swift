@@ -71,7 +71,14 @@ final class BenchClientHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
+        if self.changeEvents {
+            // Right behind Connect: no full list is ever pushed to this client first.
+            context.write(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
+            self.session.requestedChanges()
+            context.writeAndFlush(self.wrapOutboundOut(self.session.changesFrame), promise: nil)
+        } else {
+            context.writeAndFlush(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -104,13 +111,7 @@ final class BenchClientHandler: ChannelInboundHandler {
             self.heartbeat = context.eventLoop.scheduleRepeatedTask(
                 initialDelay: TimeAmount(every), delay: TimeAmount(every)
             ) { _ in channel.writeAndFlush(alive, promise: nil) }
-            if !wasReady {
-                if self.changeEvents {
-                    context.writeAndFlush(NIOAny(self.session.changesFrame), promise: nil)
-                    self.session.requestedChanges()
-                }
-                self.delegate?.clientReady(self)
-            }
+            if !wasReady { self.delegate?.clientReady(self) }
         case .message(let source, let body, _):
             self.delegate?.client(self, received: body, from: source)
         case .list(let names, let bytes):

@@ -37,7 +37,16 @@ final class ClientSessionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
+        if self.changeEvents {
+            // Right behind Connect, so that our server never sends this client a full list
+            // first; a server that does not know it answers Error (not shown) once Connect is
+            // answered, and keeps pushing full lists.
+            context.write(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
+            self.session.requestedChanges()
+            context.writeAndFlush(self.wrapOutboundOut(self.session.changesFrame), promise: nil)
+        } else {
+            context.writeAndFlush(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
+        }
         context.fireChannelActive()
     }
 
@@ -77,12 +86,6 @@ final class ClientSessionHandler: ChannelInboundHandler {
             if let promise = self.connected {
                 self.connected = nil
                 promise.succeed((announced, every))
-                if self.changeEvents {
-                    // A server that does not know it answers Error (not shown) and keeps
-                    // pushing full lists; ours answers with the whole list, then changes.
-                    context.writeAndFlush(self.wrapOutboundOut(self.session.changesFrame), promise: nil)
-                    self.session.requestedChanges()
-                }
             } else {
                 // Admitted earlier without an interval; the server announced one now.
                 self.events.yield(.intervalAnnounced(every))

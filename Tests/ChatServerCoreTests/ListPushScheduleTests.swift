@@ -20,7 +20,8 @@ struct ListPushScheduleTests {
     /// Changes every `every` ms from 0 to `until` ms with `clients(ms)` online; returns the
     /// milliseconds at which pushes happened, looking every millisecond up to `horizon`.
     private func run(
-        every: Int64, until: Int64, horizon: Int64, clients: (Int64) -> Int, schedule start: ListPushSchedule? = nil
+        every: Int64, until: Int64, horizon: Int64, clients: (Int64) -> Int, changeClients: Int = 0,
+        schedule start: ListPushSchedule? = nil
     ) -> [Int64] {
         var schedule = start ?? self.schedule()
         var pushes: [Int64] = []
@@ -29,7 +30,7 @@ struct ListPushScheduleTests {
             let now = self.at(millisecond)
             if millisecond <= until, millisecond % every == 0, let first = schedule.changed(at: now) { look = first }
             if let due = look, now >= due {
-                switch schedule.timerFired(at: now, clients: clients(millisecond)) {
+                switch schedule.timerFired(at: now, clients: clients(millisecond), changeClients: changeClients) {
                 case .push:
                     pushes.append(millisecond)
                     look = nil
@@ -58,13 +59,25 @@ struct ListPushScheduleTests {
         #expect(self.run(every: 10, until: 300, horizon: 300, clients: { _ in 50 }) == [100, 210])
     }
 
-    @Test("the cost estimate: clients² × bytes a name, the size a name taken from the last list")
+    @Test(
+        "the cost estimate: clients² × bytes a name (the size a name from the last list); changes for those who asked")
     func cost() {
         var schedule = self.schedule()
-        #expect(schedule.cost(clients: 1_000) == 10_000_000)
+        #expect(schedule.cost(clients: 1_000) == (10_000_000, 0))
         schedule.listEncoded(names: 1_000, bytes: 9_000)
-        #expect(schedule.cost(clients: 2_000) == 36_000_000)
+        #expect(schedule.cost(clients: 2_000) == (36_000_000, 0))
         #expect(schedule.share(of: 36_000_000) == .milliseconds(360))
+        // Three changes pending; 1,500 of 2,000 clients receive change events (12 bytes each).
+        for millisecond in 0..<3 { _ = schedule.changed(at: self.at(Int64(millisecond))) }
+        #expect(schedule.cost(clients: 2_000, changeClients: 1_500) == (9_000_000, 54_000))
+    }
+
+    @Test("clients that receive changes do not hold a storm's pushes back: changes are never sent twice")
+    func changeClientsNotHeldBack() {
+        // 1,000 clients, all on change events, changes every 10 ms: pushed every 100 ms, as a
+        // small set would be (their cost, 12 bytes a change each, counts against the budget only).
+        let pushes = self.run(every: 10, until: 400, horizon: 400, clients: { _ in 1_000 }, changeClients: 1_000)
+        #expect(pushes == [100, 210, 320])
     }
 
     @Test("a costly push waits while changes keep coming: up to six times its share of the budget")

@@ -143,6 +143,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .sendList:
             self.answerList(changes: self.output.receivesChanges, context: context)
         case .sendChanges:
+            if !self.output.receivesChanges { self.shared.publisher.changeEventsStarted() }
             self.answerList(changes: true, context: context)
         case .reject(let text):
             self.logger.debug("frame rejected", metadata: self.metadata(["why": "\(text)"]))
@@ -175,6 +176,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.scheduleLifeCheck(at: deadline, context: context)
         case .leave(let reason):
             self.settle(context: context)
+            if self.output.receivesChanges { self.shared.publisher.changeEventsEnded() }
             if let recipient = self.recipient, self.shared.presence.remove(recipient) {
                 self.logger.info("client left", metadata: self.metadata(["reason": "\(reason)"]))
                 self.shared.publisher.changed()
@@ -281,6 +283,11 @@ final class ConnectionHandler: ChannelInboundHandler {
             changes
             ? self.output.requestChanges(self.shared.publisher.latestEdition, at: now)
             : self.output.requestList(self.shared.publisher.currentList(), at: now)
+        self.carryOut(answer, context: context)
+    }
+
+    /// Writes a list chunk now, or sets the timer for a list owed later.
+    private func carryOut(_ answer: ListWriter.RequestAnswer, context: ChannelHandlerContext) {
         switch answer {
         case .write(let chunk):
             self.writeList(chunk, context: context)

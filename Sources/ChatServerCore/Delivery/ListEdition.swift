@@ -1,6 +1,6 @@
 public import ChatWire
-public import NIOCore
 import NIOConcurrencyHelpers
+public import NIOCore
 
 /// One pushed version of the online list, encoded once and shared by every connection: as the
 /// full `List k/n` parts clients receive by default, and, for clients that asked for change

@@ -2,6 +2,7 @@ import ChatWire
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// Pushes the online list to every online client after each change of the online set.
 ///
@@ -30,6 +31,8 @@ final class ListPublisher: Sendable {
     private let cache = OnlineListCache()
     /// The last list pushed, with its version and its changes from the one before (change events).
     private let latest = NIOLockedValueBox(ListEdition())
+    /// Online clients that asked for change events: their pushes cost the changes only.
+    private let changeClients = Atomic<Int>(0)
 
     init(
         presence: any Presence, configuration: ServerConfiguration, clock: any ServerClock,
@@ -60,6 +63,16 @@ final class ListPublisher: Sendable {
         self.cache.current(of: self.presence).parts
     }
 
+    /// A client started receiving change events (until `changeEventsEnded()`, when it leaves).
+    func changeEventsStarted() {
+        self.changeClients.add(1, ordering: .relaxed)
+    }
+
+    /// A client that received change events left.
+    func changeEventsEnded() {
+        self.changeClients.subtract(1, ordering: .relaxed)
+    }
+
     /// The last list pushed: what a client that asks for change events starts from.
     var latestEdition: ListEdition {
         self.latest.withLockedValue { $0 }
@@ -74,7 +87,9 @@ final class ListPublisher: Sendable {
     private func timerFired() {
         let now = self.clock.now
         let clients = self.presence.count
-        switch self.schedule.withLockedValue({ $0.timerFired(at: now, clients: clients) }) {
+        let changeClients = self.changeClients.load(ordering: .relaxed)
+        switch self.schedule.withLockedValue({ $0.timerFired(at: now, clients: clients, changeClients: changeClients) })
+        {
         case .push:
             self.publish()
         case .wait(let until):

@@ -12,7 +12,8 @@ import NIOCore
 ///   keep the rest of the server's time.
 ///
 /// The cost of a push is estimated from the number of clients: each receives the whole list,
-/// whose size per name is the last list's (`listEncoded(names:bytes:)`).
+/// whose size per name is the last list's (`listEncoded(names:bytes:)`), except clients that
+/// asked for change events, which receive only the changes (about 12 bytes each).
 struct ListPushSchedule {
     /// What to do when the timer fires.
     enum Decision: Equatable {
@@ -40,6 +41,10 @@ struct ListPushSchedule {
     /// Bytes one client receives per name in a list (frame headers included), from the last
     /// list encoded; `OnlineList` packs about 9 for names of 5 to 8 bytes.
     private var bytesPerName = 10.0
+    /// Changes noted since the last push.
+    private var pendingChanges = 0
+    /// Bytes a change takes in a `Changed` part (`+name`, a share of the frame's header).
+    static let bytesPerChange = 12.0
 
     init(quietPeriod: TimeAmount, maxDelay: TimeAmount, budget: Int) {
         self.quietPeriod = quietPeriod
@@ -51,14 +56,18 @@ struct ListPushSchedule {
     /// planned yet: only the first change after a push starts the timer.
     mutating func changed(at now: NIODeadline) -> NIODeadline? {
         self.latest = now
+        self.pendingChanges += 1
         guard self.since == nil else { return nil }
         self.since = now
         return max(now + self.quietPeriod, self.cooledDown)
     }
 
-    /// The bytes a push to `clients` clients would write: each gets the whole list.
-    func cost(clients: Int) -> Int {
-        Int(min(Double(clients) * Double(clients) * self.bytesPerName, Double(Int.max / 2)))
+    /// The bytes a push to `clients` clients would write: each gets the whole list (`full`),
+    /// but the `changeClients` among them only the changes (`changes`).
+    func cost(clients: Int, changeClients: Int = 0) -> (full: Int, changes: Int) {
+        let full = Double(max(0, clients - changeClients)) * Double(clients) * self.bytesPerName
+        let changes = Double(changeClients) * Double(self.pendingChanges) * Self.bytesPerChange
+        return (Int(min(full, Double(Int.max / 4))), Int(min(changes, Double(Int.max / 4))))
     }
 
     /// How long `bytes` of pushes take of the budget.
@@ -66,16 +75,21 @@ struct ListPushSchedule {
         .nanoseconds(Int64(min(Double(bytes) / Double(self.budget) * 1e9, 1e15)))
     }
 
-    /// The timer fired at `now`, with `clients` online. On `.push`, the pending changes count as
-    /// pushed (cleared before the push takes its snapshot: a change after this point starts a
-    /// new timer).
-    mutating func timerFired(at now: NIODeadline, clients: Int) -> Decision {
+    /// The timer fired at `now`, with `clients` online, `changeClients` of them receiving change
+    /// events. On `.push`, the pending changes count as pushed (cleared before the push takes
+    /// its snapshot: a change after this point starts a new timer).
+    mutating func timerFired(at now: NIODeadline, clients: Int, changeClients: Int = 0) -> Decision {
         guard let since = self.since else { return .idle }
-        let share = self.share(of: self.cost(clients: clients))
-        let longest = max(self.maxDelay, .nanoseconds(share.nanoseconds * Self.stormFactor))
+        let cost = self.cost(clients: clients, changeClients: changeClients)
+        // Only full lists are wasted by the next push; changes are never sent twice, so putting
+        // them off saves nothing.
+        let superseded = self.share(of: cost.full)
+        let share = self.share(of: cost.full + cost.changes)
+        let longest = max(self.maxDelay, .nanoseconds(superseded.nanoseconds * Self.stormFactor))
         let due = max(min(since + longest, self.latest + self.quietPeriod), self.cooledDown)
         guard now >= due else { return .wait(until: due) }
         self.since = nil
+        self.pendingChanges = 0
         self.cooledDown = now + share
         return .push
     }

@@ -20,8 +20,7 @@ enum ServerBodies {
     }
 
     /// The `List k/n` parts of `names`, sorted by byte order already, each plus its NUL.
-    static func list(sorted names: [ChatName], allocator: ByteBufferAllocator = ByteBufferAllocator()) -> [ByteBuffer]
-    {
+    static func list(sorted names: [ChatName], allocator: ByteBufferAllocator = ByteBufferAllocator()) -> [ByteBuffer] {
         OnlineList.parts(ofSorted: names).map { part in
             var buffer = allocator.buffer(capacity: Wire.maxBodyLength + 1)
             part.writeBody(to: &buffer)
