@@ -64,7 +64,7 @@ struct ListWriter {
         guard edition.version > version else { return nil }
         if edition.previousVersion == version, !edition.changeParts.isEmpty {
             let queued = (self.waiting ?? []) + edition.changeParts
-            self.waiting = queued.count > edition.listParts.count ? edition.fullParts() : queued
+            self.waiting = Self.bytes(queued) > Self.bytes(edition.listParts) ? edition.fullParts() : queued
         } else {
             self.waiting = edition.fullParts()
         }
@@ -137,6 +137,11 @@ struct ListWriter {
         defer { self.next = end }
         self.isWriting = true
         return self.current[self.next..<end]
+    }
+
+    /// The bytes of some part bodies.
+    private static func bytes(_ parts: [ByteBuffer]) -> Int {
+        parts.reduce(0) { $0 + $1.readableBytes }
     }
 
     /// Whether two part arrays are the same list: the same storage (see above).
