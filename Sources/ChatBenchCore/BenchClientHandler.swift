@@ -59,7 +59,7 @@ final class BenchClientHandler: ChannelInboundHandler {
         self.id = id
         self.index = index
         self.delegate = delegate
-        self.session = ClientProtocol(id: id)
+        self.session = ClientProtocol(id: id, keepsNames: false)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

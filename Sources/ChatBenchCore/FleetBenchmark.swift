@@ -79,7 +79,8 @@ public enum FleetBenchmark {
             }
             try await tasks.waitForAll()
         }
-        try await TrafficBenchmark.waitUntil(timeout: .seconds(60)) {
+        // The clients check every name they are sent (N² of them): allow 5 ms a client, 60 s at least.
+        try await TrafficBenchmark.waitUntil(timeout: max(.seconds(60), .milliseconds(5 * options.clients))) {
             try await fleet.counts().complete >= options.clients
         }
         let counts = try await fleet.counts()

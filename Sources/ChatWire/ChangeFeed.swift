@@ -23,7 +23,8 @@ public struct ChangeFeed: Sendable {
         case pending
         /// The whole list arrived (an `Online` list): everyone online.
         case list([ChatName])
-        /// A complete set of changes was applied: who joined, who left, how many are online.
+        /// A complete set of changes was applied: who joined, who left (empty unless
+        /// `keepsNames`), how many are online.
         case changed(joined: [ChatName], left: [ChatName], online: Int)
         /// The changes do not follow the version held (why): ask for the whole list (`List`).
         case askFullList(String)
@@ -33,15 +34,22 @@ public struct ChangeFeed: Sendable {
 
     /// Where change events stand.
     public private(set) var stage = Stage.off
-    /// The list held, once an `Online` list arrived.
+    /// The list held, once an `Online` list arrived (kept only when `keepsNames`).
     public private(set) var names: Set<ChatName> = []
+    /// How many are online, by the list held.
+    public private(set) var count = 0
+    /// Whether the names are kept (and each change checked against them), or only counted: a
+    /// load tool playing thousands of clients needs the count alone.
+    public let keepsNames: Bool
     private var online = ListReassembler()
     private var onlineVersion: UInt64?
     /// The `Changed` set being gathered: its versions, parts, next part, and what it holds so far.
     private var gathering: (from: UInt64, to: UInt64, count: Int, next: Int, joined: [ChatName], left: [ChatName])?
 
-    /// Change events not asked for.
-    public init() {}
+    /// Change events not asked for; `keepsNames` as above.
+    public init(keepsNames: Bool = true) {
+        self.keepsNames = keepsNames
+    }
 
     /// `List changes` was sent.
     public mutating func requested() {
@@ -72,7 +80,8 @@ public struct ChangeFeed: Sendable {
         }
         do {
             guard let names = try self.online.add(part.part) else { return .pending }
-            self.names = Set(names)
+            if self.keepsNames { self.names = Set(names) }
+            self.count = names.count
             self.stage = .active(version: part.version)
             self.gathering = nil
             return .list(names)
@@ -98,11 +107,19 @@ public struct ChangeFeed: Sendable {
         for change in part.changes {
             switch change {
             case .joined(let name):
-                guard self.names.insert(name).inserted else { return self.resync("'\(name)' joined twice") }
-                gathering.joined.append(name)
+                if self.keepsNames {
+                    guard self.names.insert(name).inserted else { return self.resync("'\(name)' joined twice") }
+                    gathering.joined.append(name)
+                }
+                self.count += 1
             case .left(let name):
-                guard self.names.remove(name) != nil else { return self.resync("'\(name)' left, but was not online") }
-                gathering.left.append(name)
+                if self.keepsNames {
+                    guard self.names.remove(name) != nil else {
+                        return self.resync("'\(name)' left, but was not online")
+                    }
+                    gathering.left.append(name)
+                }
+                self.count -= 1
             }
         }
         gathering.next += 1
@@ -112,7 +129,7 @@ public struct ChangeFeed: Sendable {
         }
         self.gathering = nil
         self.stage = .active(version: gathering.to)
-        return .changed(joined: gathering.joined, left: gathering.left, online: self.names.count)
+        return .changed(joined: gathering.joined, left: gathering.left, online: self.count)
     }
 
     private mutating func resync(_ why: String) -> Outcome {

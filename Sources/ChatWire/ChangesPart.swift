@@ -89,7 +89,7 @@ public struct ChangesPart: Equatable, Sendable {
             guard let sign = field.first else { throw invalid("an empty change") }
             let name: ChatName
             do {
-                name = try ChatName(validating: String(decoding: field.dropFirst(), as: UTF8.self))
+                name = try ChatName(validatingBytes: field.dropFirst())
             } catch {
                 throw invalid(error.description)
             }

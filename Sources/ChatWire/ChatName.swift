@@ -31,15 +31,21 @@ public struct ChatName: Hashable, Comparable, Sendable {
 
     /// Validates `text` as a name: 1 to 8 bytes, each printable ASCII and not a space.
     public init(validating text: some StringProtocol) throws(NameError) {
-        let bytes = Array(text.utf8)
-        guard !bytes.isEmpty else { throw .empty }
-        guard bytes.count <= Wire.nameLength else { throw .tooLong(bytes.count) }
+        try self.init(validatingBytes: text.utf8)
+    }
+
+    /// Validates `bytes` as a name, as `init(validating:)`, without making a string: lists of
+    /// thousands of names are parsed with it.
+    public init(validatingBytes bytes: some Collection<UInt8>) throws(NameError) {
+        let count = bytes.count
+        guard count > 0 else { throw .empty }
+        guard count <= Wire.nameLength else { throw .tooLong(count) }
         var packed: UInt64 = 0
         for byte in bytes {
             guard (0x21...0x7E).contains(byte) else { throw .invalidByte(byte) }
             packed = packed << 8 | UInt64(byte)
         }
-        for _ in bytes.count..<Wire.nameLength { packed = packed << 8 | UInt64(Wire.padding) }
+        for _ in count..<Wire.nameLength { packed = packed << 8 | UInt64(Wire.padding) }
         self.packed = packed
     }
 

@@ -62,11 +62,13 @@ public struct ClientProtocol: Sendable {
     private var lists = ListReassembler()
     private var listBytes = 0
     /// Change events: asked for or not, and the list they keep.
-    public private(set) var changes = ChangeFeed()
+    public private(set) var changes: ChangeFeed
 
-    /// A session for `id`, not yet connected.
-    public init(id: ChatName) {
+    /// A session for `id`, not yet connected; with `keepsNames` false, change events only count
+    /// who is online (`ChangeFeed.keepsNames`).
+    public init(id: ChatName, keepsNames: Bool = true) {
         self.id = id
+        self.changes = ChangeFeed(keepsNames: keepsNames)
     }
 
     /// The interval assumed when the server announces none: our server's default, and short

@@ -50,7 +50,7 @@ struct ControlWords {
             return fallback
         }
         do {
-            return try ChatName(validating: String(decoding: argument, as: UTF8.self))
+            return try ChatName(validatingBytes: argument)
         } catch {
             throw .invalidArgument(command: command, reason: error.description)
         }

@@ -45,7 +45,7 @@ public struct ListPart: Equatable, Sendable {
         names.reserveCapacity(fields.count - 1)
         for field in fields.dropFirst() {
             do {
-                names.append(try ChatName(validating: String(decoding: field, as: UTF8.self)))
+                names.append(try ChatName(validatingBytes: field))
             } catch {
                 throw invalid(error.description)
             }

@@ -15,6 +15,8 @@ public final class ListEdition: Sendable {
     public let names: [ChatName]
     /// The `List k/n` bodies (each ending in NUL).
     public let listParts: [ByteBuffer]
+    /// The bytes of `listParts`: what the whole list weighs.
+    public let listBytes: Int
     /// The `Changed <previous> <version> k/n` bodies; empty when nothing changed.
     public let changeParts: [ByteBuffer]
     private let onlineParts = NIOLockedValueBox<[ByteBuffer]?>(nil)
@@ -30,6 +32,7 @@ public final class ListEdition: Sendable {
         self.previousVersion = previousVersion
         self.names = names
         self.listParts = listParts
+        self.listBytes = listParts.reduce(0) { $0 + $1.readableBytes }
         self.changeParts =
             changes.isEmpty
             ? [] : ServerBodies.bodies(ChangesPart.parts(from: previousVersion, to: version, changes: changes))

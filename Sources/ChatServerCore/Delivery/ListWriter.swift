@@ -64,7 +64,7 @@ struct ListWriter {
         guard edition.version > version else { return nil }
         if edition.previousVersion == version, !edition.changeParts.isEmpty {
             let queued = (self.waiting ?? []) + edition.changeParts
-            self.waiting = Self.bytes(queued) > Self.bytes(edition.listParts) ? edition.fullParts() : queued
+            self.waiting = Self.bytes(queued) > edition.listBytes ? edition.fullParts() : queued
         } else {
             self.waiting = edition.fullParts()
         }

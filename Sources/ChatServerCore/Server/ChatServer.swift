@@ -93,6 +93,10 @@ public final class ChatServer: Sendable {
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 4096)
+            // Accept up to 256 waiting connections per wake-up (NIO's default is 4): while the
+            // loops are busy writing lists, a join storm must not back up in the listen queue,
+            // where a dropped SYN costs the client a second or more.
+            .serverChannelOption(.maxMessagesPerRead, value: 256)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             // NIO starts every connection with a 2 KB receive buffer. Idle clients dominate
             // memory and an idle client's reads are heartbeats of under 64 bytes, so start at
