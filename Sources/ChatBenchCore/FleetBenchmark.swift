@@ -80,8 +80,15 @@ public enum FleetBenchmark {
             try await tasks.waitForAll()
         }
         // The clients check every name they are sent (N² of them): allow 5 ms a client, 60 s at least.
-        try await TrafficBenchmark.waitUntil(timeout: max(.seconds(60), .milliseconds(5 * options.clients))) {
-            try await fleet.counts().complete >= options.clients
+        let limit = max(Duration.seconds(60), .milliseconds(5 * options.clients))
+        do {
+            try await TrafficBenchmark.waitUntil(timeout: limit) { try await fleet.counts().complete >= options.clients }
+        } catch BenchError.timeout {
+            let counts = try await fleet.counts()
+            throw BenchError.invalid(
+                "after \(limit): \(counts.complete) of \(options.clients) clients hold the full list, "
+                    + "\(counts.ready) connected, \(counts.errors) errors"
+                    + (counts.firstError.map { " (the first: \($0))" } ?? ""))
         }
         let counts = try await fleet.counts()
         let converged = (counts.lastComplete ?? .now) - start
@@ -174,6 +181,8 @@ struct FleetCounts: Sendable {
     var complete = 0
     var listBytes = 0
     var errors = 0
+    /// What the first error was, in words.
+    var firstError: String?
     /// When the last client got ready, and when a client's list last became complete: taken
     /// as it happens, so the result does not depend on how often the counts are polled.
     var lastReady: ContinuousClock.Instant?
@@ -184,6 +193,7 @@ struct FleetCounts: Sendable {
         self.complete += other.complete
         self.listBytes += other.listBytes
         self.errors += other.errors
+        self.firstError = self.firstError ?? other.firstError
         self.lastReady = [self.lastReady, other.lastReady].compactMap { $0 }.max()
         self.lastComplete = [self.lastComplete, other.lastComplete].compactMap { $0 }.max()
     }
@@ -223,6 +233,8 @@ final class FleetWorker: BenchClientDelegate {
     }
 
     func clientFailed(_ client: BenchClientHandler, reason: String) {
-        if !self.closing { self.counts.errors += 1 }
+        guard !self.closing else { return }
+        self.counts.errors += 1
+        if self.counts.firstError == nil { self.counts.firstError = reason }
     }
 }
