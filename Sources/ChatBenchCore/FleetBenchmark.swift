@@ -82,7 +82,9 @@ public enum FleetBenchmark {
         // The clients check every name they are sent (N² of them): allow 5 ms a client, 60 s at least.
         let limit = max(Duration.seconds(60), .milliseconds(5 * options.clients))
         do {
-            try await TrafficBenchmark.waitUntil(timeout: limit) { try await fleet.counts().complete >= options.clients }
+            try await TrafficBenchmark.waitUntil(timeout: limit) {
+                try await fleet.counts().complete >= options.clients
+            }
         } catch BenchError.timeout {
             let counts = try await fleet.counts()
             throw BenchError.invalid(

@@ -57,11 +57,18 @@ public struct ChangeFeed: Sendable {
     }
 
     /// An `Error` arrived: `true` if it is the answer to `List changes` from a server that does
-    /// not know it (the first `Error` after asking, before any `Online`), which turns them off.
+    /// not know it (the first server frame after `Connected`), which turns them off.
     public mutating func errorAnswersRequest() -> Bool {
         guard self.stage == .requested else { return false }
         self.stage = .off
         return true
+    }
+
+    /// A server frame other than `Error` or `Online` came first after `Connected`: the server
+    /// ignored `List changes` (or took it for `List`), so they are off, and a later `Error` is
+    /// the server's own.
+    public mutating func requestIgnored() {
+        if self.stage == .requested { self.stage = .off }
     }
 
     /// The whole list was asked for again (`List`), after `askFullList`.

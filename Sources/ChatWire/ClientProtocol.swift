@@ -143,10 +143,15 @@ public struct ClientProtocol: Sendable {
         do {
             control = try ServerControl.parse(body)
         } catch {
+            self.changes.requestIgnored()
             if case .connected(let interval?) = ConnectReply.parse(body), let late = self.lateInterval(interval) {
                 return late
             }
             return .serverText(String(buffer: body))
+        }
+        switch control {
+        case .error, .online: break
+        case .list, .offline, .connected, .changed: self.changes.requestIgnored()
         }
         switch control {
         case .list(let part):

@@ -90,7 +90,7 @@ struct ChangeEventsTests {
         else { throw TestFailure("a contradiction was not noticed") }
     }
 
-    @Test("the first Error after asking means the server does not know change events; later ones are errors")
+    @Test("an Error first after Connected means the server does not know change events; later ones are errors")
     func fallback() throws {
         var session = ClientProtocol(id: try ChatName(validating: "alice"))
         session.requestedChanges()
@@ -108,5 +108,29 @@ struct ChangeEventsTests {
         #expect(session.changes.stage == .off)
         #expect(try receive("List 1/1 alice") == .list(try names(["alice"]), bytes: 31))
         #expect(try receive("Error no") == .serverError("no"))
+    }
+
+    @Test("a server that ignores List changes: its first other frame turns them off, and a later Error is shown")
+    func ignored() throws {
+        var session = ClientProtocol(id: try ChatName(validating: "alice"))
+        session.requestedChanges()
+        func receive(_ body: String) throws -> ClientProtocol.Incoming {
+            let bytes = ByteBuffer(bytes: wireFrame("alice", "-SERVER-", body))
+            guard let header = try FrameDecoder.header(of: bytes) else { throw TestFailure("no frame") }
+            return session.received(header, body: header.body(in: bytes))
+        }
+        _ = try receive("Connected 5")
+        #expect(try receive("List 1/1 alice") == .list(try names(["alice"]), bytes: 31))
+        #expect(session.changes.stage == .off)
+        #expect(try receive("Error server shutting down") == .serverError("server shutting down"))
+        var greeted = ClientProtocol(id: try ChatName(validating: "alice"))
+        greeted.requestedChanges()
+        _ = greeted.received(
+            try #require(try FrameDecoder.header(of: ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Connected 5")))),
+            body: ByteBuffer(string: "Connected 5"))
+        let banner = ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Welcome to the chat"))
+        let header = try #require(try FrameDecoder.header(of: banner))
+        #expect(greeted.received(header, body: header.body(in: banner)) == .serverText("Welcome to the chat"))
+        #expect(greeted.changes.stage == .off)
     }
 }

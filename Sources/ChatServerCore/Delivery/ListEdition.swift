@@ -39,12 +39,14 @@ public final class ListEdition: Sendable {
     }
 
     /// The next edition: `names` (sorted) and their `List k/n` parts, with the changes from this
-    /// one (the same version if nothing changed).
+    /// one; this very edition if nothing changed (so that a client that has it is not sent the
+    /// same list again, and its `Online` parts are not encoded twice).
     func next(names: [ChatName], listParts: [ByteBuffer]) -> ListEdition {
         let changes = Self.changes(from: self.names, to: names)
+        guard !changes.isEmpty else { return self }
         return ListEdition(
-            version: changes.isEmpty ? self.version : self.version + 1, previousVersion: self.version, names: names,
-            listParts: listParts, changes: changes)
+            version: self.version + 1, previousVersion: self.version, names: names, listParts: listParts,
+            changes: changes)
     }
 
     /// The whole list as `Online <version> k/n` bodies, encoded once.

@@ -68,6 +68,9 @@ final class ListPublisher: Sendable {
         self.changeClients.add(1, ordering: .relaxed)
     }
 
+    /// Clients receiving change events now (tests read it).
+    var changeClientCount: Int { self.changeClients.load(ordering: .relaxed) }
+
     /// A client that received change events left.
     func changeEventsEnded() {
         self.changeClients.subtract(1, ordering: .relaxed)
@@ -104,11 +107,10 @@ final class ListPublisher: Sendable {
         let (names, parts) = self.cache.current(of: self.presence)
         let bytes = parts.reduce(0) { $0 + Wire.headerLength + $1.readableBytes }
         self.schedule.withLockedValue { $0.listEncoded(names: names.count, bytes: bytes) }
-        // Pushes run one at a time on the scheduler's loop: the editions follow each other.
-        let edition = self.latest.withLockedValue { latest in
-            latest = latest.next(names: names, listParts: parts)
-            return latest
-        }
+        // Pushes run one at a time on the scheduler's loop, the only writer of `latest`: the
+        // next edition (a diff of two lists) is made outside the lock, then swapped in.
+        let edition = self.latest.withLockedValue { $0 }.next(names: names, listParts: parts)
+        self.latest.withLockedValue { $0 = edition }
         self.logger.debug(
             "pushing the online list", metadata: ["clients": "\(recipients.count)", "parts": "\(parts.count)"])
         self.observer.pushedList(recipients: recipients.count, parts: parts.count)

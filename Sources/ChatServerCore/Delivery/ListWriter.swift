@@ -7,7 +7,9 @@ import NIOCore
 /// So each connection has at most one chunk of parts in flight; the next chunk goes when the
 /// previous one reached the socket. A list offered while another is being written waits, and a
 /// newer one replaces it (conflation): a client always ends with the latest list, the parts of
-/// one list are never interleaved with another's, and memory stays one chunk per client.
+/// one list are never interleaved with another's, and memory stays one chunk per client. A
+/// client of change events is sent every version's changes instead, queued in order up to what
+/// the whole list weighs (then the whole list replaces them).
 ///
 /// A list is known by its parts' storage: the server encodes each version of the online list
 /// once (`OnlineListCache`) and hands every client the same array, so the same array is the
@@ -101,6 +103,7 @@ struct ListWriter {
             self.next = 0
         }
         self.waiting = parts
+        self.owesAnswer = false  // this answer is the one owed, if any (its timer finds nothing)
         return self.isWriting ? .covered : self.take().map { .write($0) } ?? .covered
     }
 
