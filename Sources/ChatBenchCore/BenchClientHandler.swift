@@ -71,14 +71,8 @@ final class BenchClientHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if self.changeEvents {
-            // Right behind Connect: no full list is ever pushed to this client first.
-            context.write(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
-            self.session.requestedChanges()
-            context.writeAndFlush(self.wrapOutboundOut(self.session.changesFrame), promise: nil)
-        } else {
-            context.writeAndFlush(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
-        }
+        let opening = self.session.opening(askingForChanges: self.changeEvents)
+        context.writeAndFlush(self.wrapOutboundOut(opening), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -37,16 +37,8 @@ final class ClientSessionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if self.changeEvents {
-            // Right behind Connect, so that our server never sends this client a full list
-            // first; a server that does not know it answers Error (not shown) once Connect is
-            // answered, and keeps pushing full lists.
-            context.write(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
-            self.session.requestedChanges()
-            context.writeAndFlush(self.wrapOutboundOut(self.session.changesFrame), promise: nil)
-        } else {
-            context.writeAndFlush(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
-        }
+        let opening = self.session.opening(askingForChanges: self.changeEvents)
+        context.writeAndFlush(self.wrapOutboundOut(opening), promise: nil)
         context.fireChannelActive()
     }
 

@@ -95,6 +95,19 @@ public struct ClientProtocol: Sendable {
         self.changes.requested()
     }
 
+    /// What to send when the connection opens: `Connect <id>`, and with `askingForChanges`
+    /// `List changes` right behind it in the same write, so that our server never pushes this
+    /// client a full list first (a server that does not know it answers `Error`, not shown,
+    /// once Connect is answered, and keeps pushing full lists).
+    public mutating func opening(askingForChanges: Bool) -> ByteBuffer {
+        var bytes = self.connectFrame
+        guard askingForChanges else { return bytes }
+        var changes = self.changesFrame
+        bytes.writeBuffer(&changes)
+        self.requestedChanges()
+        return bytes
+    }
+
     /// The whole list was asked for again after `askFullList`.
     public mutating func askedForFullList() {
         self.changes.askedForFullList()

@@ -59,8 +59,8 @@ struct ClientSessionHandlerTests {
     func heartbeat() throws {
         let client = try Harness()
         #expect(
-            try client.sent() == [wireFrame("-SERVER-", "alice", "Connect alice"), askChanges],
-            "change events asked for right behind Connect")
+            try client.sent() == [wireFrame("-SERVER-", "alice", "Connect alice") + askChanges],
+            "change events asked for right behind Connect, in the same write")
         try client.channel.writeInbound(ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Connected 0.2")))
         let answer = try client.answer().get()
         #expect(answer.announced == .milliseconds(200) && answer.heartbeat == .milliseconds(200))
