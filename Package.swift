@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "ChatServerCore", targets: ["ChatServerCore"]),
         .library(name: "ChatClientCore", targets: ["ChatClientCore"]),
         .library(name: "ChatBenchCore", targets: ["ChatBenchCore"]),
+        .library(name: "RESP", targets: ["RESP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -37,6 +38,15 @@ let package = Package(
     targets: [
         // Process-level set-up shared by the executables: the open-file limit and descriptor table.
         .target(name: "ChatSystem", swiftSettings: strictSettings),
+        // A small Redis client (RESP2 over SwiftNIO) for the cluster backbone: no chat in it.
+        .target(
+            name: "RESP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The wire format: frames, names, control messages, list parts, codec handlers. NIOCore only, no I/O.
         .target(
             name: "ChatWire",
@@ -95,6 +105,7 @@ let package = Package(
         .executableTarget(
             name: "chatfuzz",
             dependencies: [
+                "RESP",
                 "ChatWire",
                 "ChatClientCore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -144,6 +155,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/ChatTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RESPTests",
+            dependencies: [
+                "RESP",
+                "ChatWireTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

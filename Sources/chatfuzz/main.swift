@@ -1,6 +1,7 @@
 import ChatClientCore
 import ChatWire
 import NIOCore
+import RESP
 
 /// libFuzzer's entry point: every parser of outside bytes, with properties checked, not only
 /// "no crash". Build and run with scripts/fuzz.sh.
@@ -14,5 +15,6 @@ public func fuzzOneInput(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     FuzzChecks.session(bytes)
     FuzzChecks.inputLine(bytes)
     FuzzChecks.keys(bytes)
+    RESPFuzzCheck.parse(bytes)
     return 0
 }

@@ -1,0 +1,103 @@
+import ChatWireTestSupport
+import Foundation
+import NIOPosix
+import RESP
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A real `redis-server` (Debian's) on a free port for a test, stopped by its PID. A machine
+/// without it fails the test with a clear message: CI installs it (.ci/run), nothing skips.
+final class RedisServer: Sendable {
+    let port: Int
+    private let process: Process
+
+    /// The `redis-server` binary, or a failure that says how to get it.
+    static func binary() throws -> String {
+        for path in ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server"]
+        where FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
+        throw TestFailure("redis-server is not installed: apt-get install redis-server (.ci/run does)")
+    }
+
+    /// Starts one with no persistence (`--save '' --appendonly no`), plus `arguments`; returns
+    /// once it answers `PING`.
+    init(arguments: [String] = []) async throws {
+        let binary = try Self.binary()
+        // Redis cannot pick a port itself: take a free one from the kernel, then give it to Redis.
+        self.port = try Self.freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments =
+            ["--port", "\(self.port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
+            + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let endpoint = try RESPEndpoint(url: "redis://127.0.0.1:\(self.port)")
+        try await waitUntil("redis-server answering on port \(self.port)") {
+            guard
+                let connection = try? await RESPConnection.connect(
+                    to: endpoint, on: MultiThreadedEventLoopGroup.singleton.next())
+            else { return false }
+            defer { Task { await connection.close() } }
+            do {
+                _ = try await connection.send(["PING"]).get()
+                return true
+            } catch RESPError.server {
+                return true  // NOAUTH: it answers, it only wants a password
+            } catch {
+                return false
+            }
+        }
+    }
+
+    /// The URL of this server.
+    var url: String { "redis://127.0.0.1:\(self.port)" }
+
+    /// Stops it (SIGKILL to its PID) and waits for it to exit, polling `waitpid`:
+    /// `Process.waitUntilExit` runs a run loop, which hangs a Swift concurrency thread on Linux.
+    func stop() {
+        guard self.process.isRunning else { return }
+        let pid = self.process.processIdentifier
+        // SIGKILL: nothing is persisted, and the test process may hand its children a signal
+        // mask that blocks SIGTERM (seen: a SIGTERM'd Redis lived on until killed).
+        kill(pid, SIGKILL)
+        while !Self.exited(pid) { usleep(1_000) }
+    }
+
+    /// Whether `pid` has exited: reaped here, or already reaped by Foundation (ECHILD).
+    private static func exited(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        return result == pid || (result == -1 && errno == ECHILD)
+    }
+
+    deinit { self.stop() }
+
+    /// A TCP port the kernel says is free now.
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("no socket") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else { throw TestFailure("cannot bind a probe socket") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw TestFailure("getsockname failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
