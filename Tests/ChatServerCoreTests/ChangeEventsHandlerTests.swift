@@ -42,4 +42,19 @@ struct ChangeEventsHandlerTests {
         #expect(alice.bodies() == ["Changed \(version) \(version + 1) 1/1 +carol"])
         _ = bob
     }
+
+    @Test("asked right behind Connect: nothing until the push that holds the client, then that list whole")
+    func firstListHoldsTheClient() throws {
+        let server = EmbeddedServer()
+        let alice = try server.online("alice")
+        server.advance(by: .milliseconds(20))
+        _ = alice.bodies()
+        let bob = try server.connect()
+        try bob.send(wireFrame("-SERVER-", "bob", "Connect bob") + wireFrame("-SERVER-", "bob", "List changes"))
+        #expect(bob.bodies() == ["Connected 1"], "the last list pushed does not hold bob: nothing yet")
+        server.advance(by: .milliseconds(20))
+        let version = server.shared.publisher.latestEdition.version
+        #expect(bob.bodies() == ["Online \(version) 1/1 alice bob"])
+        #expect(alice.bodies() == ["List 1/1 alice bob"], "a client of full lists, as ever")
+    }
 }

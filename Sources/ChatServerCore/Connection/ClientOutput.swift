@@ -40,7 +40,12 @@ struct ClientOutput {
     }
 
     /// Whether the client asked for change events (`List changes`).
-    var receivesChanges: Bool { self.lists.feedVersion != nil }
+    var receivesChanges: Bool { self.lists.receivesChanges }
+
+    /// Change events asked for before the last list pushed holds the client (`ListWriter`).
+    mutating func awaitFirstEdition() {
+        self.lists.awaitFirstEdition()
+    }
 
     /// Answers `List changes`, or `List` with change events on (`ListWriter.requestChanges`).
     mutating func requestChanges(_ edition: ListEdition, at now: NIODeadline) -> ListWriter.RequestAnswer {

@@ -143,8 +143,15 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .sendList:
             self.answerList(changes: self.output.receivesChanges, context: context)
         case .sendChanges:
-            if !self.output.receivesChanges { self.shared.publisher.changeEventsStarted() }
-            self.answerList(changes: true, context: context)
+            let first = !self.output.receivesChanges
+            if first { self.shared.publisher.changeEventsStarted() }
+            // A client that asks right behind Connect is not in the last list pushed yet: its
+            // first list is the push that holds it (due within the usual delay).
+            if first, let name = self.recipient?.name, !self.shared.publisher.latestEdition.holds(name) {
+                self.output.awaitFirstEdition()
+            } else {
+                self.answerList(changes: true, context: context)
+            }
         case .reject(let text):
             self.logger.debug("frame rejected", metadata: self.metadata(["why": "\(text)"]))
             self.reply([ServerBodies.encode(.error(text))], context: context)

@@ -49,6 +49,17 @@ public final class ListEdition: Sendable {
             changes: changes)
     }
 
+    /// Whether `name` is in this list (a binary search of the sorted names).
+    func holds(_ name: ChatName) -> Bool {
+        var low = 0
+        var high = self.names.count
+        while low < high {
+            let middle = (low + high) / 2
+            if self.names[middle] < name { low = middle + 1 } else { high = middle }
+        }
+        return low < self.names.count && self.names[low] == name
+    }
+
     /// The whole list as `Online <version> k/n` bodies, encoded once.
     public func fullParts() -> [ByteBuffer] {
         self.onlineParts.withLockedValue { parts in

@@ -48,6 +48,18 @@ struct ListWriter {
     /// With change events on: the version the client holds once what is queued is written;
     /// `nil` while it receives full lists.
     private(set) var feedVersion: UInt64?
+    /// Change events asked for by a client not yet in the last list pushed: its first list is
+    /// the next edition, whole (so that it never sees a list without itself).
+    private(set) var awaitsFirstEdition = false
+
+    /// Whether the client asked for change events.
+    var receivesChanges: Bool { self.feedVersion != nil || self.awaitsFirstEdition }
+
+    /// Change events asked for by a client the last list pushed does not hold yet: nothing now,
+    /// the whole next edition (`Online`) when it is pushed.
+    mutating func awaitFirstEdition() {
+        if self.feedVersion == nil { self.awaitsFirstEdition = true }
+    }
 
     /// Offers a pushed list (its part bodies); returns the chunk to write now if nothing is in
     /// flight. A list the client has, or is being sent, is not offered again.
@@ -62,6 +74,12 @@ struct ListWriter {
     /// behind those not written yet (never skipped: the client applies them in order). Changes
     /// that would queue more parts than the whole list are replaced by the whole list.
     mutating func offer(_ edition: ListEdition) -> ArraySlice<ByteBuffer>? {
+        if self.awaitsFirstEdition {
+            self.awaitsFirstEdition = false
+            self.feedVersion = edition.version
+            self.waiting = edition.fullParts()
+            return self.isWriting ? nil : self.take()
+        }
         guard let version = self.feedVersion else { return self.offer(edition.listParts) }
         guard edition.version > version else { return nil }
         if edition.previousVersion == version, !edition.changeParts.isEmpty {
@@ -77,6 +95,7 @@ struct ListWriter {
     /// `List changes`, or `List` with change events on: the whole list of `edition` as
     /// `Online` parts (answered as any `List`), then its changes.
     mutating func requestChanges(_ edition: ListEdition, at now: NIODeadline) -> RequestAnswer {
+        self.awaitsFirstEdition = false
         self.feedVersion = max(self.feedVersion ?? 0, edition.version)
         return self.request(edition.fullParts(), at: now)
     }
