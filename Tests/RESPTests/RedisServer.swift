@@ -22,12 +22,13 @@ final class RedisServer: Sendable {
         throw TestFailure("redis-server is not installed: apt-get install redis-server (.ci/run does)")
     }
 
-    /// Starts one with no persistence (`--save '' --appendonly no`), plus `arguments`; returns
-    /// once it answers `PING`.
-    init(arguments: [String] = []) async throws {
+    /// Starts one with no persistence (`--save '' --appendonly no`), plus `arguments`, on `port`
+    /// (a free one unless given: a restart takes the port of the one before); returns once it
+    /// answers `PING`.
+    init(port: Int? = nil, arguments: [String] = []) async throws {
         let binary = try Self.binary()
         // Redis cannot pick a port itself: take a free one from the kernel, then give it to Redis.
-        self.port = try Self.freePort()
+        self.port = try port ?? Self.freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments =
