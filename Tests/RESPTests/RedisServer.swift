@@ -59,22 +59,17 @@ final class RedisServer: Sendable {
     /// The URL of this server.
     var url: String { "redis://127.0.0.1:\(self.port)" }
 
-    /// Stops it (SIGKILL to its PID) and waits for it to exit, polling `waitpid`:
-    /// `Process.waitUntilExit` runs a run loop, which hangs a Swift concurrency thread on Linux.
+    /// Stops it (SIGKILL to its PID) and waits until Foundation has seen it exit. The child is
+    /// Foundation's to reap: reaping it here as well (`waitpid`) crashed libdispatch's process
+    /// monitor once. `Process.waitUntilExit` is not used: it runs a run loop, which hangs a
+    /// Swift concurrency thread on Linux.
     func stop() {
         guard self.process.isRunning else { return }
-        let pid = self.process.processIdentifier
         // SIGKILL: nothing is persisted, and the test process may hand its children a signal
-        // mask that blocks SIGTERM (seen: a SIGTERM'd Redis lived on until killed).
-        kill(pid, SIGKILL)
-        while !Self.exited(pid) { usleep(1_000) }
-    }
-
-    /// Whether `pid` has exited: reaped here, or already reaped by Foundation (ECHILD).
-    private static func exited(_ pid: pid_t) -> Bool {
-        var status: Int32 = 0
-        let result = waitpid(pid, &status, WNOHANG)
-        return result == pid || (result == -1 && errno == ECHILD)
+        // mask that blocks SIGTERM (seen: a SIGTERM'd Redis lived on).
+        kill(self.process.processIdentifier, SIGKILL)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while self.process.isRunning, ContinuousClock.now < deadline { usleep(1_000) }
     }
 
     deinit { self.stop() }
