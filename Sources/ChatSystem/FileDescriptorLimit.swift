@@ -9,14 +9,7 @@
 public enum FileDescriptorLimit {
     /// Raises the soft limit to the hard limit; returns the limit now in force (`nil` if unknown).
     public static func raiseToHardLimit() -> Int? {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
-        if limit.rlim_cur < limit.rlim_max {
-            var raised = limit
-            raised.rlim_cur = limit.rlim_max
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
-        }
-        return limit.rlim_cur == rlim_t.max ? Int.max : Int(clamping: limit.rlim_cur)
+        Self.raise(toAtLeast: .max)?.limit
     }
 
     /// Raises the soft limit to `needed` if it is lower, as far as the hard limit allows (never

@@ -100,7 +100,7 @@ public final class RESPClient: Sendable {
                 if self.isStopped { return }
                 await self.onEvent(.disconnected("\(error)"))
             }
-            let wait = self.retry.delay(afterFailures: max(failures, 1), random: Double.random(in: -1...1))
+            let wait = self.retry.delay(afterFailures: failures, random: Double.random(in: -1...1))
             try? await Task.sleep(for: wait)
         }
     }

@@ -23,7 +23,7 @@ public final class ListEdition: Sendable {
 
     /// The first edition: nobody online, version 0.
     public convenience init() {
-        self.init(version: 0, previousVersion: 0, names: [], listParts: ServerBodies.list([]), changes: [])
+        self.init(version: 0, previousVersion: 0, names: [], listParts: ServerBodies.list(sorted: []), changes: [])
     }
 
     /// An edition of `names` (sorted) at `version`, with the `changes` from `previousVersion`.

@@ -10,10 +10,11 @@ import Synchronization
 /// quiet period (20 ms by default), but while changes keep coming no longer than the maximum
 /// delay (100 ms) after the first change it carries, or longer for a costly push; pushes stay
 /// within a budget of bytes a second. A single join is told to everyone in about 20 ms; a
-/// storm of joins rides along in a handful of pushes. The push takes one snapshot of presence,
-/// encodes the list once, and hands each event loop one task that offers the shared bodies to
-/// each of its recipients (a connection's `ListWriter` writes them behind the client's own
-/// header, and conflates lists a slow reader has not taken yet). Pushes are serialised (one
+/// storm of joins rides along in a handful of pushes. The push takes the recipients from
+/// presence, the list encoded once (`OnlineListCache`), makes the next `ListEdition` (with the
+/// changes from the last one), and hands each event loop one task that offers the edition to
+/// each of its recipients (a connection's `ListWriter` writes it behind the client's own
+/// header: the full list, conflated for a slow reader, or the changes for a client that asked). Pushes are serialised (one
 /// timer at a time, on one loop, each push enqueued in order on every loop), so a newer list
 /// never arrives before an older one.
 ///

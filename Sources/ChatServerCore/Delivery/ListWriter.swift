@@ -72,7 +72,7 @@ struct ListWriter {
 
     /// Offers a pushed edition: its full list, or, with change events on, its changes queued
     /// behind those not written yet (never skipped: the client applies them in order). Changes
-    /// that would queue more parts than the whole list are replaced by the whole list.
+    /// that would queue more bytes than the whole list are replaced by the whole list.
     mutating func offer(_ edition: ListEdition) -> ArraySlice<ByteBuffer>? {
         if self.awaitsFirstEdition {
             self.awaitsFirstEdition = false

@@ -14,11 +14,6 @@ enum ServerBodies {
         return buffer
     }
 
-    /// The `List k/n` parts of `names`, each plus its NUL.
-    static func list(_ names: [ChatName], allocator: ByteBufferAllocator = ByteBufferAllocator()) -> [ByteBuffer] {
-        Self.list(sorted: names.sorted(), allocator: allocator)
-    }
-
     /// The `List k/n` parts of `names`, sorted by byte order already, each plus its NUL.
     static func list(sorted names: [ChatName], allocator: ByteBufferAllocator = ByteBufferAllocator()) -> [ByteBuffer] {
         OnlineList.parts(ofSorted: names).map { part in
