@@ -59,6 +59,7 @@ let package = Package(
             name: "ChatServerCore",
             dependencies: [
                 "ChatWire",
+                "RESP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -117,6 +118,7 @@ let package = Package(
             name: "chatserver",
             dependencies: [
                 "ChatServerCore",
+                "RESP",
                 "ChatSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

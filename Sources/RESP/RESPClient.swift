@@ -23,31 +23,26 @@ public final class RESPClient: Sendable {
     private let endpoint: RESPEndpoint
     private let loop: any EventLoop
     private let retry: RESPRetry
-    private let onMessage: (@Sendable (RESPMessage) -> Void)?
-    private let onEvent: @Sendable (Event) async -> Void
     private let state = NIOLockedValueBox(State())
 
-    /// A client of `endpoint` on `loop`; `onMessage` hears published messages, `onEvent` each
-    /// connect and loss. Nothing happens until `start()`.
-    public init(
-        endpoint: RESPEndpoint, loop: any EventLoop, retry: RESPRetry = RESPRetry(),
-        onMessage: (@Sendable (RESPMessage) -> Void)? = nil, onEvent: @escaping @Sendable (Event) async -> Void
-    ) {
+    /// A client of `endpoint` on `loop`. Nothing happens until `start`.
+    public init(endpoint: RESPEndpoint, loop: any EventLoop, retry: RESPRetry = RESPRetry()) {
         self.endpoint = endpoint
         self.loop = loop
         self.retry = retry
-        self.onMessage = onMessage
-        self.onEvent = onEvent
     }
 
     /// Whether a connection is up now.
     public var isConnected: Bool { self.state.withLockedValue { $0.connection != nil } }
 
-    /// Starts connecting (once).
-    public func start() {
+    /// Starts connecting (once): `onMessage` hears published messages (on the loop), `onEvent`
+    /// each connect and loss, in order (the next connect waits until it returns).
+    public func start(
+        onMessage: (@Sendable (RESPMessage) -> Void)? = nil, onEvent: @escaping @Sendable (Event) async -> Void
+    ) {
         self.state.withLockedValue { state in
             guard state.task == nil, !state.stopped else { return }
-            state.task = Task { await self.run() }
+            state.task = Task { await self.run(onMessage: onMessage, onEvent: onEvent) }
         }
     }
 
@@ -74,12 +69,14 @@ public final class RESPClient: Sendable {
     private var isStopped: Bool { self.state.withLockedValue { $0.stopped } }
 
     /// Connects, waits for the connection to close, and again, with waits after failures.
-    private func run() async {
+    private func run(
+        onMessage: (@Sendable (RESPMessage) -> Void)?, onEvent: @Sendable (Event) async -> Void
+    ) async {
         var failures = 0
         while !self.isStopped {
             do {
                 let connection = try await RESPConnection.connect(
-                    to: self.endpoint, on: self.loop, onMessage: self.onMessage)
+                    to: self.endpoint, on: self.loop, onMessage: onMessage)
                 failures = 0
                 let keep = self.state.withLockedValue { state in
                     guard !state.stopped else { return false }
@@ -90,15 +87,15 @@ public final class RESPClient: Sendable {
                     await connection.close()
                     return
                 }
-                await self.onEvent(.connected(connection))
+                await onEvent(.connected(connection))
                 try? await connection.channel.closeFuture.get()
                 self.state.withLockedValue { $0.connection = nil }
                 if self.isStopped { return }
-                await self.onEvent(.disconnected(RESPError.connectionClosed.description))
+                await onEvent(.disconnected(RESPError.connectionClosed.description))
             } catch {
                 failures += 1
                 if self.isStopped { return }
-                await self.onEvent(.disconnected("\(error)"))
+                await onEvent(.disconnected("\(error)"))
             }
             let wait = self.retry.delay(afterFailures: failures, random: Double.random(in: -1...1))
             try? await Task.sleep(for: wait)

@@ -3,6 +3,7 @@ import ChatServerCore
 import ChatSystem
 public import Logging
 import NIOCore
+import RESP
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -48,6 +49,21 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads, 1...1024 (default: one per core).")
     var threads: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve one chat with other nodes through this Redis: redis://[[USER]:PASSWORD@]HOST:PORT[/DB].",
+            valueName: "url"))
+    var cluster: String?
+
+    @Option(help: "The chat's name on the cluster's Redis (its keys and channels start with it).")
+    var clusterName = "chat255"
+
+    @Option(help: "This node's id in the cluster (default: one unique to this process).")
+    var nodeId: String?
+
+    @Option(help: "Seconds a dead node's clients may stay listed (0.5...3600, decimals allowed).")
+    var clusterLease: Double = 10
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -69,6 +85,23 @@ struct ChatServerCommand: AsyncParsableCommand {
         }
         configuration.listBudget = self.listBudget << 20
         if let threads = self.threads { configuration.threads = threads }
+        if let url = self.cluster {
+            let endpoint: RESPEndpoint
+            do {
+                endpoint = try RESPEndpoint(url: url)
+            } catch {
+                throw ValidationError("--cluster: \(error)")
+            }
+            var cluster = ClusterConfiguration(endpoint: endpoint, nodeID: self.nodeId)
+            cluster.name = self.clusterName
+            guard self.clusterLease.isFinite, ClusterConfiguration.leaseRange.contains(self.clusterLease) else {
+                throw ValidationError("--cluster-lease must be 0.5...3600 seconds")
+            }
+            cluster.lease = .nanoseconds(Int64((self.clusterLease * 1e9).rounded()))
+            configuration.cluster = cluster
+        } else if self.nodeId != nil || self.clusterName != "chat255" || self.clusterLease != 10 {
+            throw ValidationError("--cluster-name, --node-id and --cluster-lease need --cluster")
+        }
         do {
             try configuration.validate()
         } catch {
@@ -122,6 +155,8 @@ struct ChatServerCommand: AsyncParsableCommand {
                 logger: logger))
         do {
             try await group.run()
+        } catch let error as ClusterError {
+            throw ServeError(description: "cannot join the cluster: \(error)")
         } catch {
             // ArgumentParser prints "Error: <this>" on standard error and exits with code 1.
             throw ServeError(description: "cannot serve on \(self.host):\(self.port): \(Self.describe(error))")

@@ -187,10 +187,13 @@ final class LaterPresence: Presence, @unchecked Sendable {
         (recipient.eventLoop as? EmbeddedEventLoop)?.run()
     }
 
-    func remove(_ recipient: any Recipient) -> Bool { self.registry.remove(recipient) }
+    func start(changed: @escaping @Sendable () -> Void) async throws {}
+    func stop() async {}
+    func remove(_ recipient: LocalRecipient) -> Bool { self.registry.remove(recipient) }
     func recipient(named name: ChatName) -> (any Recipient)? { self.registry.recipient(named: name) }
     var generation: UInt64 { self.registry.generation }
-    func allRecipients() -> [any Recipient] { self.registry.allRecipients() }
+    func broadcastTargets() -> [any Recipient] { self.registry.broadcastTargets() }
     func localRecipients() -> [LocalRecipient] { self.registry.localRecipients() }
+    func names() -> [ChatName] { self.registry.names() }
     var count: Int { self.registry.count }
 }

@@ -26,14 +26,13 @@ struct RESPClientTests {
         let events = NIOLockedValueBox<[String]>([])
         let client = RESPClient(
             endpoint: try RESPEndpoint(url: first.url), loop: MultiThreadedEventLoopGroup.singleton.next(),
-            retry: RESPRetry(first: .milliseconds(20), limit: .milliseconds(200))
-        ) { event in
+            retry: RESPRetry(first: .milliseconds(20), limit: .milliseconds(200)))
+        client.start { event in
             switch event {
             case .connected: events.withLockedValue { $0.append("connected") }
             case .disconnected: events.withLockedValue { $0.append("disconnected") }
             }
         }
-        client.start()
         try await waitUntil("connected") { client.isConnected }
         _ = try await client.send(["SET", "k", "1"]).get()
         first.stop()

@@ -25,6 +25,9 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
     case slowConsumer(limit: Int)
     /// The server is shutting down.
     case shutdown
+    /// This node of a cluster lost the backbone for longer than its lease: it can no longer
+    /// prove that its clients' ids are theirs (docs/CLUSTER.md).
+    case clusterUnavailable
     /// The client closed the connection (or it reset) without `Quit`.
     case closedByPeer
     /// A socket error, in a few words.
@@ -46,7 +49,7 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .malformed(let error): error.description
         case .badConnect(let text): text
-        case .refused, .shutdown: self.description
+        case .refused, .shutdown, .clusterUnavailable: self.description
         case .quit, .retired, .slowConsumer, .closedByPeer, .failed: nil
         }
     }
@@ -63,6 +66,7 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         case .retired(let timeout): "retired: silent for \(timeout)"
         case .slowConsumer(let limit): "slow consumer: over \(limit) bytes pending"
         case .shutdown: "server shutting down"
+        case .clusterUnavailable: CloseReason.clusterUnavailableText
         case .closedByPeer: "connection closed"
         case .failed(let text): text
         }
@@ -70,6 +74,9 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
 }
 
 extension CloseReason {
+    /// What a client is told when a node cannot vouch for ids (`Error cluster unavailable`).
+    public static let clusterUnavailableText = "cluster unavailable"
+
     /// A socket error, in a few words (`connection reset by peer`).
     static func failure(_ error: any Error) -> CloseReason {
         if let error = error as? IOError { return .failed(String(cString: strerror(error.errnoCode)).lowercased()) }
@@ -86,6 +93,7 @@ extension CloseReason {
         case .refused: (.info, "connect refused", "why")
         case .retired: (.info, "retiring a silent client", "reason")
         case .slowConsumer: (.warning, "cutting off a slow consumer", "reason")
+        case .clusterUnavailable: (.info, "closing: the cluster's backbone is out of reach", "reason")
         case .quit, .shutdown, .closedByPeer, .failed: nil
         }
     }

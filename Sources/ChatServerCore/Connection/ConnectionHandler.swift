@@ -97,6 +97,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.offerList(event.edition, context: context)
         } else if event is ChannelShouldQuiesceEvent {
             self.perform(self.machine.shutdown(), context: context)
+        } else if let request = event as? CloseRequest {
+            self.perform(self.machine.mustClose(request.reason), context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -137,7 +139,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.reply([ServerBodies.encode(.offline(frame.destination))], context: context)
             self.shared.observer.answeredOffline(1)
         case .broadcast:
-            for target in self.shared.presence.allRecipients() where target !== self.recipient {
+            for target in self.shared.presence.broadcastTargets() where target !== self.recipient {
                 self.output.forward(wire, to: target)
             }
         case .sendList:
@@ -341,10 +343,10 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Hands the frames for other clients to their loops (a target gone meanwhile is answered
     /// `Offline` to `sender`); the batch is out of `output` while it is delivered.
-    private func deliverForwarded(on loop: any EventLoop, sender: (any Recipient)?) {
+    private func deliverForwarded(on loop: any EventLoop, sender: LocalRecipient?) {
         guard self.output.hasForwarded else { return }
         var batch = self.output.takeForwarded()
-        batch.deliver(on: loop, sender: sender, shared: self.shared)
+        batch.deliver(on: loop, sender: sender, observer: self.shared.observer)
         self.output.giveBack(batch)
     }
 

@@ -157,6 +157,11 @@ struct ConnectionStateMachine {
         self.closeUnlessClosing(reason)
     }
 
+    /// The server must close this connection for `reason` (the cluster became unavailable).
+    mutating func mustClose(_ reason: CloseReason) -> Action {
+        self.closeUnlessClosing(reason)
+    }
+
     /// The server is shutting down: every connection is told and closed, registered or not.
     mutating func shutdown() -> Action {
         switch self.state {

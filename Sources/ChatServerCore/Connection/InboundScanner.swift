@@ -52,7 +52,8 @@ struct InboundScanner {
         // `cursor` walks the frames; slices are cut from `input`, whose reader index stays at
         // the start until the end (a ByteBuffer only slices its readable bytes).
         var cursor = input
-        var run: (target: any Recipient, start: Int, length: Int)?
+        // `destination`: the id of the run's first frame (a node of a cluster takes frames for many).
+        var run: (target: any Recipient, destination: ChatName, start: Int, length: Int)?
         /// Queues the run of frames collected so far.
         func queueRun() {
             if let current = run, let bytes = input.getSlice(at: current.start, length: current.length) {
@@ -70,7 +71,7 @@ struct InboundScanner {
             // gave this client and this target their verdict on the first one, and a frame from
             // an online client to another online id is always forwarded.
             if let current = run, !self.logsFrames, let me = delegate.onlineName {
-                let reach = FrameRun.measure(in: cursor, from: me, to: current.target.name)
+                let reach = FrameRun.measure(in: cursor, from: me, to: current.destination)
                 if reach.bytes > 0 {
                     run?.length += reach.bytes
                     self.burstFrames &+= UInt32(truncatingIfNeeded: reach.frames)
@@ -107,7 +108,7 @@ struct InboundScanner {
                     run?.length += header.length
                 } else {
                     queueRun()
-                    run = (target, start, header.length)
+                    run = (target, header.destination, start, header.length)
                 }
             } else if let wire = input.getSlice(at: start, length: header.length) {
                 // Frames before this one are queued first: a Quit or an error that closes the

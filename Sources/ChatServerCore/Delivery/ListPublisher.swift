@@ -104,7 +104,7 @@ final class ListPublisher: Sendable {
     }
 
     private func publish() {
-        let recipients = self.presence.allRecipients()
+        let recipients = self.presence.localRecipients()
         let (names, parts) = self.cache.current(of: self.presence)
         let bytes = parts.reduce(0) { $0 + Wire.headerLength + $1.readableBytes }
         self.schedule.withLockedValue { $0.listEncoded(names: names.count, bytes: bytes) }
@@ -115,7 +115,7 @@ final class ListPublisher: Sendable {
         self.logger.debug(
             "pushing the online list", metadata: ["clients": "\(recipients.count)", "parts": "\(parts.count)"])
         self.observer.pushedList(recipients: recipients.count, parts: parts.count)
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, recipients: [any Recipient])] = [:]
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, recipients: [LocalRecipient])] = [:]
         for recipient in recipients {
             let loop = recipient.eventLoop
             byLoop[ObjectIdentifier(loop), default: (loop, [])].recipients.append(recipient)

@@ -4,7 +4,7 @@ public import NIOCore
 /// A client connected to this process: its id and its channel. The only type that delivers to
 /// a `Channel`; kept small, as there is one per online client and idle clients are most of the
 /// server's memory.
-public final class LocalRecipient: Recipient {
+public final class LocalRecipient: Recipient, Sender {
     /// The client's id.
     public let name: ChatName
     private let channel: any Channel
@@ -31,10 +31,23 @@ public final class LocalRecipient: Recipient {
             ServerBodies.frames(to: self.name, bodies, allocator: self.channel.allocator), promise: nil)
     }
 
+    /// Answers `Offline` for the direct messages among `frames` (this client sent them all).
+    public func answerOffline(for frames: ByteBuffer) -> Int {
+        let bodies = ServerBodies.offlineAnswers(to: frames)
+        guard !bodies.isEmpty else { return 0 }
+        self.channel.eventLoop.execute { self.sendFromServer(bodies) }
+        return bodies.count
+    }
+
     /// Hands the list to the connection's handler, which paces it (`ListWriter`).
     public func offerList(_ edition: ListEdition) {
         guard self.channel.isActive else { return }
         self.channel.pipeline.syncOperations.fireUserInboundEventTriggered(OnlineListEvent(edition: edition))
+    }
+
+    /// Closes the connection for `reason` (the client is told, as the reason says), from any thread.
+    func close(for reason: CloseReason) {
+        self.channel.pipeline.fireUserInboundEventTriggered(CloseRequest(reason: reason))
     }
 
     /// Tells the connection that the server is shutting down (from any thread).

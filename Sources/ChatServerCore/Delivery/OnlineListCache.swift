@@ -18,7 +18,7 @@ final class OnlineListCache: Sendable {
         if let cached = self.last.withLockedValue({ $0 }), cached.generation == generation {
             return (cached.names, cached.parts)
         }
-        let names = presence.allRecipients().map(\.name).sorted()
+        let names = presence.names()
         let parts = ServerBodies.list(sorted: names)
         self.last.withLockedValue { last in
             if (last?.generation ?? 0) <= generation { last = (generation, names, parts) }

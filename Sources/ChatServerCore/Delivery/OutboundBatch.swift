@@ -49,8 +49,8 @@ struct OutboundBatch {
 
     /// Hands every queued frame to its target's event loop, running the share of `current` in
     /// place. Frames whose target has gone (its connection closed after the lookup) are answered
-    /// `Offline` to `sender`, so that no message is silently lost; the observer of `shared` is told.
-    mutating func deliver(on current: any EventLoop, sender: (any Recipient)?, shared: ServerShared) {
+    /// `Offline` to `sender`, so that no message is silently lost; `observer` is told.
+    mutating func deliver(on current: any EventLoop, sender: (any Sender)?, observer: any ServerObserver) {
         defer {
             self.indexByTarget.removeAll(keepingCapacity: true)
             self.deliveries.removeAll(keepingCapacity: true)
@@ -59,16 +59,16 @@ struct OutboundBatch {
         if self.deliveries.count == 1, let delivery = self.deliveries.first {
             let loop = delivery.target.eventLoop
             if loop === current {
-                Self.write(delivery, sender: sender, shared: shared)
+                Self.write(delivery, sender: sender, observer: observer)
             } else {
-                loop.execute { Self.write(delivery, sender: sender, shared: shared) }
+                loop.execute { Self.write(delivery, sender: sender, observer: observer) }
             }
             return
         }
         var remote: [Delivery] = []
         for delivery in self.deliveries {
             if delivery.target.eventLoop === current {
-                Self.write(delivery, sender: sender, shared: shared)
+                Self.write(delivery, sender: sender, observer: observer)
             } else {
                 remote.append(delivery)
             }
@@ -86,31 +86,17 @@ struct OutboundBatch {
         }
         for (loop, deliveries) in byLoop {
             loop.execute {
-                for delivery in deliveries { Self.write(delivery, sender: sender, shared: shared) }
+                for delivery in deliveries { Self.write(delivery, sender: sender, observer: observer) }
             }
         }
     }
 
     /// On the target's loop: one write, one flush; or `Offline` to the sender if the target is gone.
-    private static func write(_ delivery: Delivery, sender: (any Recipient)?, shared: ServerShared) {
+    private static func write(_ delivery: Delivery, sender: (any Sender)?, observer: any ServerObserver) {
+        // Broadcasts to a client that left meanwhile need no answer; direct messages do.
         if !delivery.target.deliver(delivery.bytes), let sender {
-            Self.bounce(delivery, to: sender, observer: shared.observer)
+            let answered = sender.answerOffline(for: delivery.bytes)
+            if answered > 0 { observer.answeredOffline(answered) }
         }
-    }
-
-    /// Answers `Offline <target>` to `sender` for each direct message in `delivery` (broadcasts
-    /// to a client that left meanwhile need no answer).
-    private static func bounce(_ delivery: Delivery, to sender: any Recipient, observer: any ServerObserver) {
-        var bytes = delivery.bytes
-        var offline = 0
-        // The bytes are frames that passed the rules on the way in: the decoder walks them.
-        while let header = try? FrameDecoder.header(of: bytes) {
-            if header.destination != .all { offline += 1 }
-            bytes.moveReaderIndex(forwardBy: header.length)
-        }
-        guard offline > 0 else { return }
-        observer.answeredOffline(offline)
-        let bodies = Array(repeating: ServerBodies.encode(.offline(delivery.target.name)), count: offline)
-        sender.eventLoop.execute { sender.sendFromServer(bodies) }
     }
 }

@@ -44,6 +44,18 @@ enum ServerBodies {
         }
     }
 
+    /// `Offline <destination>` for each direct message among `frames` (complete frames that
+    /// passed the rules on the way in), in order; messages to `ALL` need no answer.
+    static func offlineAnswers(to frames: ByteBuffer) -> [ByteBuffer] {
+        var bytes = frames
+        var bodies: [ByteBuffer] = []
+        while let header = try? FrameDecoder.header(of: bytes) {
+            if header.destination != .all { bodies.append(Self.encode(.offline(header.destination))) }
+            bytes.moveReaderIndex(forwardBy: header.length)
+        }
+        return bodies
+    }
+
     /// The frames `bodies` (each ending in NUL) from `-SERVER-` to `name`, in one buffer.
     static func frames(
         to name: ChatName, _ bodies: some Collection<ByteBuffer>, allocator: ByteBufferAllocator

@@ -3,32 +3,33 @@ public import NIOCore
 
 /// Who is online: the seam between the connections and the directory of ids.
 ///
-/// `Registry` (in this process) is the first implementation; a cluster backbone is another.
-/// Admission may be decided at once or later (`AdmissionAnswer`); every other call answers at
-/// once from what this process knows, since routing calls them for every burst.
+/// `Registry` (this process only) and `ClusterPresence` (every node of a cluster, through
+/// Redis) implement it. Admission may be decided at once or later (`AdmissionAnswer`); every
+/// other call answers at once from what this process knows, since routing calls them for every
+/// burst.
 public protocol Presence: AnyObject, Sendable {
+    /// Starts what presence needs (a backbone); `changed` is called whenever the online set
+    /// changes other than through `admit` and `remove` (another node's clients).
+    func start(changed: @escaping @Sendable () -> Void) async throws
     /// Asks to admit `recipient` under its name.
     func admit(_ recipient: LocalRecipient) -> AdmissionAnswer
     /// Removes `recipient` if it is the one online under its name; `false` if it was not.
     @discardableResult
-    func remove(_ recipient: any Recipient) -> Bool
-    /// The online client `name`, wherever it is connected.
+    func remove(_ recipient: LocalRecipient) -> Bool
+    /// Where frames for the online client `name` go: its connection, or the node it is on.
     func recipient(named name: ChatName) -> (any Recipient)?
     /// A number that changes whenever the online set does; lookups may be cached while it holds.
     var generation: UInt64 { get }
-    /// Every online client, in no particular order.
-    func allRecipients() -> [any Recipient]
-    /// The clients connected to this process (shutdown reaches them).
+    /// Where frames to `ALL` go: every client of this process, and every other node once.
+    func broadcastTargets() -> [any Recipient]
+    /// The clients connected to this process (list pushes and shutdown reach them).
     func localRecipients() -> [LocalRecipient]
-    /// How many clients are online.
+    /// The ids of everyone online in the chat, sorted by byte order.
+    func names() -> [ChatName]
+    /// How many clients of this process are online.
     var count: Int { get }
-}
-
-extension Presence {
-    /// The ids of the online clients, sorted by byte order.
-    public func names() -> [ChatName] {
-        self.allRecipients().map(\.name).sorted()
-    }
+    /// Gives back what `start` took (the clients of this process are gone by then).
+    func stop() async
 }
 
 /// What presence says to a Connect.

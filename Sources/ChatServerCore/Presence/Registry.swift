@@ -14,7 +14,11 @@ import Synchronization
 final class Registry: Presence {
     private struct State {
         var clients: [ChatName: LocalRecipient] = [:]
-        var snapshot: [any Recipient]? = []
+        /// Every client, built on first need after a change and shared until the next one.
+        var snapshot: [LocalRecipient]? = []
+        /// The same, as broadcast targets (a second array: converting per broadcast would
+        /// allocate one each time).
+        var targets: [any Recipient]? = []
     }
 
     private let state = NIOLockedValueBox(State())
@@ -41,17 +45,19 @@ final class Registry: Presence {
             guard state.clients.count < self.capacity else { return .refused(.full(self.capacity)) }
             state.clients[recipient.name] = recipient
             state.snapshot = nil
+            state.targets = nil
             self.changes.add(1, ordering: .releasing)
             return .admitted
         }
     }
 
     @discardableResult
-    func remove(_ recipient: any Recipient) -> Bool {
+    func remove(_ recipient: LocalRecipient) -> Bool {
         self.state.withLockedValue { state in
             guard let current = state.clients[recipient.name], current === recipient else { return false }
             state.clients[recipient.name] = nil
             state.snapshot = nil
+            state.targets = nil
             self.changes.add(1, ordering: .releasing)
             return true
         }
@@ -59,21 +65,39 @@ final class Registry: Presence {
 
     var generation: UInt64 { self.changes.load(ordering: .acquiring) }
 
+    func start(changed: @escaping @Sendable () -> Void) async throws {}
+
+    func stop() async {}
+
     func recipient(named name: ChatName) -> (any Recipient)? {
+        self.local(named: name)
+    }
+
+    /// The client of this process named `name`.
+    func local(named name: ChatName) -> LocalRecipient? {
         self.state.withLockedValue { $0.clients[name] }
     }
 
-    func allRecipients() -> [any Recipient] {
+    func broadcastTargets() -> [any Recipient] {
+        self.state.withLockedValue { state in
+            if let targets = state.targets { return targets }
+            let targets: [any Recipient] = Array(state.clients.values)
+            state.targets = targets
+            return targets
+        }
+    }
+
+    func localRecipients() -> [LocalRecipient] {
         self.state.withLockedValue { state in
             if let snapshot = state.snapshot { return snapshot }
-            let snapshot: [any Recipient] = Array(state.clients.values)
+            let snapshot = Array(state.clients.values)
             state.snapshot = snapshot
             return snapshot
         }
     }
 
-    func localRecipients() -> [LocalRecipient] {
-        self.state.withLockedValue { Array($0.clients.values) }
+    func names() -> [ChatName] {
+        self.state.withLockedValue { Array($0.clients.keys) }.sorted()
     }
 
     var count: Int {

@@ -34,10 +34,12 @@ public final class ChatServer: Sendable {
     /// - Parameters:
     ///   - listeners: where to listen and what each listener speaks; by default one plain TCP
     ///     listener on the configuration's host and port.
-    ///   - presence: who is online; by default a registry in this process.
+    ///   - presence: who is online; by default the cluster of `configuration.cluster` if set,
+    ///     else a registry in this process.
     ///   - observer: told what happens (metrics); by default nobody.
     ///   - clock: the time the rules read and their timers run on; the machine's by default.
-    /// - Throws: `ConfigurationError` for bad settings, or the bind error.
+    /// - Throws: `ConfigurationError` for bad settings, `ClusterError` for a backbone that
+    ///   cannot be used, or the bind error.
     public static func start(
         configuration: ServerConfiguration,
         group: any EventLoopGroup,
@@ -50,10 +52,18 @@ public final class ChatServer: Sendable {
         try configuration.validate()
         let listeners = listeners ?? [Listener(host: configuration.host, port: configuration.port)]
         guard !listeners.isEmpty else { throw ConfigurationError.invalid("the server needs at least one listener") }
-        let presence = presence ?? Registry(capacity: configuration.maxClients)
+        let presence =
+            presence
+            ?? configuration.cluster.map {
+                ClusterPresence(
+                    configuration: $0, capacity: configuration.maxClients, loop: group.next(), clock: clock,
+                    observer: observer, logger: logger)
+            }
+            ?? Registry(capacity: configuration.maxClients)
         let publisher = ListPublisher(
             presence: presence, configuration: configuration,
             clock: clock, scheduler: group.next(), observer: observer, logger: logger)
+        try await presence.start(changed: { publisher.changed() })
         let connections = ConnectionTracker()
         let shared = ServerShared(
             presence: presence, publisher: publisher, observer: observer, connections: connections, clock: clock,
@@ -77,6 +87,7 @@ public final class ChatServer: Sendable {
             }
         } catch {
             for channel in channels { try? await channel.close() }
+            await presence.stop()
             throw error
         }
         return ChatServer(
@@ -123,10 +134,10 @@ public final class ChatServer: Sendable {
     /// The port of the first listener.
     public var port: Int { self.localAddress.port ?? 0 }
 
-    /// How many clients are online.
+    /// How many clients of this server are online.
     public var onlineCount: Int { self.presence.count }
 
-    /// The ids of the online clients, sorted.
+    /// The ids of everyone online (on every node of a cluster), sorted.
     public var onlineNames: [ChatName] { self.presence.names() }
 
     /// Stops accepting, tells every connection (online or not yet) `Error server shutting
@@ -146,5 +157,6 @@ public final class ChatServer: Sendable {
             closings.append(recipient.closeFuture)
         }
         for closing in closings { try? await closing.get() }
+        await self.presence.stop()
     }
 }

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     /// a push of C bytes is followed by the next no sooner than C / budget later, and while
     /// changes keep coming it waits up to 6 × C / budget (docs/PROTOCOL.md, rule 9).
     public var listBudget: Int = 512 << 20
+    /// The cluster this server is a node of (`--cluster`); `nil`: a chat of its own.
+    public var cluster: ClusterConfiguration?
     /// Event-loop threads; one per core by default.
     public var threads: Int = min(System.coreCount, Self.threadsLimit)
 
@@ -61,6 +63,7 @@ public struct ServerConfiguration: Sendable {
             throw .invalid("--threads must be 1...\(Self.threadsLimit)")
         }
         guard self.listBudget >= 1 << 20 else { throw .invalid("--list-budget must be at least 1 (MiB a second)") }
+        try self.cluster?.validate()
         guard .zero <= self.listQuietPeriod, self.listQuietPeriod <= self.listMaxDelay,
             self.listMaxDelay <= .milliseconds(100)
         else {

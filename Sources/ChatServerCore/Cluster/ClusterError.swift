@@ -1,0 +1,15 @@
+/// Why a node cannot join its cluster at start (the server exits before listening).
+public enum ClusterError: Error, Equatable, CustomStringConvertible {
+    /// Redis refused the credentials (its answer).
+    case refused(String)
+    /// The server at the address is not a Redis this cluster can use (why).
+    case unusable(String)
+
+    /// The reason, in words for a person.
+    public var description: String {
+        switch self {
+        case .refused(let text): "Redis refused the connection: \(text)"
+        case .unusable(let text): text
+        }
+    }
+}

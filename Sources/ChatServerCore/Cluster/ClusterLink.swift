@@ -1,0 +1,65 @@
+import ChatWire
+import Logging
+import NIOCore
+import RESP
+import Synchronization
+
+/// The part of a cluster's backbone that sends frames to other nodes: the command connection
+/// to Redis, this node's id and keys, and whether the link is up. Shared by `ClusterPresence`
+/// and every `ClusterNode`; everything it sends goes out in the order it was asked for (one
+/// connection), so frames keep their order per sender and receiver.
+final class ClusterLink: Sendable {
+    let nodeID: String
+    let keys: ClusterKeys
+    /// The loop of the backbone's connections, its timers, and every `ClusterNode`.
+    let loop: any EventLoop
+    let commands: RESPClient
+    /// This node's clients, whose messages are answered `Offline` when they cannot be sent.
+    let local: Registry
+    let logger: Logger
+    private let up = Atomic<Bool>(false)
+
+    init(nodeID: String, keys: ClusterKeys, loop: any EventLoop, commands: RESPClient, local: Registry, logger: Logger)
+    {
+        self.nodeID = nodeID
+        self.keys = keys
+        self.loop = loop
+        self.commands = commands
+        self.local = local
+        self.logger = logger
+    }
+
+    /// Whether this node is registered and its command connection is up: frames for other
+    /// nodes are accepted only then (otherwise their senders are answered `Offline` at once).
+    var isUp: Bool {
+        get { self.up.load(ordering: .relaxed) }
+        set { self.up.store(newValue, ordering: .relaxed) }
+    }
+
+    /// Publishes `payload` (`ClusterPayload`) to `node`'s inbox. A payload that Redis refused,
+    /// that could not be sent, or that no node was listening for is answered `Offline` to the
+    /// senders of its direct messages: nothing is lost silently while the senders live.
+    func publish(_ payload: ByteBuffer, to node: String) {
+        self.commands.send(["PUBLISH", .text(self.keys.inbox(node)), .bytes(payload)]).whenComplete { result in
+            switch result {
+            case .success(.integer(let receivers)) where receivers > 0:
+                return
+            case .success:
+                self.logger.debug("no node listens to the inbox", metadata: ["node": "\(node)"])
+            case .failure(let error):
+                self.logger.debug("cannot publish", metadata: ["node": "\(node)", "error": "\(error)"])
+            }
+            self.bounce(payload)
+        }
+    }
+
+    /// Answers `Offline` to this node's clients for their direct messages in `payload`.
+    private func bounce(_ payload: ByteBuffer) {
+        guard var frames = ClusterPayload.read(payload)?.frames else { return }
+        while let header = try? FrameDecoder.header(of: frames), let frame = frames.readSlice(length: header.length) {
+            if header.destination != .all, let sender = self.local.local(named: header.source) {
+                _ = sender.answerOffline(for: frame)
+            }
+        }
+    }
+}

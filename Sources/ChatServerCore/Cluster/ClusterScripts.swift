@@ -1,0 +1,110 @@
+/// The Lua scripts that change the directory in Redis. Each runs atomically: it checks, writes,
+/// bumps `<name>:version` and publishes the change on `<name>:events` in one step, so that
+/// every node sees the changes in the order Redis made them and can tell when it missed one
+/// (`ClusterDirectory`). They touch keys named in their arguments (the lease keys of other
+/// nodes), which a single Redis allows and Redis Cluster does not: docs/CLUSTER.md, "Limits".
+enum ClusterScripts {
+    /// KEYS: names, version, own lease. ARGV: id, node, events channel.
+    /// Returns the new version, 0 when the id is taken, -1 when this node's lease is gone.
+    static let claim = """
+        if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+        if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+        local v = redis.call('INCR', KEYS[2])
+        redis.call('PUBLISH', ARGV[3], v .. ' + ' .. ARGV[2] .. ' ' .. ARGV[1])
+        return v
+        """
+
+    /// KEYS: names, version. ARGV: id, node, events channel.
+    /// Returns the new version, or 0 when the id was not this node's.
+    static let release = """
+        if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+        redis.call('HDEL', KEYS[1], ARGV[1])
+        local v = redis.call('INCR', KEYS[2])
+        redis.call('PUBLISH', ARGV[3], v .. ' - ' .. ARGV[2] .. ' ' .. ARGV[1])
+        return v
+        """
+
+    /// KEYS: names, version, nodes, own lease. ARGV: node, lease in ms, events channel, then
+    /// every id online on this node. Takes the lease, joins the nodes, makes this node's ids in
+    /// the directory exactly the ones given (those another node holds are not taken).
+    /// Returns {version, {ids held by another node}}.
+    static let register = """
+        redis.call('SET', KEYS[4], '1', 'PX', ARGV[2])
+        redis.call('SADD', KEYS[3], ARGV[1])
+        local mine = {}
+        for i = 4, #ARGV do mine[ARGV[i]] = true end
+        local changed = false
+        local all = redis.call('HGETALL', KEYS[1])
+        for i = 1, #all, 2 do
+          if all[i + 1] == ARGV[1] and not mine[all[i]] then
+            redis.call('HDEL', KEYS[1], all[i])
+            changed = true
+          end
+        end
+        local taken = {}
+        for i = 4, #ARGV do
+          local owner = redis.call('HGET', KEYS[1], ARGV[i])
+          if not owner then
+            redis.call('HSET', KEYS[1], ARGV[i], ARGV[1])
+            changed = true
+          elseif owner ~= ARGV[1] then
+            table.insert(taken, ARGV[i])
+          end
+        end
+        local v = tonumber(redis.call('GET', KEYS[2]) or '0')
+        if changed then
+          v = redis.call('INCR', KEYS[2])
+          redis.call('PUBLISH', ARGV[3], v .. ' *')
+        end
+        return {v, taken}
+        """
+
+    /// KEYS: own lease, version. ARGV: lease in ms.
+    /// Extends the lease if it still exists: returns the version, or -1 when the lease is gone
+    /// (Redis restarted or was flushed: register again).
+    static let refresh = """
+        if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'XX') then return -1 end
+        return tonumber(redis.call('GET', KEYS[2]) or '0')
+        """
+
+    /// KEYS: names, version, nodes. ARGV: lease key prefix, events channel.
+    /// Drops every node whose lease expired, with its ids. Returns the new version, or 0.
+    static let reap = """
+        local dead = {}
+        local gone = {}
+        for _, n in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+          if redis.call('EXISTS', ARGV[1] .. n) == 0 then
+            table.insert(dead, n)
+            gone[n] = true
+          end
+        end
+        if #dead == 0 then return 0 end
+        local all = redis.call('HGETALL', KEYS[1])
+        for i = 1, #all, 2 do
+          if gone[all[i + 1]] then redis.call('HDEL', KEYS[1], all[i]) end
+        end
+        for _, n in ipairs(dead) do redis.call('SREM', KEYS[3], n) end
+        local v = redis.call('INCR', KEYS[2])
+        redis.call('PUBLISH', ARGV[2], v .. ' x ' .. table.concat(dead, ' '))
+        return v
+        """
+
+    /// KEYS: names, version, nodes, own lease. ARGV: node, events channel.
+    /// A node leaving: its lease, its membership and its ids go at once. Returns the version.
+    static let leave = """
+        redis.call('DEL', KEYS[4])
+        redis.call('SREM', KEYS[3], ARGV[1])
+        local all = redis.call('HGETALL', KEYS[1])
+        for i = 1, #all, 2 do
+          if all[i + 1] == ARGV[1] then redis.call('HDEL', KEYS[1], all[i]) end
+        end
+        local v = redis.call('INCR', KEYS[2])
+        redis.call('PUBLISH', ARGV[2], v .. ' x ' .. ARGV[1])
+        return v
+        """
+
+    /// KEYS: names, version. Returns {version, {id, node, id, node, ...}}, read at one instant.
+    static let snapshot = """
+        return {tonumber(redis.call('GET', KEYS[2]) or '0'), redis.call('HGETALL', KEYS[1])}
+        """
+}
