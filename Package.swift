@@ -150,6 +150,7 @@ let package = Package(
             name: "ChatTestSupport",
             dependencies: [
                 "ChatServerCore",
+                "RESP",
                 "ChatWire",
                 "ChatWireTestSupport",
                 .product(name: "Logging", package: "swift-log"),
@@ -164,6 +165,7 @@ let package = Package(
             name: "RESPTests",
             dependencies: [
                 "RESP",
+                "ChatTestSupport",
                 "ChatWireTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -192,6 +194,7 @@ let package = Package(
             dependencies: [
                 "ChatWireTestSupport",
                 "ChatServerCore",
+                "RESP",
                 "ChatTestSupport",
                 "ChatWire",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

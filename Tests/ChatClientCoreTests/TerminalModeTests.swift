@@ -1,3 +1,4 @@
+import ChatTestSupport
 import ChatWireTestSupport
 import Foundation
 import Testing

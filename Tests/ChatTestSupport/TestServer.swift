@@ -4,7 +4,8 @@ public import Logging
 import NIOPosix
 
 /// Starts a server on an ephemeral port for the duration of `body`, then shuts it down. With a
-/// `ManualServerClock`, its timers (the alive timeout, list pushes) run only when the test moves it.
+/// `ManualServerClock`, its timers (the alive timeout, list pushes) run only when the test moves it;
+/// with `cluster`, it is a node of that cluster.
 public func withServer<T>(
     aliveInterval: Duration = .seconds(5),
     aliveTimeout: Duration? = nil,
@@ -13,6 +14,7 @@ public func withServer<T>(
     threads: Int = 2,
     logLevel: Logger.Level = .critical,
     clock: any ServerClock = SystemClock(),
+    cluster: ClusterConfiguration? = nil,
     _ body: (ChatServer) async throws -> T
 ) async throws -> T {
     var configuration = ServerConfiguration()
@@ -22,6 +24,7 @@ public func withServer<T>(
     configuration.maxClients = maxClients
     configuration.maxPendingBytes = maxPendingBytes
     configuration.threads = threads
+    configuration.cluster = cluster
     // Messages are dropped whatever the level: a level below `.critical` only switches on the
     // server's paths that log (per-frame logging at `.debug` takes the frame-by-frame route).
     var logger = Logger(label: "test-server") { _ in DiscardingLogHandler() }

@@ -1,3 +1,4 @@
+import ChatTestSupport
 import ChatWireTestSupport
 import NIOConcurrencyHelpers
 import NIOCore

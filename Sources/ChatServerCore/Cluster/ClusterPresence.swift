@@ -47,6 +47,8 @@ public final class ClusterPresence: Presence {
         var changed: (@Sendable () -> Void)?
         var timers: [RepeatedTask] = []
         var stopped = false
+        /// Whether `ready` was completed (a promise completes once).
+        var readyCompleted = false
     }
 
     private let configuration: ClusterConfiguration
@@ -59,6 +61,9 @@ public final class ClusterPresence: Presence {
     private let state: NIOLockedValueBox<State>
     /// Bumped on every change of the copied directory (`generation` adds the local one).
     private let remoteChanges = Atomic<UInt64>(0)
+    /// Completed the first time the node is registered with a current directory (or when the
+    /// start stops waiting for it): a node that can reach Redis starts ready for Connects.
+    private let ready: EventLoopPromise<Void>
 
     /// How long a command to Redis may take before it counts as failed.
     static let commandTimeout: TimeAmount = .seconds(5)
@@ -83,7 +88,11 @@ public final class ClusterPresence: Presence {
             logger: logger)
         self.subscription = RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry)
         self.state = NIOLockedValueBox(State(lease: NodeLease(length: TimeAmount(configuration.lease))))
+        self.ready = loop.makePromise()
     }
+
+    /// How long the start waits for the first registration before it listens anyway.
+    static let startWait: TimeAmount = .seconds(3)
 
     private var keys: ClusterKeys { self.link.keys }
     private var nodeID: String { self.link.nodeID }
@@ -137,6 +146,9 @@ public final class ClusterPresence: Presence {
                 "redis": "\(self.configuration.endpoint)", "cluster": "\(self.configuration.name)",
                 "lease": "\(self.configuration.lease)",
             ])
+        let giveUp = self.link.loop.scheduleTask(in: Self.startWait) { self.completeReady() }
+        try? await self.ready.futureResult.get()
+        giveUp.cancel()
     }
 
     /// Leaves the cluster: the node's ids, lease and membership go from Redis at once (the other
@@ -148,6 +160,7 @@ public final class ClusterPresence: Presence {
             return (state.timers, state.registered)
         }
         for timer in timers { timer.cancel() }
+        self.completeReady()
         if registered {
             let leave = self.command([
                 "EVAL", .text(ClusterScripts.leave), "4", .text(self.keys.names), .text(self.keys.version),
@@ -480,7 +493,17 @@ public final class ClusterPresence: Presence {
                     return
                 }
                 self.handle(outcome)
+                if self.state.withLockedValue({ $0.registered && $0.directory.isCurrent }) { self.completeReady() }
             }
+    }
+
+    /// Lets the start go on (once).
+    private func completeReady() {
+        let first = self.state.withLockedValue { state in
+            defer { state.readyCompleted = true }
+            return !state.readyCompleted
+        }
+        if first { self.ready.succeed() }
     }
 
     /// Does what a change of the copied directory asks for.

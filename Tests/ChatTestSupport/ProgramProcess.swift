@@ -1,5 +1,5 @@
-import ChatWireTestSupport
-import Foundation
+public import ChatWireTestSupport
+public import Foundation
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
@@ -8,7 +8,7 @@ import NIOConcurrencyHelpers
 
 /// A built program (`chatserver`, `chatclient`) run as a child process, with its output
 /// collected as it comes and waits that always time out.
-final class ProgramProcess: Sendable {
+public final class ProgramProcess: Sendable {
     private let process: Process
     private let input: FileHandle
     private let output = NIOLockedValueBox("")
@@ -18,7 +18,7 @@ final class ProgramProcess: Sendable {
     private let pipedStreams: Int
 
     /// Where `swift build` put the executables: next to the test bundle.
-    static let binaries: URL = {
+    public static let binaries: URL = {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         if FileManager.default.fileExists(atPath: bundle.appendingPathComponent("chatserver").path) { return bundle }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -28,7 +28,7 @@ final class ProgramProcess: Sendable {
 
     /// Starts `program` with `arguments`; standard input is a pipe unless `terminal` (a pty's
     /// follower side) is given, which then serves as input and output.
-    init(
+    public init(
         _ program: String, _ arguments: [String], terminal: Int32? = nil, environment: [String: String] = [:]
     ) async throws {
         let process = Process()
@@ -81,7 +81,8 @@ final class ProgramProcess: Sendable {
 
     /// `program` started by a shell under `ulimit -n fileLimit` (soft and hard: the program
     /// cannot raise it), with `arguments`.
-    static func limited(fileLimit: Int, _ program: String, _ arguments: [String]) async throws -> ProgramProcess {
+    public static func limited(fileLimit: Int, _ program: String, _ arguments: [String]) async throws -> ProgramProcess
+    {
         try await ProgramProcess(
             "/bin/sh",
             ["-c", "ulimit -n \(fileLimit) && exec \"$0\" \"$@\"", Self.binaries.appendingPathComponent(program).path]
@@ -101,30 +102,30 @@ final class ProgramProcess: Sendable {
     }
 
     /// Everything printed on standard output so far.
-    var stdout: String { self.output.withLockedValue { $0 } }
+    public var stdout: String { self.output.withLockedValue { $0 } }
     /// Everything printed on standard error so far.
-    var stderr: String { self.errors.withLockedValue { $0 } }
+    public var stderr: String { self.errors.withLockedValue { $0 } }
 
     /// How many bytes of standard output arrived so far (a mark for `waitFor(_:since:)`).
-    var outputMark: Int { self.stdout.utf8.count }
+    public var outputMark: Int { self.stdout.utf8.count }
 
     /// Writes a line to standard input.
-    func type(_ line: String) {
+    public func type(_ line: String) {
         try? self.input.write(contentsOf: Data((line + "\n").utf8))
     }
 
     /// Closes standard input (end of input).
-    func closeInput() {
+    public func closeInput() {
         try? self.input.close()
     }
 
     /// Sends a signal.
-    func signal(_ number: Int32) {
+    public func signal(_ number: Int32) {
         kill(self.process.processIdentifier, number)
     }
 
     /// Waits until standard output (or error) contains `text` after its first `since` bytes.
-    func waitFor(_ text: String, inErrors: Bool = false, since: Int = 0, timeout: Duration = Patience.guardTime)
+    public func waitFor(_ text: String, inErrors: Bool = false, since: Int = 0, timeout: Duration = Patience.guardTime)
         async throws
     {
         let deadline = ContinuousClock.now + timeout
@@ -141,7 +142,7 @@ final class ProgramProcess: Sendable {
 
     /// Waits for the process to exit and its piped output to be read to the end; returns its
     /// exit code (killing it after `timeout`).
-    func waitForExit(timeout: Duration = Patience.guardTime) async throws -> Int32 {
+    public func waitForExit(timeout: Duration = Patience.guardTime) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while self.process.isRunning {
             guard ContinuousClock.now < deadline else {
@@ -160,19 +161,19 @@ final class ProgramProcess: Sendable {
     }
 
     /// Kills the process if it still runs.
-    func stop() {
+    public func stop() {
         if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
         self.process.waitUntilExit()
     }
 
     /// Appends to the collected standard output (for pty readers).
-    func record(_ text: String) {
+    public func record(_ text: String) {
         self.output.withLockedValue { $0 += text }
     }
 }
 
 /// Starts `chatserver --port 0` with `arguments`, waits for its listening line, returns it and its port.
-func startServer(_ arguments: [String] = []) async throws -> (ProgramProcess, Int) {
+public func startServer(_ arguments: [String] = []) async throws -> (ProgramProcess, Int) {
     let server = try await ProgramProcess("chatserver", ["--port", "0"] + arguments)
     try await server.waitFor("listening", inErrors: true)
     guard let range = server.stderr.range(of: #"listening on [^ \n]*:\d+"#, options: .regularExpression),

@@ -9,12 +9,13 @@ import RESP
 
 /// A real `redis-server` (Debian's) on a free port for a test, stopped by its PID. A machine
 /// without it fails the test with a clear message: CI installs it (.ci/run), nothing skips.
-final class RedisServer: Sendable {
-    let port: Int
+public final class RedisServer: Sendable {
+    /// Its port.
+    public let port: Int
     private let process: Process
 
     /// The `redis-server` binary, or a failure that says how to get it.
-    static func binary() throws -> String {
+    public static func binary() throws -> String {
         for path in ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server"]
         where FileManager.default.isExecutableFile(atPath: path) {
             return path
@@ -25,7 +26,7 @@ final class RedisServer: Sendable {
     /// Starts one with no persistence (`--save '' --appendonly no`), plus `arguments`, on `port`
     /// (a free one unless given: a restart takes the port of the one before); returns once it
     /// answers `PING`.
-    init(port: Int? = nil, arguments: [String] = []) async throws {
+    public init(port: Int? = nil, arguments: [String] = []) async throws {
         let binary = try Self.binary()
         // Redis cannot pick a port itself: take a free one from the kernel, then give it to Redis.
         self.port = try port ?? Self.freePort()
@@ -57,13 +58,13 @@ final class RedisServer: Sendable {
     }
 
     /// The URL of this server.
-    var url: String { "redis://127.0.0.1:\(self.port)" }
+    public var url: String { "redis://127.0.0.1:\(self.port)" }
 
     /// Stops it (SIGKILL to its PID) and waits until Foundation has seen it exit. The child is
     /// Foundation's to reap: reaping it here as well (`waitpid`) crashed libdispatch's process
     /// monitor once. `Process.waitUntilExit` is not used: it runs a run loop, which hangs a
     /// Swift concurrency thread on Linux.
-    func stop() {
+    public func stop() {
         guard self.process.isRunning else { return }
         // SIGKILL: nothing is persisted, and the test process may hand its children a signal
         // mask that blocks SIGTERM (seen: a SIGTERM'd Redis lived on).
@@ -75,7 +76,7 @@ final class RedisServer: Sendable {
     deinit { self.stop() }
 
     /// A TCP port the kernel says is free now.
-    private static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("no socket") }
         defer { close(fd) }

@@ -1,0 +1,90 @@
+import ChatServerCore
+import ChatTestSupport
+import ChatWire
+import ChatWireTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Nodes as separate `chatserver` processes next to one in this process: a node killed with no
+/// chance to say goodbye, a node stopped with SIGTERM, and the command line's errors.
+@Suite("Cluster nodes as processes")
+struct ClusterProcessTests {
+    @Test("A node killed (SIGKILL): its clients leave the other nodes' lists within the lease and a second")
+    func killedNode() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        let lease: Duration = .seconds(1)
+        try await ClusterNodes.with(1, redis: redis, lease: lease) { nodes in
+            let (doomed, port) = try await startServer([
+                "--cluster", redis.url, "--cluster-lease", "1", "--node-id", "doomed",
+            ])
+            defer { doomed.stop() }
+            let alice = try await TestClient.online("alice", port: nodes[0].port)
+            let bob = try await TestClient.online("bob", port: port)
+            defer {
+                Task {
+                    await alice.close(); await bob.close()
+                }
+            }
+            try await alice.awaitList(["alice", "bob"])
+            let killed = ContinuousClock.now
+            doomed.signal(SIGKILL)
+            try await alice.awaitList(["alice"])
+            let gone = ContinuousClock.now - killed
+            #expect(gone <= lease + .seconds(1), "bob left alice's list after \(gone)")
+            try await alice.send(to: "bob", from: "alice", "are you there?")
+            #expect(String(buffer: try await alice.nextSkippingLists().body) == "Offline bob")
+        }
+    }
+
+    @Test("A node stopped with SIGTERM releases its ids at once and exits 0")
+    func terminatedNode() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        let lease: Duration = .seconds(30)
+        try await ClusterNodes.with(1, redis: redis, lease: lease) { nodes in
+            let (leaving, port) = try await startServer(["--cluster", redis.url, "--cluster-lease", "30"])
+            defer { leaving.stop() }
+            let alice = try await TestClient.online("alice", port: nodes[0].port)
+            let bob = try await TestClient.online("bob", port: port)
+            defer {
+                Task {
+                    await alice.close(); await bob.close()
+                }
+            }
+            try await alice.awaitList(["alice", "bob"])
+            let stopped = ContinuousClock.now
+            leaving.signal(SIGTERM)
+            try await alice.awaitList(["alice"])
+            #expect(ContinuousClock.now - stopped < lease, "released, not expired")
+            #expect(try await leaving.waitForExit() == 0)
+            try await leaving.waitFor("left the cluster", inErrors: true)
+        }
+    }
+
+    @Test("Bad cluster options and an unusable Redis stop chatserver before it listens, with a clear error")
+    func badOptions() async throws {
+        try await withServer { notRedis in
+            let cases: [([String], String)] = [
+                (["--cluster", "http://127.0.0.1:6379"], "does not start with redis://"),
+                (["--cluster", "redis://127.0.0.1"], "has no port"),
+                (["--cluster", "redis://127.0.0.1:6379", "--cluster-lease", "0.1"], "--cluster-lease must be"),
+                (["--cluster", "redis://127.0.0.1:6379", "--node-id", "a b"], "--node-id must be"),
+                (["--cluster", "redis://127.0.0.1:6379", "--cluster-name", ""], "--cluster-name must be"),
+                (["--node-id", "n1"], "need --cluster"),
+                (["--cluster", "redis://127.0.0.1:\(notRedis.port)"], "does not answer like a Redis server"),
+            ]
+            for (arguments, expected) in cases {
+                let server = try await ProgramProcess("chatserver", ["--port", "0"] + arguments)
+                let code = try await server.waitForExit()
+                #expect(code != 0, "\(arguments)")
+                #expect(server.stderr.contains(expected), "\(arguments): \(server.stderr)")
+                #expect(!server.stderr.contains("listening on"), "\(arguments)")
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ChatWire
+import NIOCore
+import RESP
+import Testing
+
+@testable import ChatServerCore
+
+@Suite("The cluster's values: events, lease, payloads, settings")
+struct ClusterValueTests {
+    @Test("Event lines as the scripts publish them, and lines that are not events")
+    func events() throws {
+        let alice = try ChatName(validating: "alice")
+        #expect(ClusterEvent(line: "7 + n1 alice") == .joined(version: 7, node: "n1", name: alice))
+        #expect(ClusterEvent(line: "8 - n1 alice") == .left(version: 8, node: "n1", name: alice))
+        #expect(ClusterEvent(line: "9 x n1 n2") == .nodesGone(version: 9, nodes: ["n1", "n2"]))
+        #expect(ClusterEvent(line: "10 *") == .reload(version: 10))
+        for bad in ["", "7", "x + n1 alice", "7 + n1", "7 + n1 toolongname", "7 ? n1 a", "7 x", "7 * more", "-1 *"] {
+            #expect(ClusterEvent(line: bad) == nil, "'\(bad)'")
+        }
+    }
+
+    @Test("The lease counts from the moment a refresh was sent, less a margin, and runs out")
+    func lease() {
+        var lease = NodeLease(length: .seconds(1))
+        let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        #expect(!lease.isValid(at: start), "nothing before the first confirmation")
+        lease.confirmed(sentAt: start)
+        #expect(lease.margin == .milliseconds(20))
+        #expect(lease.isValid(at: start + .milliseconds(979)))
+        #expect(!lease.isValid(at: start + .milliseconds(980)))
+        lease.confirmed(sentAt: start - .milliseconds(500))
+        #expect(
+            lease.isValid(at: start + .milliseconds(979)), "an older confirmation arriving late does not shorten it")
+        #expect(lease.refreshInterval == .nanoseconds(333_333_333))
+        #expect(lease.reapInterval == .milliseconds(250))
+        #expect(NodeLease(length: .milliseconds(600)).reapInterval == .milliseconds(150))
+        #expect(NodeLease(length: .seconds(60)).margin == .milliseconds(100))
+        lease.lost()
+        #expect(!lease.isValid(at: start))
+    }
+
+    @Test("A payload carries the sending node's id, then the frames")
+    func payload() throws {
+        var payload = ClusterPayload.start(origin: "node-1", capacity: 16)
+        payload.writeString("frames")
+        let read = try #require(ClusterPayload.read(payload))
+        #expect(read.origin == "node-1")
+        #expect(String(buffer: read.frames) == "frames")
+        #expect(ClusterPayload.read(ByteBuffer()) == nil)
+        #expect(ClusterPayload.read(ByteBuffer(bytes: [9, 65])) == nil, "shorter than its id")
+    }
+
+    @Test("Cluster settings are checked: names and ids of a safe alphabet, a lease in range")
+    func settings() throws {
+        var cluster = ClusterConfiguration(endpoint: try RESPEndpoint(url: "redis://127.0.0.1:6379"))
+        #expect(cluster.nodeID.hasPrefix("node-"))
+        #expect(ClusterConfiguration(endpoint: cluster.endpoint).nodeID != cluster.nodeID, "unique per start")
+        try cluster.validate()
+        cluster.name = "has space"
+        #expect(throws: ConfigurationError.self) { try cluster.validate() }
+        cluster.name = "chat255"
+        cluster.nodeID = String(repeating: "n", count: 65)
+        #expect(throws: ConfigurationError.self) { try cluster.validate() }
+        cluster.nodeID = "n1"
+        cluster.lease = .milliseconds(400)
+        #expect(throws: ConfigurationError.self) { try cluster.validate() }
+        cluster.lease = .milliseconds(1500)
+        try cluster.validate()
+    }
+}
