@@ -208,6 +208,7 @@ let package = Package(
         .testTarget(
             name: "ChatBenchCoreTests",
             dependencies: [
+                "RESP",
                 "ChatWireTestSupport",
                 "ChatBenchCore",
                 "ChatTestSupport",

@@ -19,6 +19,9 @@ public enum FleetBenchmark {
         public var port = 7255
         /// Loopback source addresses the clients are spread over (`BenchAddress`).
         public var sourceAddresses = 1
+        /// Another node of a cluster: every client with an odd number connects here instead
+        /// (the second client of every pair), so that each pair's messages cross between nodes.
+        public var peerPort: Int?
         /// Clients used.
         public var clients: Int
         /// Connections being set up at once (`connections` only; a storm starts them all).
@@ -39,7 +42,9 @@ public enum FleetBenchmark {
     /// N clients connect, `batch` at a time; then they stay for `hold`.
     public static func connections(_ options: Options, group: any EventLoopGroup) async throws -> ConnectionsResult {
         let fleet = Fleet(group: group, fullList: options.clients)
-        let server = try BenchAddress(host: options.host, port: options.port, sourceAddresses: options.sourceAddresses)
+        let server = try BenchServers(
+            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses
+        )
         let before = options.serverPID.flatMap(Self.residentKilobytes)
         let start = ContinuousClock.now
         var next = 0
@@ -47,7 +52,7 @@ public enum FleetBenchmark {
             let batch = next..<min(options.clients, next + options.batch)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 for index in batch {
-                    tasks.addTask { try await fleet.connect(index: index, to: server, options: options) }
+                    tasks.addTask { try await fleet.connect(index: index, to: server.for(index), options: options) }
                 }
                 try await tasks.waitForAll()
             }
@@ -71,11 +76,13 @@ public enum FleetBenchmark {
     /// N clients connect at once; waits until every client's latest list holds all N.
     public static func joinStorm(_ options: Options, group: any EventLoopGroup) async throws -> JoinStormResult {
         let fleet = Fleet(group: group, fullList: options.clients)
-        let server = try BenchAddress(host: options.host, port: options.port, sourceAddresses: options.sourceAddresses)
+        let server = try BenchServers(
+            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses
+        )
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for index in 0..<options.clients {
-                tasks.addTask { try await fleet.connect(index: index, to: server, options: options) }
+                tasks.addTask { try await fleet.connect(index: index, to: server.for(index), options: options) }
             }
             try await tasks.waitForAll()
         }

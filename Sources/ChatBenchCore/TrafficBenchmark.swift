@@ -25,6 +25,9 @@ public enum TrafficBenchmark {
         public var port = 7255
         /// Loopback source addresses the clients are spread over (`BenchAddress`).
         public var sourceAddresses = 1
+        /// Another node of a cluster: every client with an odd number connects here instead
+        /// (the second client of every pair), so that each pair's messages cross between nodes.
+        public var peerPort: Int?
         /// Who sends to whom.
         public var pattern: Pattern
         /// Body bytes (32...239).
@@ -66,7 +69,9 @@ public enum TrafficBenchmark {
     ) async throws -> TrafficResult {
         let loops = Array(group.makeIterator())
         let workers = loops.map { TrafficWorkerBox(loop: $0, options: options) }
-        let server = try BenchAddress(host: options.host, port: options.port, sourceAddresses: options.sourceAddresses)
+        let server = try BenchServers(
+            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses
+        )
         // Connect: pairs stay on one loop together.
         for index in 0..<options.clientCount {
             let worker: TrafficWorkerBox
@@ -74,7 +79,7 @@ public enum TrafficBenchmark {
             case .pairs: worker = workers[(index / 2) % workers.count]
             case .fanout: worker = workers[index % workers.count]
             }
-            try await worker.connect(index: index, to: server, options: options)
+            try await worker.connect(index: index, to: server.for(index), options: options)
         }
         try await Self.waitUntil(timeout: .seconds(30)) {
             var ready = 0

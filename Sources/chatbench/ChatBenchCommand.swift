@@ -39,8 +39,18 @@ struct ServerOptions: ParsableArguments {
                 + "use 2 or more for runs of over 10,000 clients against a server on 127.x.x.x."))
     var sourceAddresses = 1
 
+    @Option(
+        help: ArgumentHelp(
+            "Another node of the same cluster: the second client of every pair connects here.",
+            discussion: "Every client with an odd number (in a pair, the second one) connects to this port, "
+                + "so that messages cross between the nodes."))
+    var peerPort: Int?
+
     func validate() throws {
         guard (1...65_535).contains(self.port) else { throw ValidationError("--port must be 1...65535") }
+        if let peer = self.peerPort, !(1...65_535).contains(peer) {
+            throw ValidationError("--peer-port must be 1...65535")
+        }
         guard (1...64).contains(self.threads) else { throw ValidationError("--threads must be 1...64") }
         guard (1...254).contains(self.sourceAddresses) else {
             throw ValidationError("--source-addresses must be 1...254")
@@ -72,6 +82,7 @@ struct MessageOptions: ParsableArguments {
         options.host = server.host
         options.port = server.port
         options.sourceAddresses = server.sourceAddresses
+        options.peerPort = server.peerPort
         options.size = self.size
         options.window = window
         options.rate = rate
@@ -165,6 +176,7 @@ extension ChatBenchCommand {
             options.host = self.server.host
             options.port = self.server.port
             options.sourceAddresses = self.server.sourceAddresses
+            options.peerPort = self.server.peerPort
             options.changeEvents = self.events
             options.hold = try duration(self.hold, "--hold")
             options.serverPID = self.serverPid
@@ -195,6 +207,7 @@ extension ChatBenchCommand {
             options.host = self.server.host
             options.port = self.server.port
             options.sourceAddresses = self.server.sourceAddresses
+            options.peerPort = self.server.peerPort
             options.changeEvents = self.events
             let result = try await withGroup(threads: self.server.threads) { group in
                 try await FleetBenchmark.joinStorm(options, group: group)

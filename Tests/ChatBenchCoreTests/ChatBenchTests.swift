@@ -3,8 +3,10 @@ import ChatServerCore
 import ChatTestSupport
 import ChatWireTestSupport
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import RESP
 import Testing
 
 @Suite("chatbench")
@@ -52,6 +54,35 @@ struct ChatBenchTests {
             #expect(result.delivered == result.sent)
             #expect(result.messagesPerSecond > 0)
             #expect(result.latency.count > 0 && result.latency.p50 > 0 && result.latency.p50 <= result.latency.max)
+        }
+    }
+
+    @Test("relay across two nodes of a cluster (--peer-port): every pair split over the nodes, nothing lost")
+    func relayAcrossNodes() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        func node(_ id: String) throws -> ClusterConfiguration {
+            ClusterConfiguration(endpoint: try RESPEndpoint(url: redis.url), nodeID: id)
+        }
+        try await ChatTestSupport.withServer(cluster: try node("n0")) { first in
+            try await ChatTestSupport.withServer(cluster: try node("n1")) { second in
+                let load = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+                defer { Task { try? await load.shutdownGracefully() } }
+                var options = TrafficBenchmark.Options(pattern: .pairs(4))
+                options.port = first.port
+                options.peerPort = second.port
+                options.warmup = .milliseconds(100)
+                options.messages = 500
+                options.duration = Patience.guardTime
+                options.drain = Patience.guardTime
+                let seen = NIOLockedValueBox<[Int]>([])
+                let result = try await TrafficBenchmark.run(options, group: load) { _, _ in
+                    seen.withLockedValue { $0 = [first.onlineCount, second.onlineCount] }
+                }
+                #expect(result.isClean)
+                #expect(result.delivered == result.sent)
+                #expect(seen.withLockedValue { $0 } == [4, 4], "half the clients on each node")
+            }
         }
     }
 
