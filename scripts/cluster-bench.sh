@@ -13,8 +13,11 @@ storm=${2:-2000}
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "cluster-bench.sh: ROUNDS must be a positive number" >&2; exit 2; }
 [[ "$storm" =~ ^[1-9][0-9]*$ ]] || { echo "cluster-bench.sh: STORM CLIENTS must be a positive number" >&2; exit 2; }
 command -v redis-server >/dev/null || { echo "cluster-bench.sh: redis-server is not installed (apt-get install redis-server)" >&2; exit 2; }
-loadgen=${LOADGEN:-$bench/loadgen}
-[ -x "$loadgen" ] || { loadgen=$(mktemp -d)/loadgen; cc -O2 -Wall -pthread -o "$loadgen" "$bench/loadgen.c" -lm; }
+# loadgen is built next to its source when missing, or in /tmp when that folder is read-only.
+bin="$bench"
+[ -w "$bench" ] || { bin="${TMPDIR:-/tmp}/chat255-bench"; mkdir -p "$bin"; }
+loadgen="$bin/loadgen"
+[ -x "$loadgen" ] || cc -O2 -Wall -pthread -o "$loadgen" "$bench/loadgen.c" -lm
 swift build -c release --package-path "$root" --product chatserver >/dev/null
 swift build -c release --package-path "$root" --product chatbench >/dev/null
 server="$root/.build/release/chatserver"

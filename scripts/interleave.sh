@@ -22,13 +22,16 @@ case "$workload" in
     *) echo "interleave.sh: unknown workload '$workload' (tp50, tp1, lat20k, tp50-200B)" >&2; exit 2 ;;
 esac
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "interleave.sh: ROUNDS must be a positive number" >&2; exit 2; }
-[ -x "$bench/loadgen" ] || cc -O2 -Wall -pthread -o "$bench/loadgen" "$bench/loadgen.c" -lm
-[ -x "$bench/relay_baseline" ] || cc -O2 -Wall -pthread -o "$bench/relay_baseline" "$bench/relay_baseline.c"
+# The C tools are built next to their sources when missing, or in /tmp when that folder is read-only.
+bin="$bench"
+[ -w "$bench" ] || { bin="${TMPDIR:-/tmp}/chat255-bench"; mkdir -p "$bin"; }
+[ -x "$bin/loadgen" ] || cc -O2 -Wall -pthread -o "$bin/loadgen" "$bench/loadgen.c" -lm
+[ -x "$bin/relay_baseline" ] || cc -O2 -Wall -pthread -o "$bin/relay_baseline" "$bench/relay_baseline.c"
 swift build -c release --package-path "$root" --product chatserver >/dev/null
 server="$root/.build/release/chatserver"
 
 names=(relay1 swift swift1)
-cmds=("$bench/relay_baseline -a 127.0.0.1 -p {port} -t 1 -i 4 -T 1200"
+cmds=("$bin/relay_baseline -a 127.0.0.1 -p {port} -t 1 -i 4 -T 1200"
     "$server --port {port} --log-level warning"
     "$server --port {port} --threads 1 --log-level warning")
 protos=(chat255 chat255 chat255)
@@ -54,7 +57,7 @@ for round in $(seq "$rounds"); do
         pid=$!
         for _ in $(seq 50); do ss -ltn | grep -q ":$port " && break; sleep 0.1; done
         sleep 0.3
-        line=$(timeout 60 "$bench/loadgen" --proto "${protos[$i]}" --port "$port" "${args[@]}" --seconds 5 \
+        line=$(timeout 60 "$bin/loadgen" --proto "${protos[$i]}" --port "$port" "${args[@]}" --seconds 5 \
             --warmup 1 --window 64 --keepalive 4 --login-timeout 10 --server-pid "$pid" 2>&1 | grep '^RESULT' || true)
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true

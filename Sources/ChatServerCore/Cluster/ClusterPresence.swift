@@ -412,6 +412,7 @@ public final class ClusterPresence: Presence {
             }
             let outcome = self.state.withLockedValue { state in
                 state.lease.confirmed(sentAt: sentAt)
+                state.closedForOutage = false  // a later outage closes the clients again
                 let checked = state.directory.check(redisVersion: UInt64(version), seenBehindBefore: state.behind)
                 state.behind = checked.behind
                 return checked.outcome
@@ -486,6 +487,9 @@ public final class ClusterPresence: Presence {
                 let outcome: ClusterDirectory.Outcome? = self.state.withLockedValue { state in
                     state.snapshotInFlight = false
                     guard let version else { return nil }
+                    // Nodes that hold no id any more (stopped, died, restarted under a new id) go.
+                    let holding = Set(owners.values)
+                    state.nodes = state.nodes.filter { holding.contains($0.key) }
                     return state.directory.load(version: version, owners: owners)
                 }
                 guard let outcome else {
