@@ -30,6 +30,8 @@ struct ClusterDirectory {
     private(set) var awaitingSnapshot = true
     private var pending: [ClusterEvent] = []
     private var pendingOverflowed = false
+    /// The version Redis reported at the last lease refresh (`check`).
+    private var previousRedisVersion: UInt64?
 
     /// Whether the copy is in step with Redis (a snapshot loaded, nothing missed since).
     var isCurrent: Bool { !self.awaitingSnapshot }
@@ -63,6 +65,7 @@ struct ClusterDirectory {
         self.owners = owners
         self.version = version
         self.awaitingSnapshot = false
+        self.previousRedisVersion = nil
         let kept = self.pending
         let overflowed = self.pendingOverflowed
         self.pending.removeAll()
@@ -78,31 +81,26 @@ struct ClusterDirectory {
         return self.owners == before ? .unchanged : .changed
     }
 
-    /// Compares with the version Redis reports (a lease refresh): a lower one means Redis lost
-    /// its data; a higher one seen twice in a row means a change was missed.
-    mutating func check(redisVersion: UInt64, seenBehindBefore: Bool) -> (outcome: Outcome, behind: Bool) {
-        guard self.isCurrent, let version = self.version else { return (.unchanged, false) }
-        if redisVersion < version {
-            self.awaitingSnapshot = true
-            return (.needsSnapshot, false)
-        }
-        if redisVersion > version {
-            if seenBehindBefore {
-                self.awaitingSnapshot = true
-                return (.needsSnapshot, false)
-            }
-            return (.unchanged, true)
-        }
-        return (.unchanged, false)
+    /// Compares with the version Redis reported at a lease refresh: lower than the copy means
+    /// Redis lost its data; lower than what Redis reported one refresh before means a change was
+    /// missed (every change published before that refresh has had a whole refresh period to
+    /// arrive). Returns whether a snapshot is needed.
+    mutating func check(redisVersion: UInt64) -> Outcome {
+        defer { self.previousRedisVersion = redisVersion }
+        guard self.isCurrent, let version = self.version else { return .unchanged }
+        let missed = self.previousRedisVersion.map { version < $0 } ?? false
+        guard redisVersion < version || missed else { return .unchanged }
+        self.awaitingSnapshot = true
+        return .needsSnapshot
     }
 
     private mutating func apply(_ event: ClusterEvent) -> Outcome {
         let current = self.version ?? 0
+        guard event.version > current else { return .unchanged }  // already in the snapshot
         if case .reload = event {
             self.awaitingSnapshot = true
             return .needsSnapshot
         }
-        guard event.version > current else { return .unchanged }  // already in the snapshot
         guard event.version == current + 1 else {
             self.awaitingSnapshot = true
             return .needsSnapshot

@@ -4,8 +4,9 @@ import NIOCore
 import RESP
 import Synchronization
 
-/// The part of a cluster's backbone that sends frames to other nodes: the command connection
-/// to Redis, this node's id and keys, and whether the link is up. Shared by `ClusterPresence`
+/// The part of a cluster's backbone that sends frames to other nodes: a connection to Redis
+/// of its own for them (so that lease refreshes and claims never wait behind megabytes of
+/// frames), this node's id and keys, and whether the link is up. Shared by `ClusterPresence`
 /// and every `ClusterNode`; everything it sends goes out in the order it was asked for (one
 /// connection), so frames keep their order per sender and receiver.
 final class ClusterLink: Sendable {
@@ -13,34 +14,49 @@ final class ClusterLink: Sendable {
     let keys: ClusterKeys
     /// The loop of the backbone's connections, its timers, and every `ClusterNode`.
     let loop: any EventLoop
-    let commands: RESPClient
+    /// The connection frames are published on.
+    let publisher: RESPClient
     /// This node's clients, whose messages are answered `Offline` when they cannot be sent.
     let local: Registry
     let logger: Logger
     private let up = Atomic<Bool>(false)
+    /// Bytes published and not yet acknowledged by Redis.
+    private let inFlight = Atomic<Int>(0)
 
-    init(nodeID: String, keys: ClusterKeys, loop: any EventLoop, commands: RESPClient, local: Registry, logger: Logger)
-    {
+    /// The most bytes of frames that may wait for Redis: past it, frames for other nodes are
+    /// answered `Offline` rather than queued without bound (Redis stalled, or the network).
+    static let maxInFlight = 32 << 20
+
+    init(
+        nodeID: String, keys: ClusterKeys, loop: any EventLoop, publisher: RESPClient, local: Registry, logger: Logger
+    ) {
         self.nodeID = nodeID
         self.keys = keys
         self.loop = loop
-        self.commands = commands
+        self.publisher = publisher
         self.local = local
         self.logger = logger
     }
 
-    /// Whether this node is registered and its command connection is up: frames for other
-    /// nodes are accepted only then (otherwise their senders are answered `Offline` at once).
+    /// Whether this node is registered with the cluster: frames for other nodes are accepted
+    /// only then (otherwise their senders are answered `Offline` at once).
     var isUp: Bool {
         get { self.up.load(ordering: .relaxed) }
         set { self.up.store(newValue, ordering: .relaxed) }
     }
 
+    /// Whether frames for other nodes can be taken now: up, and Redis keeping pace.
+    var canSend: Bool { self.isUp && self.inFlight.load(ordering: .relaxed) < Self.maxInFlight }
+
     /// Publishes `payload` (`ClusterPayload`) to `node`'s inbox. A payload that Redis refused,
     /// that could not be sent, or that no node was listening for is answered `Offline` to the
-    /// senders of its direct messages: nothing is lost silently while the senders live.
+    /// senders of its direct messages. (Redis may still count a subscriber whose machine died
+    /// until its connection times out: what it takes meanwhile is lost; docs/CLUSTER.md.)
     func publish(_ payload: ByteBuffer, to node: String) {
-        self.commands.send(["PUBLISH", .text(self.keys.inbox(node)), .bytes(payload)]).whenComplete { result in
+        let size = payload.readableBytes
+        self.inFlight.add(size, ordering: .relaxed)
+        self.publisher.send(["PUBLISH", .text(self.keys.inbox(node)), .bytes(payload)]).whenComplete { result in
+            self.inFlight.subtract(size, ordering: .relaxed)
             switch result {
             case .success(.integer(let receivers)) where receivers > 0:
                 return

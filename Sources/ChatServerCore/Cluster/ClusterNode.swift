@@ -25,9 +25,9 @@ final class ClusterNode: Recipient, Sender {
     var eventLoop: any EventLoop { self.link.loop }
 
     /// Queues the frames for the next publish (this turn of the loop); `false` while this node
-    /// is cut off from Redis (the senders are answered `Offline`).
+    /// is cut off from Redis or Redis does not keep pace (the senders are answered `Offline`).
     func deliver(_ frames: ByteBuffer) -> Bool {
-        guard self.link.isUp else { return false }
+        guard self.link.canSend else { return false }
         if self.outbox.value != nil {
             self.outbox.value?.writeImmutableBuffer(frames)
             return true

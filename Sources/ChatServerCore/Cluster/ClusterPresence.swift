@@ -38,10 +38,15 @@ public final class ClusterPresence: Presence {
         var subscribed = false
         var snapshotInFlight = false
         var registerInFlight = false
-        /// A release failed: the next refresh registers the node's ids again instead.
+        /// A release or a claim failed: the next refresh registers the node's ids again instead.
         var mustRegister = false
-        /// The last refresh found Redis ahead of the copy (a second time reloads it).
-        var behind = false
+        /// Registered at least once: a registration into an empty Redis then starts the grace.
+        var everRegistered = false
+        /// Ids whose claim Redis may have run and whose answer has not arrived: a registration
+        /// meanwhile keeps them.
+        var claiming: Set<ChatName> = []
+        /// Counts the subscription's connections: a snapshot asked on an older one is dropped.
+        var subscriptionEpoch = 0
         /// Whether the clients were closed for this outage already.
         var closedForOutage = false
         var changed: (@Sendable () -> Void)?
@@ -53,6 +58,8 @@ public final class ClusterPresence: Presence {
 
     private let configuration: ClusterConfiguration
     private let link: ClusterLink
+    /// Claims, releases, the lease, snapshots (frames go on the link's connection).
+    private let commands: RESPClient
     private let subscription: RESPClient
     private let local: Registry
     private let clock: any ServerClock
@@ -84,8 +91,9 @@ public final class ClusterPresence: Presence {
         let retry = RESPRetry(first: .milliseconds(100), limit: .seconds(1))
         self.link = ClusterLink(
             nodeID: configuration.nodeID, keys: ClusterKeys(cluster: configuration.name), loop: loop,
-            commands: RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry), local: self.local,
+            publisher: RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry), local: self.local,
             logger: logger)
+        self.commands = RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry)
         self.subscription = RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry)
         self.state = NIOLockedValueBox(State(lease: NodeLease(length: TimeAmount(configuration.lease))))
         self.ready = loop.makePromise()
@@ -128,7 +136,12 @@ public final class ClusterPresence: Presence {
                 "cannot reach the cluster's Redis; trying again, Connects are refused until then",
                 metadata: ["redis": "\(self.configuration.endpoint)", "error": "\(error)"])
         }
-        self.link.commands.start { event in await self.commandsChanged(event) }
+        self.commands.start { event in await self.commandsChanged(event) }
+        self.link.publisher.start { event in
+            if case .disconnected(let why) = event {
+                self.logger.debug("the connection for frames to other nodes is down", metadata: ["error": "\(why)"])
+            }
+        }
         self.subscription.start(
             onMessage: { message in self.received(message) },
             onEvent: { event in await self.subscriptionChanged(event) })
@@ -154,14 +167,15 @@ public final class ClusterPresence: Presence {
     /// Leaves the cluster: the node's ids, lease and membership go from Redis at once (the other
     /// nodes push their lists), then the connections close.
     public func stop() async {
-        let (timers, registered) = self.state.withLockedValue { state in
+        let timers = self.state.withLockedValue { state in
             state.stopped = true
             defer { state.timers = [] }
-            return (state.timers, state.registered)
+            return state.timers
         }
         for timer in timers { timer.cancel() }
         self.completeReady()
-        if registered {
+        // Whether registered or not (a registration may be on its way): leaving is harmless.
+        if self.commands.isConnected {
             let leave = self.command([
                 "EVAL", .text(ClusterScripts.leave), "4", .text(self.keys.names), .text(self.keys.version),
                 .text(self.keys.nodes), .text(self.keys.lease(self.nodeID)), .text(self.nodeID),
@@ -175,7 +189,8 @@ public final class ClusterPresence: Presence {
                     "could not leave the cluster cleanly; the lease will expire", metadata: ["error": "\(error)"])
             }
         }
-        await self.link.commands.stop()
+        await self.commands.stop()
+        await self.link.publisher.stop()
         await self.subscription.stop()
     }
 
@@ -208,26 +223,48 @@ public final class ClusterPresence: Presence {
         let name = recipient.name
         if self.local.local(named: name) != nil { return .now(.refused(.nameTaken(name))) }
         if self.local.count >= self.local.capacity { return .now(.refused(.full(self.local.capacity))) }
+        self.state.withLockedValue { _ = $0.claiming.insert(name) }
         let claim = self.command([
-            "EVAL", .text(ClusterScripts.claim), "3", .text(self.keys.names), .text(self.keys.version),
-            .text(self.keys.lease(self.nodeID)), .text(name.text), .text(self.nodeID), .text(self.keys.events),
+            "EVAL", .text(ClusterScripts.claim), "4", .text(self.keys.names), .text(self.keys.version),
+            .text(self.keys.lease(self.nodeID)), .text(self.keys.grace), .text(name.text), .text(self.nodeID),
+            .text(self.keys.events),
         ])
         // Added to the registry on the client's loop, in the same task that answers its handler:
         // no frame reaches the client before its `Connected`.
         let answer = claim.hop(to: recipient.eventLoop).map { value -> Admission in
+            let fenced = self.state.withLockedValue { state in
+                state.claiming.remove(name)
+                // An answer that arrives after the lease ran out must not add a client that the
+                // outage's close has already passed by.
+                return !state.lease.isValid(at: self.clock.now) || state.closedForOutage
+            }
             switch value {
-            case .integer(let version) where version > 0:
+            case .integer(let version) where version > 0 && !fenced:
                 let admission = self.local.add(recipient)
                 if case .refused(.full) = admission { self.release(name) }
                 return admission
+            case .integer(let version) where version > 0:
+                self.release(name)
+                return .refused(.unavailable(CloseReason.clusterUnavailableText))
             case .integer(0):
                 return .refused(.nameTaken(name))
-            default:
+            case .integer(-1):
                 // The lease is gone from Redis (restarted, flushed): register again.
                 self.link.loop.execute { self.register() }
                 return .refused(.unavailable(CloseReason.clusterUnavailableText))
+            default:
+                // -2: the grace after Redis lost its data; the nodes are registering theirs.
+                return .refused(.unavailable(CloseReason.clusterUnavailableText))
             }
-        }.recover { _ in .refused(.unavailable(CloseReason.clusterUnavailableText)) }
+        }.flatMapErrorThrowing { error in
+            // Redis may have run the claim and its answer was lost: the next registration makes
+            // this node's ids in Redis exactly its clients again.
+            self.state.withLockedValue { state in
+                state.claiming.remove(name)
+                state.mustRegister = true
+            }
+            return .refused(.unavailable(CloseReason.clusterUnavailableText))
+        }
         return .later(answer)
     }
 
@@ -315,7 +352,10 @@ public final class ClusterPresence: Presence {
     private func subscriptionChanged(_ event: RESPClient.Event) async {
         switch event {
         case .connected(let connection):
-            self.state.withLockedValue { $0.directory.awaitSnapshot(droppingEvents: true) }
+            self.state.withLockedValue { state in
+                state.subscriptionEpoch += 1
+                state.directory.awaitSnapshot(droppingEvents: true)
+            }
             do {
                 _ = try await connection.send(["SUBSCRIBE", .text(self.keys.events)]).get()
                 _ = try await connection.send(["SUBSCRIBE", .text(self.keys.inbox(self.nodeID))]).get()
@@ -329,6 +369,7 @@ public final class ClusterPresence: Presence {
         case .disconnected:
             self.state.withLockedValue { state in
                 state.subscribed = false
+                state.subscriptionEpoch += 1
                 state.directory.awaitSnapshot(droppingEvents: true)
             }
         }
@@ -338,19 +379,21 @@ public final class ClusterPresence: Presence {
     /// release that failed, Redis may have lost or kept the wrong ones). Ids another node took
     /// meanwhile are closed here.
     private func register() {
-        let names: [String]? = self.state.withLockedValue { state in
+        let request: (names: [String], again: Bool)? = self.state.withLockedValue { state in
             guard !state.registerInFlight, !state.stopped else { return nil }
             state.registerInFlight = true
             state.mustRegister = false
-            return self.local.localRecipients().map(\.name.text)
+            let names = Set(self.local.localRecipients().map(\.name)).union(state.claiming)
+            return (names.map(\.text), state.everRegistered)
         }
-        guard let names else { return }
+        guard let (names, again) = request else { return }
         let sentAt = self.clock.now
         let arguments: [RESPArgument] =
             [
-                "EVAL", .text(ClusterScripts.register), "4", .text(self.keys.names), .text(self.keys.version),
-                .text(self.keys.nodes), .text(self.keys.lease(self.nodeID)), .text(self.nodeID),
-                .text(self.leaseMilliseconds), .text(self.keys.events),
+                "EVAL", .text(ClusterScripts.register), "6", .text(self.keys.names), .text(self.keys.version),
+                .text(self.keys.nodes), .text(self.keys.lease(self.nodeID)), .text(self.keys.epoch),
+                .text(self.keys.grace), .text(self.nodeID), .text(self.leaseMilliseconds), .text(self.keys.events),
+                again ? "1" : "0",
             ] + names.map { .text($0) }
         self.command(arguments).whenComplete { result in
             self.state.withLockedValue { $0.registerInFlight = false }
@@ -363,9 +406,9 @@ public final class ClusterPresence: Presence {
             }
             self.state.withLockedValue { state in
                 state.registered = true
-                state.closedForOutage = false
-                state.lease.confirmed(sentAt: sentAt)
+                state.everRegistered = true
             }
+            self.leaseConfirmed(sentAt: sentAt)
             self.link.isUp = true
             self.logger.info("registered with the cluster", metadata: ["clients": "\(names.count)"])
             for name in taken.compactMap(\.text) {
@@ -394,7 +437,7 @@ public final class ClusterPresence: Presence {
     /// Refreshes the lease (every third of it), or registers again when Redis lost it.
     private func refresh() {
         let (registered, mustRegister) = self.state.withLockedValue { ($0.registered, $0.mustRegister) }
-        guard self.link.commands.isConnected else { return }
+        guard self.commands.isConnected else { return }
         guard registered, !mustRegister else {
             self.register()
             return
@@ -410,41 +453,57 @@ public final class ClusterPresence: Presence {
                 self.register()
                 return
             }
-            let outcome = self.state.withLockedValue { state in
-                state.lease.confirmed(sentAt: sentAt)
-                state.closedForOutage = false  // a later outage closes the clients again
-                let checked = state.directory.check(redisVersion: UInt64(version), seenBehindBefore: state.behind)
-                state.behind = checked.behind
-                return checked.outcome
-            }
+            self.leaseConfirmed(sentAt: sentAt)
+            let outcome = self.state.withLockedValue { $0.directory.check(redisVersion: UInt64(version)) }
             if outcome == .needsSnapshot { self.requestSnapshot() }
         }
     }
 
-    /// Four times a lease (at most every 250 ms): drops dead nodes' ids, closes this node's
-    /// clients if its own lease ran out, and reloads a directory copy that fell behind.
-    private func watch() {
+    /// Redis confirmed the lease (a refresh or a registration sent at `sentAt`): extends it, and
+    /// sets a timer for the moment it would run out.
+    private func leaseConfirmed(sentAt: NIODeadline) {
+        let until: NIODeadline? = self.state.withLockedValue { state in
+            state.lease.confirmed(sentAt: sentAt)
+            state.closedForOutage = false  // a later outage closes the clients again
+            return state.lease.validUntil
+        }
+        guard let until else { return }
+        // Stale timers find the lease extended and do nothing.
+        self.clock.schedule(at: until, on: self.link.loop) { self.fenceIfExpired() }
+    }
+
+    /// Closes this node's clients (`Error cluster unavailable`) once its lease has run out: from
+    /// then on Redis may let another node take their ids.
+    private func fenceIfExpired() {
         let now = self.clock.now
-        let (leaseValid, closeNow, registered, reload) = self.state.withLockedValue { state in
-            let valid = state.lease.isValid(at: now)
-            let close = !valid && !state.closedForOutage && !state.stopped
-            if close {
-                state.closedForOutage = true
-                state.lease.lost()
-            }
-            let reload = state.subscribed && !state.directory.isCurrent && !state.snapshotInFlight
-            return (valid, close, state.registered, reload)
+        let close = self.state.withLockedValue { state in
+            guard !state.lease.isValid(at: now), !state.closedForOutage, !state.stopped else { return false }
+            state.closedForOutage = true
+            state.lease.lost()
+            return true
         }
-        if closeNow {
-            let clients = self.local.localRecipients()
-            if !clients.isEmpty {
-                self.logger.warning(
-                    "the cluster's Redis has been out of reach for the whole lease: closing this node's clients",
-                    metadata: ["clients": "\(clients.count)"])
-            }
-            for client in clients { client.close(for: .clusterUnavailable) }
+        guard close else { return }
+        let clients = self.local.localRecipients()
+        if !clients.isEmpty {
+            self.logger.warning(
+                "the cluster's Redis has been out of reach for the whole lease: closing this node's clients",
+                metadata: ["clients": "\(clients.count)"])
         }
-        if registered, leaseValid {
+        for client in clients { client.close(for: .clusterUnavailable) }
+    }
+
+    /// Four times a lease (at most every 250 ms): drops dead nodes' ids, and reloads a directory
+    /// copy that fell behind; checks the lease too (its own timer is the one that counts).
+    private func watch() {
+        self.fenceIfExpired()
+        let now = self.clock.now
+        let (reap, reload) = self.state.withLockedValue { state in
+            (
+                state.registered && state.lease.isValid(at: now),
+                state.subscribed && !state.directory.isCurrent && !state.snapshotInFlight
+            )
+        }
+        if reap {
             self.command([
                 "EVAL", .text(ClusterScripts.reap), "3", .text(self.keys.names), .text(self.keys.version),
                 .text(self.keys.nodes), .text(self.keys.leasePrefix), .text(self.keys.events),
@@ -459,13 +518,13 @@ public final class ClusterPresence: Presence {
 
     /// Reads the whole directory at one instant; the events kept meanwhile are replayed on it.
     private func requestSnapshot() {
-        let go = self.state.withLockedValue { state in
-            guard state.subscribed, !state.snapshotInFlight, !state.stopped else { return false }
+        let epoch: Int? = self.state.withLockedValue { state in
+            guard state.subscribed, !state.snapshotInFlight, !state.stopped else { return nil }
             state.snapshotInFlight = true
             state.directory.awaitSnapshot(droppingEvents: false)
-            return true
+            return state.subscriptionEpoch
         }
-        guard go else { return }
+        guard let epoch else { return }
         self.command(["EVAL", .text(ClusterScripts.snapshot), "2", .text(self.keys.names), .text(self.keys.version)])
             .whenComplete { result in
                 var owners: [ChatName: String] = [:]
@@ -486,6 +545,8 @@ public final class ClusterPresence: Presence {
                 }
                 let outcome: ClusterDirectory.Outcome? = self.state.withLockedValue { state in
                     state.snapshotInFlight = false
+                    // Read before the subscription was made again: changes since may be missing.
+                    guard state.subscriptionEpoch == epoch else { return .needsSnapshot }
                     guard let version else { return nil }
                     // Nodes that hold no id any more (stopped, died, restarted under a new id) go.
                     let holding = Set(owners.values)
@@ -578,7 +639,7 @@ public final class ClusterPresence: Presence {
     /// Sends a command on the command connection; one that takes longer than `commandTimeout`
     /// fails (a Redis that stopped answering must not hold Connects forever).
     private func command(_ arguments: [RESPArgument]) -> EventLoopFuture<RESPValue> {
-        let answer = self.link.commands.send(arguments)
+        let answer = self.commands.send(arguments)
         let promise = self.link.loop.makePromise(of: RESPValue.self)
         let timeout = self.link.loop.scheduleTask(in: Self.commandTimeout) {
             promise.fail(RESPError.unexpected("no answer within \(Self.commandTimeout)"))

@@ -4,11 +4,19 @@
 /// (`ClusterDirectory`). They touch keys named in their arguments (the lease keys of other
 /// nodes), which a single Redis allows and Redis Cluster does not: docs/CLUSTER.md, "Limits".
 enum ClusterScripts {
-    /// KEYS: names, version, own lease. ARGV: id, node, events channel.
-    /// Returns the new version, 0 when the id is taken, -1 when this node's lease is gone.
+    /// KEYS: names, version, own lease, grace. ARGV: id, node, events channel.
+    /// Returns the new version (or the current one when this node holds the id already: a
+    /// registration took it first), 0 when another node holds it, -1 when this node's lease is
+    /// gone, -2 during the grace after Redis lost its data.
     static let claim = """
         if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
-        if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+        if redis.call('EXISTS', KEYS[4]) == 1 then return -2 end
+        if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
+          if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+            return tonumber(redis.call('GET', KEYS[2]) or '0')
+          end
+          return 0
+        end
         local v = redis.call('INCR', KEYS[2])
         redis.call('PUBLISH', ARGV[3], v .. ' + ' .. ARGV[2] .. ' ' .. ARGV[1])
         return v
@@ -24,15 +32,22 @@ enum ClusterScripts {
         return v
         """
 
-    /// KEYS: names, version, nodes, own lease. ARGV: node, lease in ms, events channel, then
-    /// every id online on this node. Takes the lease, joins the nodes, makes this node's ids in
-    /// the directory exactly the ones given (those another node holds are not taken).
+    /// KEYS: names, version, nodes, own lease, epoch, grace. ARGV: node, lease in ms, events
+    /// channel, "1" if this node was registered before (else "0"), then every id online on this
+    /// node. Takes the lease, joins the nodes, makes this node's ids in the directory exactly the
+    /// ones given (those another node holds are not taken). A Redis without the epoch lost its
+    /// data (or is new): a node that was registered before then starts a grace of one lease,
+    /// during which no new id is claimed, so that every living node registers its ids first.
     /// Returns {version, {ids held by another node}}.
     static let register = """
+        if redis.call('EXISTS', KEYS[5]) == 0 then
+          redis.call('SET', KEYS[5], '1')
+          if ARGV[4] == '1' then redis.call('SET', KEYS[6], '1', 'PX', ARGV[2]) end
+        end
         redis.call('SET', KEYS[4], '1', 'PX', ARGV[2])
         redis.call('SADD', KEYS[3], ARGV[1])
         local mine = {}
-        for i = 4, #ARGV do mine[ARGV[i]] = true end
+        for i = 5, #ARGV do mine[ARGV[i]] = true end
         local changed = false
         local all = redis.call('HGETALL', KEYS[1])
         for i = 1, #all, 2 do
@@ -42,7 +57,7 @@ enum ClusterScripts {
           end
         end
         local taken = {}
-        for i = 4, #ARGV do
+        for i = 5, #ARGV do
           local owner = redis.call('HGET', KEYS[1], ARGV[i])
           if not owner then
             redis.call('HSET', KEYS[1], ARGV[i], ARGV[1])

@@ -254,9 +254,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.reply([ServerBodies.encode(.error(text))], context: context)
         }
         self.flushPending(context: context)
-        guard reason.errorText != nil, reason != .shutdown else {
+        guard reason.errorText != nil, reason != .shutdown, reason != .clusterUnavailable else {
             // Flushing wrote what the socket takes at once, which a small frame always fits
-            // unless the client stopped reading; closing right away keeps shutdown from waiting.
+            // unless the client stopped reading; closing right away keeps shutdown from waiting,
+            // and a cluster node that lost its lease from keeping a client Redis may give away.
             context.close(promise: nil)
             return
         }

@@ -163,7 +163,14 @@ struct ClusterTests {
                 let names = try await check.send(["HKEYS", "chat255:names"]).get().elements?.compactMap(\.text)
                 return names?.sorted() == ["alice", "bob"]
             }
-            let carol = try await TestClient.online("carol", port: nodes[1].port)
+            // A new id waits for the grace after the loss (one lease): every node registers first.
+            let carolBox = NIOLockedValueBox<TestClient?>(nil)
+            try await waitUntil("a new client admitted after the grace") {
+                guard let client = try? await TestClient.online("carol", port: nodes[1].port) else { return false }
+                carolBox.withLockedValue { $0 = client }
+                return true
+            }
+            let carol = try #require(carolBox.withLockedValue { $0 })
             defer { Task { await carol.close() } }
             try await alice.awaitList(["alice", "bob", "carol"])
             try await waitUntil("messages cross again") {
