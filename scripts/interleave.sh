@@ -8,6 +8,8 @@
 # and to nats (p99) in the same round.
 # BASELINE=path/to/an/older/chatserver adds it as target 'base', to compare a change with the
 # commit before it in the same rounds (build the older commit in a worktree of its own).
+# CLUSTER=redis://HOST:PORT adds target 'cluster': chatserver as one node of a cluster on that
+# Redis, every pair on it (a fresh --cluster-name each run).
 #   scripts/interleave.sh [ROUNDS, default 5] [WORKLOAD: tp50 | tp1 | lat20k | tp50-200B]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +40,10 @@ protos=(chat255 chat255 chat255)
 if [ -n "${BASELINE:-}" ]; then
     [ -x "$BASELINE" ] || { echo "interleave.sh: BASELINE '$BASELINE' is not an executable" >&2; exit 2; }
     names+=(base); cmds+=("$BASELINE --port {port} --log-level warning"); protos+=(chat255)
+fi
+if [ -n "${CLUSTER:-}" ]; then
+    names+=(cluster); cmds+=("$server --port {port} --log-level warning --cluster $CLUSTER --cluster-name run{port}")
+    protos+=(chat255)
 fi
 if command -v nats-server >/dev/null; then
     names+=(nats); cmds+=("nats-server -a 127.0.0.1 -p {port}"); protos+=(nats)
