@@ -2,6 +2,7 @@ import ChatServerCore
 import ChatTestSupport
 import ChatWireTestSupport
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 import RESP
 
@@ -25,6 +26,27 @@ struct ClusterNodes {
             return try await withServer(cluster: cluster) { server in try await nest(index + 1, started + [server]) }
         }
         return try await nest(0, [])
+    }
+
+    /// alice online at `alicePort`, bob at `bobPort`, once alice's list holds both.
+    static func aliceAndBob(alicePort: Int, bobPort: Int) async throws -> (alice: TestClient, bob: TestClient) {
+        let alice = try await TestClient.online("alice", port: alicePort)
+        let bob = try await TestClient.online("bob", port: bobPort)
+        try await alice.awaitList(["alice", "bob"])
+        return (alice, bob)
+    }
+
+    /// Connects as `name` until a Connect is admitted (a node refuses while it cannot vouch for
+    /// ids: Redis out of reach, or the grace after Redis lost its data); the client, online.
+    static func admitted(_ name: String, port: Int) async throws -> TestClient {
+        let admitted = NIOLockedValueBox<TestClient?>(nil)
+        try await waitUntil("a Connect as \(name) admitted") {
+            guard let client = try? await TestClient.online(name, port: port) else { return false }
+            admitted.withLockedValue { $0 = client }
+            return true
+        }
+        guard let client = admitted.withLockedValue({ $0 }) else { throw TestFailure("no client") }
+        return client
     }
 
     /// A node that the test stops itself (`stop`).

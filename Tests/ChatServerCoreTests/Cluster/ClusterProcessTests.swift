@@ -23,14 +23,12 @@ struct ClusterProcessTests {
                 "--cluster", redis.url, "--cluster-lease", "1", "--node-id", "doomed",
             ])
             defer { doomed.stop() }
-            let alice = try await TestClient.online("alice", port: nodes[0].port)
-            let bob = try await TestClient.online("bob", port: port)
+            let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: port)
             defer {
                 Task {
                     await alice.close(); await bob.close()
                 }
             }
-            try await alice.awaitList(["alice", "bob"])
             let killed = ContinuousClock.now
             doomed.signal(SIGKILL)
             try await alice.awaitList(["alice"])
@@ -49,14 +47,12 @@ struct ClusterProcessTests {
         try await ClusterNodes.with(1, redis: redis, lease: lease) { nodes in
             let (leaving, port) = try await startServer(["--cluster", redis.url, "--cluster-lease", "30"])
             defer { leaving.stop() }
-            let alice = try await TestClient.online("alice", port: nodes[0].port)
-            let bob = try await TestClient.online("bob", port: port)
+            let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: port)
             defer {
                 Task {
                     await alice.close(); await bob.close()
                 }
             }
-            try await alice.awaitList(["alice", "bob"])
             let stopped = ContinuousClock.now
             leaving.signal(SIGTERM)
             try await alice.awaitList(["alice"])

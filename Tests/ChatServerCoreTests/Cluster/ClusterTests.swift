@@ -16,14 +16,12 @@ struct ClusterTests {
         let redis = try await RedisServer()
         defer { redis.stop() }
         try await ClusterNodes.with(2, redis: redis) { nodes in
-            let alice = try await TestClient.online("alice", port: nodes[0].port)
-            let bob = try await TestClient.online("bob", port: nodes[1].port)
+            let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: nodes[1].port)
             defer {
                 Task {
                     await alice.close(); await bob.close()
                 }
             }
-            try await alice.awaitList(["alice", "bob"])
             try await bob.awaitList(["alice", "bob"])
             try await alice.send(to: "bob", from: "alice", "hello from node0")
             let got = try await bob.nextSkippingLists()
@@ -119,14 +117,12 @@ struct ClusterTests {
         let lease: Duration = .seconds(30)
         try await ClusterNodes.with(1, redis: redis, lease: lease) { nodes in
             let leaving = try await ClusterNodes.Node(redis: redis, id: "leaving", lease: lease)
-            let alice = try await TestClient.online("alice", port: nodes[0].port)
-            let bob = try await TestClient.online("bob", port: leaving.port)
+            let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: leaving.port)
             defer {
                 Task {
                     await alice.close(); await bob.close()
                 }
             }
-            try await alice.awaitList(["alice", "bob"])
             let start = ContinuousClock.now
             await leaving.stop()
             #expect(try await bob.nextSkippingLists().line == "bob     -SERVER-Error server shutting down")
@@ -146,14 +142,12 @@ struct ClusterTests {
             restarted?.stop()
         }
         try await ClusterNodes.with(2, redis: redis, lease: .seconds(5)) { nodes in
-            let alice = try await TestClient.online("alice", port: nodes[0].port)
-            let bob = try await TestClient.online("bob", port: nodes[1].port)
+            let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: nodes[1].port)
             defer {
                 Task {
                     await alice.close(); await bob.close()
                 }
             }
-            try await alice.awaitList(["alice", "bob"])
             redis.stop()
             restarted = try await RedisServer(port: redis.port)
             let check = try await RESPConnection.connect(
@@ -164,13 +158,7 @@ struct ClusterTests {
                 return names?.sorted() == ["alice", "bob"]
             }
             // A new id waits for the grace after the loss (one lease): every node registers first.
-            let carolBox = NIOLockedValueBox<TestClient?>(nil)
-            try await waitUntil("a new client admitted after the grace") {
-                guard let client = try? await TestClient.online("carol", port: nodes[1].port) else { return false }
-                carolBox.withLockedValue { $0 = client }
-                return true
-            }
-            let carol = try #require(carolBox.withLockedValue { $0 })
+            let carol = try await ClusterNodes.admitted("carol", port: nodes[1].port)
             defer { Task { await carol.close() } }
             try await alice.awaitList(["alice", "bob", "carol"])
             try await waitUntil("messages cross again") {
@@ -196,14 +184,12 @@ struct ClusterTests {
             restarted?.stop()
         }
         try await ClusterNodes.with(1, redis: redis, lease: .seconds(1)) { nodes in
-            let alice = try await TestClient.online("alice", port: nodes[0].port)
-            let bob = try await TestClient.online("bob", port: nodes[0].port)
+            let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: nodes[0].port)
             defer {
                 Task {
                     await alice.close(); await bob.close()
                 }
             }
-            try await alice.awaitList(["alice", "bob"])
             redis.stop()
             // Messages between clients of one node flow throughout.
             try await alice.send(to: "bob", from: "alice", "local")
@@ -216,12 +202,7 @@ struct ClusterTests {
             #expect(try await refused.next().line == "carol   -SERVER-Error cluster unavailable")
             try await refused.awaitClosed()
             restarted = try await RedisServer(port: redis.port)
-            try await waitUntil("Connects accepted again") {
-                let client = try await TestClient.connect(port: nodes[0].port)
-                defer { Task { await client.close() } }
-                try await client.send(to: "-SERVER-", from: "carol", "Connect carol")
-                return try await client.next().line == "carol   -SERVER-Connected 5"
-            }
+            try await ClusterNodes.admitted("carol", port: nodes[0].port).close()
         }
     }
 
@@ -238,12 +219,7 @@ struct ClusterTests {
             try await client.send(to: "-SERVER-", from: "alice", "Connect alice")
             #expect(try await client.next().line == "alice   -SERVER-Error cluster unavailable")
             redis = try await RedisServer(port: port)
-            try await waitUntil("Connects accepted once Redis answers") {
-                let client = try await TestClient.connect(port: node.port)
-                defer { Task { await client.close() } }
-                try await client.send(to: "-SERVER-", from: "alice", "Connect alice")
-                return try await client.next().line == "alice   -SERVER-Connected 5"
-            }
+            try await ClusterNodes.admitted("alice", port: node.port).close()
         }
     }
 
