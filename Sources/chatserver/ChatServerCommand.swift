@@ -49,6 +49,27 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads, 1...1024 (default: one per core).")
     var threads: Int?
 
+    @Option(help: "Frames one client may send a second on average (0: no limit).")
+    var maxMsgsPerSec = 0
+
+    @Option(help: "Frames one client may send at once after a quiet spell (0: one second's worth).")
+    var maxBurst = 0
+
+    @Option(help: "Bytes one client may send a second on average (0: no limit; else at least 256).")
+    var maxBytesPerSec = 0
+
+    @Option(help: "Connections open at once from one address (default: no cap beyond --max-clients).")
+    var maxClientsPerIp: Int?
+
+    @Option(help: "New connections a second from one address.")
+    var maxConnectsPerIpPerSec = 10_000
+
+    @Option(help: "Seconds a new connection may take to send Connect (decimals allowed).")
+    var connectTimeout: Double = 10
+
+    @Option(help: "Connections waiting for their Connect, all together (default: --max-clients).")
+    var maxUnregistered: Int?
+
     @Option(
         help: ArgumentHelp(
             "Serve one chat with other nodes through this Redis: redis://[[USER]:PASSWORD@]HOST:PORT[/DB].",
@@ -85,6 +106,13 @@ struct ChatServerCommand: AsyncParsableCommand {
         }
         configuration.listBudget = self.listBudget << 20
         if let threads = self.threads { configuration.threads = threads }
+        configuration.flood.messagesPerSecond = self.maxMsgsPerSec
+        configuration.flood.burst = self.maxBurst
+        configuration.flood.bytesPerSecond = self.maxBytesPerSec
+        configuration.flood.clientsPerAddress = self.maxClientsPerIp
+        configuration.flood.connectsPerAddressPerSecond = self.maxConnectsPerIpPerSec
+        configuration.flood.connectTimeout = try Self.duration(self.connectTimeout, option: "--connect-timeout")
+        configuration.flood.waitingConnections = self.maxUnregistered
         if let url = self.cluster {
             let endpoint: RESPEndpoint
             do {

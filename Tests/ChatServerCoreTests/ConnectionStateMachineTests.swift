@@ -136,31 +136,54 @@ struct ConnectionStateMachineTests {
         var machine = self.fresh()
         #expect(machine.lastHeard == self.start)
         #expect(
-            machine.lifeTimerFired(at: self.start + .seconds(14), timeout: self.timeout)
+            machine.lifeTimerFired(at: self.start + .seconds(14), timeout: self.timeout, connectTimeout: .seconds(60))
                 == .checkLifeAgain(at: self.start + self.timeout))
         #expect(
-            machine.lifeTimerFired(at: self.start + self.timeout, timeout: self.timeout)
+            machine.lifeTimerFired(at: self.start + self.timeout, timeout: self.timeout, connectTimeout: .seconds(60))
                 == .close(.retired(.seconds(15))))
 
         var alive = try online("alice")
         alive.burstEnded(at: self.start + .seconds(10))  // the Connect's burst
         #expect(
-            alive.lifeTimerFired(at: self.start + .seconds(15), timeout: self.timeout)
+            alive.lifeTimerFired(at: self.start + .seconds(15), timeout: self.timeout, connectTimeout: .seconds(60))
                 == .checkLifeAgain(at: self.start + .seconds(25)))
         _ = alive.received(try frame("-SERVER-", "alice", "Alive alice"))
         alive.burstEnded(at: self.start + .seconds(20))
         alive.burstEnded(at: self.start + .seconds(30))  // a burst without a frame is no sign of life
         #expect(
-            alive.lifeTimerFired(at: self.start + .seconds(34), timeout: self.timeout)
+            alive.lifeTimerFired(at: self.start + .seconds(34), timeout: self.timeout, connectTimeout: .seconds(60))
                 == .checkLifeAgain(at: self.start + .seconds(35)))
         #expect(
-            alive.lifeTimerFired(at: self.start + .seconds(35), timeout: self.timeout) == .close(.retired(.seconds(15)))
+            alive.lifeTimerFired(at: self.start + .seconds(35), timeout: self.timeout, connectTimeout: .seconds(60))
+                == .close(.retired(.seconds(15)))
         )
         #expect(
-            alive.lifeTimerFired(at: self.start + .seconds(60), timeout: self.timeout) == .closeNow,
+            alive.lifeTimerFired(at: self.start + .seconds(60), timeout: self.timeout, connectTimeout: .seconds(60))
+                == .closeNow,
             "still open: closed at once")
         #expect(alive.closed() == .leave(.retired(.seconds(15))))
-        #expect(alive.lifeTimerFired(at: self.start + .seconds(90), timeout: self.timeout) == .none)
+        #expect(
+            alive.lifeTimerFired(at: self.start + .seconds(90), timeout: self.timeout, connectTimeout: .seconds(60))
+                == .none)
+    }
+
+    @Test(
+        "connect timeout: no Connect within it closes with its own reason; once online, only the alive timeout counts")
+    func connectTimeout() throws {
+        var machine = self.fresh()
+        #expect(machine.lifeTimeout(self.timeout, .seconds(10)) == .seconds(10))
+        #expect(
+            machine.lifeTimerFired(at: self.start + .seconds(9), timeout: self.timeout, connectTimeout: .seconds(10))
+                == .checkLifeAgain(at: self.start + .seconds(10)))
+        #expect(
+            machine.lifeTimerFired(at: self.start + .seconds(10), timeout: self.timeout, connectTimeout: .seconds(10))
+                == .close(.noConnect(.seconds(10))))
+        #expect(CloseReason.noConnect(.seconds(10)).errorText == "no Connect within 10 s")
+        var alive = try online("alice")
+        #expect(alive.lifeTimeout(self.timeout, .seconds(10)) == self.timeout)
+        #expect(
+            alive.lifeTimerFired(at: self.start + .seconds(12), timeout: self.timeout, connectTimeout: .seconds(10))
+                == .checkLifeAgain(at: self.start + self.timeout))
     }
 
     @Test("slow consumers, malformed input, socket errors, shutdown and the end of the stream: each a reason")

@@ -15,6 +15,7 @@ public func withServer<T>(
     logLevel: Logger.Level = .critical,
     clock: any ServerClock = SystemClock(),
     cluster: ClusterConfiguration? = nil,
+    flood: FloodLimits = FloodLimits(),
     _ body: (ChatServer) async throws -> T
 ) async throws -> T {
     var configuration = ServerConfiguration()
@@ -25,6 +26,7 @@ public func withServer<T>(
     configuration.maxPendingBytes = maxPendingBytes
     configuration.threads = threads
     configuration.cluster = cluster
+    configuration.flood = flood
     // Messages are dropped whatever the level: a level below `.critical` only switches on the
     // server's paths that log (per-frame logging at `.debug` takes the frame-by-frame route).
     var logger = Logger(label: "test-server") { _ in DiscardingLogHandler() }

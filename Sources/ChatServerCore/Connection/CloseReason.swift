@@ -25,6 +25,10 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
     case slowConsumer(limit: Int)
     /// The server is shutting down.
     case shutdown
+    /// Turned away as it opened, by a limit (the text says which).
+    case turnedAway(String)
+    /// No `Connect` within the connect timeout.
+    case noConnect(Duration)
     /// This node of a cluster lost the backbone for longer than its lease: it can no longer
     /// prove that its clients' ids are theirs (docs/CLUSTER.md).
     case clusterUnavailable
@@ -49,7 +53,7 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .malformed(let error): error.description
         case .badConnect(let text): text
-        case .refused, .shutdown, .clusterUnavailable: self.description
+        case .refused, .shutdown, .clusterUnavailable, .turnedAway, .noConnect: self.description
         case .quit, .retired, .slowConsumer, .closedByPeer, .failed: nil
         }
     }
@@ -66,6 +70,8 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         case .retired(let timeout): "retired: silent for \(timeout)"
         case .slowConsumer(let limit): "slow consumer: over \(limit) bytes pending"
         case .shutdown: "server shutting down"
+        case .turnedAway(let text): text
+        case .noConnect(let timeout): "no Connect within \(HeartbeatInterval.format(timeout)) s"
         case .clusterUnavailable: CloseReason.clusterUnavailableText
         case .closedByPeer: "connection closed"
         case .failed(let text): text
@@ -94,6 +100,8 @@ extension CloseReason {
         case .retired: (.info, "retiring a silent client", "reason")
         case .slowConsumer: (.warning, "cutting off a slow consumer", "reason")
         case .clusterUnavailable: (.info, "closing: the cluster's backbone is out of reach", "reason")
+        case .turnedAway: (.info, "connection turned away", "why")
+        case .noConnect: (.info, "closing: no Connect in time", "why")
         case .quit, .shutdown, .closedByPeer, .failed: nil
         }
     }

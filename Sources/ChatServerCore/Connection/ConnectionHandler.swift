@@ -22,8 +22,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// (a box: one word per connection for a state only a presence that answers later uses).
     private var held: HeldInput?
     private var lifeCheck: ServerTimer?
-    /// Bytes read in the current burst, counted only for an observer that wants traffic.
+    /// The per-client rate limit, when one is set (`--max-msgs-per-sec`, `--max-bytes-per-sec`).
+    private let gate: FloodGate?
+    /// Bytes read in the current burst, counted only for an observer that wants traffic or a gate.
     private var burstBytes: UInt32 = 0
+    /// Whether this connection counts against its source address (`AddressLimiter`).
+    private var countedAddress = false
     private var scanner: InboundScanner
     private var output = ClientOutput()
     private var machine: ConnectionStateMachine
@@ -35,6 +39,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.shared = shared
         self.scanner = InboundScanner(logsFrames: shared.logger.logLevel <= .debug)
         self.machine = ConnectionStateMachine(openedAt: now)
+        self.gate = FloodGate(shared.configuration.flood, now: now)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -48,25 +53,58 @@ final class ConnectionHandler: ChannelInboundHandler {
     // MARK: NIO events
 
     func channelActive(context: ChannelHandlerContext) {
-        if self.shared.connections.opened(context.channel) {
-            self.scheduleLifeCheck(at: self.machine.lastHeard + self.shared.aliveTimeout, context: context)
-        } else {
+        defer { context.fireChannelActive() }
+        if let address = context.channel.remoteAddress?.ipAddress {
+            switch self.shared.addresses.opened(address, at: self.shared.clock.now) {
+            case .admitted:
+                self.countedAddress = true
+            case .tooManyOpen(let limit):
+                self.perform(
+                    self.machine.mustClose(.turnedAway("too many connections from your address (\(limit))")),
+                    context: context)
+                return
+            case .tooManyNew(let limit):
+                self.perform(
+                    self.machine.mustClose(
+                        .turnedAway("too many new connections from your address (\(limit) a second)")),
+                    context: context)
+                return
+            }
+        }
+        switch self.shared.connections.opened(context.channel) {
+        case .tracked:
+            let timeout = self.machine.lifeTimeout(self.shared.aliveTimeout, self.shared.connectTimeout)
+            self.scheduleLifeCheck(at: self.machine.lastHeard + timeout, context: context)
+        case .shuttingDown:
             // Accepted as the server began to shut down: told so, like every other connection.
             self.perform(self.machine.shutdown(), context: context)
+        case .full(let limit):
+            self.perform(
+                self.machine.mustClose(.turnedAway("too many connections waiting for Connect (\(limit))")),
+                context: context)
         }
-        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var input = self.unwrapInboundIn(data)
-        if self.shared.observesTraffic { self.burstBytes &+= UInt32(truncatingIfNeeded: input.readableBytes) }
+        if self.shared.observesTraffic || self.gate != nil {
+            self.burstBytes &+= UInt32(truncatingIfNeeded: input.readableBytes)
+        }
         self.process(&input, context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         self.machine.burstEnded(at: self.shared.clock.now)
+        if let gate = self.gate,
+            let due = gate.burst(
+                frames: Int(self.scanner.burstFrames), bytes: Int(self.burstBytes), at: self.shared.clock.now)
+        {
+            self.pauseReading(until: due, gate: gate, context: context)
+        }
         if self.burstBytes > 0 {
-            self.shared.observer.received(frames: Int(self.scanner.burstFrames), bytes: Int(self.burstBytes))
+            if self.shared.observesTraffic {
+                self.shared.observer.received(frames: Int(self.scanner.burstFrames), bytes: Int(self.burstBytes))
+            }
             self.burstBytes = 0
         }
         self.scanner.burstEnded()
@@ -78,6 +116,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         // what the client sent before it left still goes out.
         self.deliverForwarded(on: context.eventLoop, sender: nil)
         self.lifeCheck?.cancel()
+        if self.countedAddress, let address = context.channel.remoteAddress?.ipAddress {
+            self.countedAddress = false
+            self.shared.addresses.closed(address, at: self.shared.clock.now)
+        }
         self.perform(self.machine.closed(), context: context)
         context.fireChannelInactive()
     }
@@ -233,7 +275,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.perform(action, context: context)
         guard var held = self.held?.bytes else { return }
         self.held = nil
-        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        if self.gate?.isPaused != true {
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
         self.process(&held, context: context)
         self.flushPending(context: context)
     }
@@ -351,6 +395,26 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.output.giveBack(batch)
     }
 
+    // MARK: Flood control
+
+    /// The client sent more than its rate: read nothing more from it until `due` (TCP pushes
+    /// back on it meanwhile; what it sent stays in the socket, nothing is dropped).
+    private func pauseReading(until due: NIODeadline, gate: FloodGate, context: ChannelHandlerContext) {
+        guard !gate.isPaused else { return }
+        gate.isPaused = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.shared.clock.schedule(at: due, on: context.eventLoop) { handler.value.resumeReading() }
+    }
+
+    /// The client's buckets are out of debt: read again (unless presence is still deciding).
+    private func resumeReading() {
+        guard let gate = self.gate, gate.isPaused else { return }
+        gate.isPaused = false
+        guard let context = self.context, self.held == nil else { return }
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+    }
+
     // MARK: Life
 
     /// Arms the life timer: a scheduled callback on this handler (no closure, no promise per connection).
@@ -372,7 +436,10 @@ extension ConnectionHandler: NIOScheduledCallbackHandler {
     func handleScheduledCallback(eventLoop: some EventLoop) {
         guard let context = self.context else { return }
         self.perform(
-            self.machine.lifeTimerFired(at: self.shared.clock.now, timeout: self.shared.aliveTimeout), context: context)
+            self.machine.lifeTimerFired(
+                at: self.shared.clock.now, timeout: self.shared.aliveTimeout,
+                connectTimeout: self.shared.connectTimeout),
+            context: context)
     }
 }
 

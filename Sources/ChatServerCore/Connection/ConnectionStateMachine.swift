@@ -125,9 +125,15 @@ struct ConnectionStateMachine {
         }
     }
 
-    /// The life timer fired at `now`; the connection may stay silent for `timeout`.
-    mutating func lifeTimerFired(at now: NIODeadline, timeout: TimeAmount) -> Action {
-        switch (self.state, self.liveness.check(at: now, timeout: timeout)) {
+    /// The life timer fired at `now`; the connection may stay silent for `timeout`, and take at
+    /// most `connectTimeout` to send `Connect`.
+    mutating func lifeTimerFired(at now: NIODeadline, timeout: TimeAmount, connectTimeout: TimeAmount) -> Action {
+        if case .awaitingConnect = self.state, connectTimeout < timeout,
+            case .expired = self.liveness.check(at: now, timeout: connectTimeout)
+        {
+            return self.close(.noConnect(Duration(connectTimeout)))
+        }
+        switch (self.state, self.liveness.check(at: now, timeout: self.lifeTimeout(timeout, connectTimeout))) {
         case (.closed, _):
             return .none
         case (_, .alive(let next)):
@@ -139,6 +145,13 @@ struct ConnectionStateMachine {
         case (_, .expired):
             return self.close(.retired(Duration(timeout)))
         }
+    }
+
+    /// How long the connection may stay silent now: before `Connect`, no longer than
+    /// `connectTimeout` either.
+    func lifeTimeout(_ timeout: TimeAmount, _ connectTimeout: TimeAmount) -> TimeAmount {
+        if case .awaitingConnect = self.state { return min(timeout, connectTimeout) }
+        return timeout
     }
 
     /// The channel stopped being writable: more than `limit` bytes wait for the client.

@@ -64,7 +64,8 @@ public final class ChatServer: Sendable {
             presence: presence, configuration: configuration,
             clock: clock, scheduler: group.next(), observer: observer, logger: logger)
         try await presence.start(changed: { publisher.changed() })
-        let connections = ConnectionTracker()
+        let connections = ConnectionTracker(
+            capacity: configuration.flood.waitingConnections ?? configuration.maxClients)
         let shared = ServerShared(
             presence: presence, publisher: publisher, observer: observer, connections: connections, clock: clock,
             configuration: configuration, logger: logger)

@@ -8,20 +8,39 @@ import NIOCore
 /// presence knows it) and again (a no-op then) when it closes; so every open connection is known to one of the two at
 /// every moment, and an idle online client costs nothing here. One lock; called once per
 /// connection and once per admission, never per message.
+///
+/// It also bounds them as a whole (`--max-unregistered`): a flood of sockets that never send
+/// `Connect` cannot take the descriptors online clients need.
 final class ConnectionTracker: Sendable {
+    /// What may happen to a connection that just opened.
+    enum Verdict: Equatable {
+        case tracked
+        /// The server is shutting down: tell it so and close it.
+        case shuttingDown
+        /// This many connections wait for their `Connect` already: turn it away.
+        case full(Int)
+    }
+
     private struct State {
         var pending: [ObjectIdentifier: any Channel] = [:]
         var shuttingDown = false
     }
 
     private let state = NIOLockedValueBox(State())
+    /// The most connections waiting for `Connect` at once.
+    let capacity: Int
 
-    /// A connection opened; `false` if the server is shutting down (close it at once).
-    func opened(_ channel: any Channel) -> Bool {
+    init(capacity: Int = .max) {
+        self.capacity = capacity
+    }
+
+    /// A connection opened: tracked, unless the server is shutting down or too many wait.
+    func opened(_ channel: any Channel) -> Verdict {
         self.state.withLockedValue { state in
-            guard !state.shuttingDown else { return false }
+            guard !state.shuttingDown else { return .shuttingDown }
+            guard state.pending.count < self.capacity else { return .full(self.capacity) }
             state.pending[ObjectIdentifier(channel)] = channel
-            return true
+            return .tracked
         }
     }
 

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     /// a push of C bytes is followed by the next no sooner than C / budget later, and while
     /// changes keep coming it waits up to 6 × C / budget (docs/PROTOCOL.md, rule 9).
     public var listBudget: Int = 512 << 20
+    /// Flood control: per client, per source address, before `Connect` (docs/SECURITY.md).
+    public var flood = FloodLimits()
     /// The cluster this server is a node of (`--cluster`); `nil`: a chat of its own.
     public var cluster: ClusterConfiguration?
     /// Event-loop threads; one per core by default.
@@ -64,6 +66,7 @@ public struct ServerConfiguration: Sendable {
         }
         guard self.listBudget >= 1 << 20 else { throw .invalid("--list-budget must be at least 1 (MiB a second)") }
         try self.cluster?.validate()
+        try self.flood.validate()
         guard .zero <= self.listQuietPeriod, self.listQuietPeriod <= self.listMaxDelay,
             self.listMaxDelay <= .milliseconds(100)
         else {

@@ -20,6 +20,10 @@ final class ServerShared: Sendable {
     let connectedBody: ByteBuffer
     /// The alive timeout in NIO's unit.
     let aliveTimeout: TimeAmount
+    /// The connect timeout in NIO's unit.
+    let connectTimeout: TimeAmount
+    /// Connections per source address.
+    let addresses: AddressLimiter
 
     init(
         presence: any Presence, publisher: ListPublisher, observer: any ServerObserver,
@@ -35,5 +39,9 @@ final class ServerShared: Sendable {
         self.logger = logger
         self.connectedBody = ServerBodies.encode(.connected(interval: configuration.aliveInterval))
         self.aliveTimeout = TimeAmount(configuration.effectiveAliveTimeout)
+        self.connectTimeout = TimeAmount(configuration.flood.connectTimeout)
+        self.addresses = AddressLimiter(
+            maxOpen: configuration.flood.clientsPerAddress ?? .max,
+            connectsPerSecond: configuration.flood.connectsPerAddressPerSecond)
     }
 }
