@@ -403,6 +403,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard !gate.isPaused else { return }
         gate.isPaused = true
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        if !gate.readsNarrowed {
+            gate.readsNarrowed = true
+            context.channel.setOption(
+                ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: gate.readChunk)
+            ).whenFailure { _ in }
+            context.channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1).whenFailure { _ in }
+        }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.shared.clock.schedule(at: due, on: context.eventLoop) { handler.value.resumeReading() }
     }

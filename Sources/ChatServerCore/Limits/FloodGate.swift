@@ -11,10 +11,18 @@ final class FloodGate {
     private var bytes: TokenBucket?
     /// Reading is paused until the buckets are out of debt.
     var isPaused = false
+    /// Reads were made small (`readChunk`) at the first pause: a client that went over its rate
+    /// is read about 20 ms of its allowance at a time, so that each resumption costs the loop
+    /// little (read whole, a flooder's backlog is thousands of frames in one burst).
+    var readsNarrowed = false
+    /// The bytes read at a time from a client that went over its rate.
+    let readChunk: Int
 
     /// A gate for `limits` at `now`; `nil` when no limit is set.
     init?(_ limits: FloodLimits, now: NIODeadline) {
         guard limits.isEnabled else { return nil }
+        let bytesPerSecond = limits.bytesPerSecond > 0 ? limits.bytesPerSecond : limits.messagesPerSecond * 64
+        self.readChunk = max(256, min(65_536, bytesPerSecond / 50))
         if limits.messagesPerSecond > 0 {
             self.frames = TokenBucket(
                 rate: Double(limits.messagesPerSecond), capacity: Double(limits.effectiveBurst), now: now)
