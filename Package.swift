@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // Process-level set-up shared by the executables: the open-file limit and descriptor table.
@@ -65,6 +66,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: hotPathSettings
         ),
@@ -118,6 +122,7 @@ let package = Package(
             name: "chatserver",
             dependencies: [
                 "ChatServerCore",
+                "ChatWire",
                 "RESP",
                 "ChatSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -131,6 +136,7 @@ let package = Package(
             name: "chatclient",
             dependencies: [
                 "ChatClientCore",
+                "ChatSystem",
                 "ChatWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -192,6 +198,7 @@ let package = Package(
         .testTarget(
             name: "ChatServerCoreTests",
             dependencies: [
+                "ChatSystem",
                 "ChatWireTestSupport",
                 "ChatServerCore",
                 "RESP",

@@ -23,7 +23,8 @@ public enum ChatClientApp {
         let interactive = options.interactive ?? (Terminal.inputIsTerminal && Terminal.outputIsTerminal)
         let session: ChatSession
         do {
-            session = try await ChatSession.connect(id: options.id, host: options.host, port: options.port)
+            session = try await ChatSession.connect(
+                id: options.id, host: options.host, port: options.port, password: options.password)
         } catch {
             // The reason may quote the server: no control character reaches the terminal.
             StandardStreams.error(
@@ -118,7 +119,8 @@ public enum ChatClientApp {
             },
             attempt: {
                 do {
-                    let session = try await ChatSession.connect(id: options.id, host: options.host, port: options.port)
+                    let session = try await ChatSession.connect(
+                        id: options.id, host: options.host, port: options.port, password: options.password)
                     await holder.replace(with: session)
                     await console.notice("reconnected to \(options.host):\(options.port) as \(options.id.text)")
                     if session.announcedInterval == nil {

@@ -49,6 +49,7 @@ public final class ChatSession: Sendable {
         timeout: Duration = .seconds(5),
         connectTimeout: Duration? = nil,
         changeEvents: Bool = true,
+        password: [UInt8]? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(ClientError) -> ChatSession {
         let (events, continuation) = AsyncStream.makeStream(of: ChatEvent.self, bufferingPolicy: .unbounded)
@@ -62,7 +63,8 @@ public final class ChatSession: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let handler = ClientSessionHandler(
-                            id: id, connected: connected, events: continuation, changeEvents: changeEvents)
+                            id: id, connected: connected, events: continuation, changeEvents: changeEvents,
+                            password: password)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }

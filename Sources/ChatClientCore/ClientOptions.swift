@@ -16,6 +16,8 @@ public struct ClientOptions: Sendable {
     public var reconnect = false
     /// The delays between reconnection attempts.
     public var backoff = Backoff()
+    /// The account's password, for a server with accounts (sent in `Connect`).
+    public var password: [UInt8]?
 
     /// Options for `id` with the defaults.
     public init(id: ChatName) {

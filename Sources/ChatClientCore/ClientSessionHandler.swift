@@ -23,9 +23,9 @@ final class ClientSessionHandler: ChannelInboundHandler {
 
     init(
         id: ChatName, connected: EventLoopPromise<(announced: Duration?, heartbeat: Duration)>,
-        events: AsyncStream<ChatEvent>.Continuation, changeEvents: Bool = true
+        events: AsyncStream<ChatEvent>.Continuation, changeEvents: Bool = true, password: [UInt8]? = nil
     ) {
-        self.session = ClientProtocol(id: id)
+        self.session = ClientProtocol(id: id, password: password)
         self.changeEvents = changeEvents
         self.connected = connected
         self.events = events

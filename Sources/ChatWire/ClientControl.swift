@@ -2,8 +2,10 @@ public import NIOCore
 
 /// The bodies a client sends to `-SERVER-` (docs/PROTOCOL.md, "Client to server").
 public enum ClientControl: Equatable, Sendable {
-    /// `Connect <id>`: the first frame on a connection; `id` must equal the frame's source.
-    case connect(ChatName)
+    /// `Connect <id>` or `Connect <id> <password>`: the first frame on a connection; `id` must
+    /// equal the frame's source. The password is everything after the space that follows the id
+    /// (spaces included), for a server with accounts (docs/PROTOCOL.md, "Accounts").
+    case connect(ChatName, password: [UInt8]? = nil)
     /// `Alive <id>`: the heartbeat.
     case alive(ChatName)
     /// `List`: asks for the online list.
@@ -21,7 +23,17 @@ public enum ClientControl: Equatable, Sendable {
     public static func parse(_ body: ByteBuffer, from source: ChatName) throws(ControlError) -> ClientControl {
         let words = ControlWords(Array(body.readableBytesView))
         switch words.command {
-        case "Connect".utf8: return .connect(try words.nameArgument(of: "Connect", orElse: source))
+        case "Connect".utf8:
+            guard let argument = words.argument, let space = argument.firstIndex(of: Wire.padding) else {
+                return .connect(try words.nameArgument(of: "Connect", orElse: source))
+            }
+            let id: ChatName
+            do {
+                id = try ChatName(validatingBytes: argument[..<space])
+            } catch {
+                throw .invalidArgument(command: "Connect", reason: error.description)
+            }
+            return .connect(id, password: Array(argument[(space + 1)...]))
         case "Alive".utf8: return .alive(try words.nameArgument(of: "Alive", orElse: source))
         case "Quit".utf8: return .quit(try words.nameArgument(of: "Quit", orElse: source))
         case "List".utf8:
@@ -45,7 +57,8 @@ public enum ClientControl: Equatable, Sendable {
     /// The body text, e.g. `Connect alice`.
     public var body: String {
         switch self {
-        case .connect(let id): "Connect \(id)"
+        case .connect(let id, password: nil): "Connect \(id)"
+        case .connect(let id, password: let password?): "Connect \(id) \(String(decoding: password, as: UTF8.self))"
         case .alive(let id): "Alive \(id)"
         case .list: "List"
         case .listChanges: "List changes"

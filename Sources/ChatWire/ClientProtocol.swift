@@ -66,9 +66,19 @@ public struct ClientProtocol: Sendable {
 
     /// A session for `id`, not yet connected; with `keepsNames` false, change events only count
     /// who is online (`ChangeFeed.keepsNames`).
-    public init(id: ChatName, keepsNames: Bool = true) {
+    /// `password` goes into `Connect` (for a server with accounts).
+    public init(id: ChatName, keepsNames: Bool = true, password: [UInt8]? = nil) {
         self.id = id
         self.changes = ChangeFeed(keepsNames: keepsNames)
+        self.password = password
+    }
+
+    /// The password sent in `Connect`, if any.
+    private let password: [UInt8]?
+
+    /// The longest password that fits a `Connect` for `id` (239 bytes less `Connect <id> `).
+    public static func maxPasswordLength(for id: ChatName) -> Int {
+        Wire.maxBodyLength - "Connect ".utf8.count - id.text.utf8.count - 1
     }
 
     /// The interval assumed when the server announces none: our server's default, and short
@@ -80,7 +90,9 @@ public struct ClientProtocol: Sendable {
     public static func heartbeat(for interval: Duration) -> Duration { interval }
 
     /// The first frame on a connection: `Connect <id>`.
-    public var connectFrame: ByteBuffer { ClientControl.connect(self.id).frame(from: self.id).wire }
+    public var connectFrame: ByteBuffer {
+        ClientControl.connect(self.id, password: self.password).frame(from: self.id).wire
+    }
     /// The heartbeat frame: `Alive <id>`.
     public var aliveFrame: ByteBuffer { ClientControl.alive(self.id).frame(from: self.id).wire }
     /// The request for the list.

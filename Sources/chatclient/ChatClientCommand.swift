@@ -1,6 +1,8 @@
 import ArgumentParser
 import ChatClientCore
+import ChatSystem
 import ChatWire
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -41,6 +43,15 @@ struct ChatClientCommand: AsyncParsableCommand {
     @Flag(help: "Do not colour names (NO_COLOR in the environment does the same).")
     var noColor = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Read the account's password from this file (its first line), for a server with accounts.",
+            valueName: "file"))
+    var passwordFile: String?
+
+    @Flag(help: "Ask for the account's password, without echo (else CHAT255_PASSWORD, if set, is used).")
+    var askPassword = false
+
     @Flag(help: "When the server is lost, reconnect (waiting 0.5, 1, 2 ... 30 s, with jitter) and register again.")
     var reconnect = false
 
@@ -50,6 +61,36 @@ struct ChatClientCommand: AsyncParsableCommand {
             throw ValidationError("--port must be 1...65535, not \(self.port)")
         }
         guard !self.host.isEmpty else { throw ValidationError("--host cannot be empty") }
+    }
+
+    /// The password: from `--password-file`, `--ask-password` or `CHAT255_PASSWORD`, in that
+    /// order (never from the command line, where other users of the machine could read it).
+    private func password(for id: ChatName) throws -> [UInt8]? {
+        var password: [UInt8]
+        if let file = self.passwordFile {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read the password file \(file)")
+            }
+            password = Array(data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).first ?? [])
+            if password.last == UInt8(ascii: "\r") { password.removeLast() }
+        } else if self.askPassword {
+            do {
+                password = try SecretInput.read(prompt: "password for \(id): ")
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        } else if let variable = getenv("CHAT255_PASSWORD") {
+            password = Array(String(cString: variable).utf8)
+        } else {
+            return nil
+        }
+        guard !password.isEmpty else { throw ValidationError("the password is empty") }
+        guard !password.contains(0) else { throw ValidationError("the password contains a NUL byte") }
+        let limit = ClientProtocol.maxPasswordLength(for: id)
+        guard password.count <= limit else {
+            throw ValidationError("the password is longer than \(limit) bytes (it must fit the Connect frame)")
+        }
+        return password
     }
 
     private func chatName() throws -> ChatName {
@@ -70,6 +111,7 @@ struct ChatClientCommand: AsyncParsableCommand {
         let noColorVariable = getenv("NO_COLOR").map { String(cString: $0) } ?? ""
         options.colored = !self.noColor && noColorVariable.isEmpty
         options.reconnect = self.reconnect
+        options.password = try self.password(for: options.id)
         let code = await ChatClientApp.run(options)
         // Standard input's reader thread may be blocked in read(); exit rather than wait for it.
         systemExit(code)

@@ -12,14 +12,15 @@ import ServiceLifecycle
     import Darwin
 #endif
 
-/// `chatserver`: the chat relay. All logic lives in ChatServerCore; this parses the command line,
-/// sets up logging and runs the server until SIGINT or SIGTERM.
-@main
+/// `chatserver [serve]`: the chat relay. All logic lives in ChatServerCore; this parses the
+/// command line, sets up logging and runs the server until SIGINT or SIGTERM (SIGHUP reloads
+/// the users file and the TLS certificate).
 struct ChatServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "chatserver",
-        abstract: "Relays chat messages between chatclient users over the chat255 protocol.",
-        discussion: "Stop it with Ctrl-C (SIGINT) or SIGTERM: clients are told and the server exits 0.")
+        commandName: "serve",
+        abstract: "Relays chat messages between chatclient users over the chat255 protocol (the default).",
+        discussion: "Stop it with Ctrl-C (SIGINT) or SIGTERM: clients are told and the server exits 0. "
+            + "SIGHUP reloads the users file (and the TLS certificate and key).")
 
     @Option(help: "The address to listen on (0.0.0.0 or :: to accept other machines).")
     var host = "127.0.0.1"
@@ -48,6 +49,15 @@ struct ChatServerCommand: AsyncParsableCommand {
 
     @Option(help: "Event-loop threads, 1...1024 (default: one per core).")
     var threads: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Accounts: every Connect must carry its id's password (a file made with 'chatserver passwd').",
+            valueName: "file"))
+    var users: String?
+
+    @Flag(help: "Accept --users on a non-loopback address without TLS (passwords would cross the network in clear).")
+    var allowPlaintextPasswords = false
 
     @Option(help: "Frames one client may send a second on average (0: no limit).")
     var maxMsgsPerSec = 0
@@ -106,6 +116,12 @@ struct ChatServerCommand: AsyncParsableCommand {
         }
         configuration.listBudget = self.listBudget << 20
         if let threads = self.threads { configuration.threads = threads }
+        configuration.usersFile = self.users
+        if self.users != nil, !self.allowPlaintextPasswords, !Self.isLoopback(self.host) {
+            throw ValidationError(
+                "--users on \(self.host) without TLS would take passwords in clear from the network: "
+                    + "add --tls-cert and --tls-key, listen on loopback, or pass --allow-plaintext-passwords")
+        }
         configuration.flood.messagesPerSecond = self.maxMsgsPerSec
         configuration.flood.burst = self.maxBurst
         configuration.flood.bytesPerSecond = self.maxBytesPerSec
@@ -185,6 +201,8 @@ struct ChatServerCommand: AsyncParsableCommand {
             try await group.run()
         } catch let error as ClusterError {
             throw ServeError(description: "cannot join the cluster: \(error)")
+        } catch let error as UserFileError {
+            throw ServeError(description: "cannot use the users file \(self.users ?? ""): \(error)")
         } catch {
             // ArgumentParser prints "Error: <this>" on standard error and exits with code 1.
             throw ServeError(description: "cannot serve on \(self.host):\(self.port): \(Self.describe(error))")
@@ -200,6 +218,11 @@ extension ChatServerCommand {
     /// Descriptors the process needs before any client besides its loops: standard streams,
     /// the listener, the runtime's own (a handful; this leaves room).
     static let descriptorsBesideLoops = 16
+
+    /// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
 
     /// A socket error in a few words (`address already in use`), anything else as it describes itself.
     static func describe(_ error: any Error) -> String {

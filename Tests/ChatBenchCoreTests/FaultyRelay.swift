@@ -72,7 +72,7 @@ final class FaultyRelay: Sendable {
     /// On the relay's one loop: what to do with a frame from `channel`.
     fileprivate func received(_ frame: Frame, on channel: any Channel) {
         if frame.destination == .server {
-            if case .connect(let id)? = try? ClientControl.parse(frame.body, from: frame.source) {
+            if case .connect(let id, _)? = try? ClientControl.parse(frame.body, from: frame.source) {
                 self.state.withLockedValue { $0.clients[id] = channel }
                 channel.writeAndFlush(ServerControl.connected(interval: .seconds(5)).frame(to: id).wire, promise: nil)
             }

@@ -29,7 +29,7 @@ final class FakeServer: Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let frame = self.unwrapInboundIn(data)
             self.server.frames.withLockedValue { $0.append((frame, ContinuousClock.now)) }
-            guard case .connect(let id)? = try? ClientControl.parse(frame.body, from: frame.source) else { return }
+            guard case .connect(let id, _)? = try? ClientControl.parse(frame.body, from: frame.source) else { return }
             switch self.server.answer {
             case .connected(let interval):
                 context.writeAndFlush(

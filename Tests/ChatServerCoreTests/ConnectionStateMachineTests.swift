@@ -21,7 +21,7 @@ struct ConnectionStateMachineTests {
     private func online(_ name: String) throws -> ConnectionStateMachine {
         var machine = self.fresh()
         let id = try ChatName(validating: name)
-        #expect(machine.received(try frame("-SERVER-", name, "Connect \(name)")) == .admit(id))
+        #expect(machine.received(try frame("-SERVER-", name, "Connect \(name)")) == .admit(id, password: nil))
         #expect(machine.admissionAnswered(.admitted) == .welcome(id))
         return machine
     }
@@ -30,7 +30,8 @@ struct ConnectionStateMachineTests {
     func firstFrame() throws {
         var machine = self.fresh()
         #expect(
-            machine.received(try frame("-SERVER-", "bob", "Connect bob")) == .admit(try ChatName(validating: "bob")))
+            machine.received(try frame("-SERVER-", "bob", "Connect bob"))
+                == .admit(try ChatName(validating: "bob"), password: nil))
         #expect(machine.replyAddress.text == "bob")
         // Each refusal says what was wrong with this very frame.
         for (destination, source, body, why) in [
@@ -60,7 +61,7 @@ struct ConnectionStateMachineTests {
     func argumentlessWords() throws {
         var machine = self.fresh()
         let ann = try ChatName(validating: "ann")
-        #expect(machine.received(try frame("-SERVER-", "ann", "Connect")) == .admit(ann))
+        #expect(machine.received(try frame("-SERVER-", "ann", "Connect")) == .admit(ann, password: nil))
         #expect(machine.admissionAnswered(.admitted) == .welcome(ann))
         #expect(machine.received(try frame("-SERVER-", "ann", "Alive")) == .none)
         #expect(machine.received(try frame("-SERVER-", "ann", "Connect")) == .reject("already connected as 'ann'"))

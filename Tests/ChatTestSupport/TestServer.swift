@@ -16,6 +16,7 @@ public func withServer<T>(
     clock: any ServerClock = SystemClock(),
     cluster: ClusterConfiguration? = nil,
     flood: FloodLimits = FloodLimits(),
+    usersFile: String? = nil,
     _ body: (ChatServer) async throws -> T
 ) async throws -> T {
     var configuration = ServerConfiguration()
@@ -27,6 +28,7 @@ public func withServer<T>(
     configuration.threads = threads
     configuration.cluster = cluster
     configuration.flood = flood
+    configuration.usersFile = usersFile
     // Messages are dropped whatever the level: a level below `.critical` only switches on the
     // server's paths that log (per-frame logging at `.debug` takes the frame-by-frame route).
     var logger = Logger(label: "test-server") { _ in DiscardingLogHandler() }

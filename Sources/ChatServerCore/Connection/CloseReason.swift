@@ -45,6 +45,12 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         case full(Int)
         /// Presence could not decide (say, the cluster's backbone is unreachable): the text.
         case unavailable(String)
+        /// With `--users`: a wrong or missing password, or an unknown id (one answer for all).
+        case authenticationFailed
+        /// With `--users`: too many failed logins from this address lately.
+        case tooManyFailedLogins
+        /// With `--tls-client-ca`: the id is not a name of the client's certificate.
+        case notYourCertificate(ChatName)
     }
 
     /// The text of the `Error` frame the client is sent before the close; `nil` when it is
@@ -67,6 +73,9 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         case .refused(.nameTaken(let id)): "the id '\(id)' is already online"
         case .refused(.full(let capacity)): "the server is full (\(capacity) clients)"
         case .refused(.unavailable(let text)): text
+        case .refused(.authenticationFailed): "authentication failed"
+        case .refused(.tooManyFailedLogins): "too many failed logins"
+        case .refused(.notYourCertificate(let id)): "the id '\(id)' is not a name of your certificate"
         case .retired(let timeout): "retired: silent for \(timeout)"
         case .slowConsumer(let limit): "slow consumer: over \(limit) bytes pending"
         case .shutdown: "server shutting down"

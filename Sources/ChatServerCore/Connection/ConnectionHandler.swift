@@ -209,8 +209,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         switch action {
         case .none, .hold, .forward, .broadcast, .sendList, .sendChanges, .reject:
             break  // `.hold` is handled by the scanner, the frame actions by `carryOut`
-        case .admit(let id):
-            self.admit(id, context: context)
+        case .admit(let id, let password):
+            self.admit(id, password: password, context: context)
         case .welcome(let id):
             self.settle(context: context)
             self.logger.info("client joined", metadata: self.metadata())
@@ -243,25 +243,44 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.shared.connections.settled(context.channel)
     }
 
-    /// Asks presence; an answer to come is waited for on this loop, frames held meanwhile.
-    private func admit(_ id: ChatName, context: ChannelHandlerContext) {
+    /// Checks the password (with `--users`), then asks presence; an answer to come is waited
+    /// for on this loop, frames held meanwhile.
+    private func admit(_ id: ChatName, password: [UInt8]?, context: ChannelHandlerContext) {
         let recipient = LocalRecipient(name: id, channel: context.channel)
         self.recipient = recipient
-        switch self.shared.presence.admit(recipient) {
-        case .now(let admission):
-            self.perform(self.machine.admissionAnswered(admission), context: context)
-        case .later(let answer):
-            answer.hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
-                let admission: Admission
-                switch result {
-                case .success(let answer): admission = answer
-                case .failure(let error):
-                    // The reason is logged; the client learns only that it cannot get in now.
-                    self.logger.warning("presence failed to answer", metadata: self.metadata(["error": "\(error)"]))
-                    admission = .refused(.unavailable("the server cannot admit clients now"))
-                }
-                self.admissionAnswered(admission)
+        guard let accounts = self.shared.accounts else {
+            switch self.shared.presence.admit(recipient) {
+            case .now(let admission): self.perform(self.machine.admissionAnswered(admission), context: context)
+            case .later(let answer): self.awaitAdmission(answer, context: context)
             }
+            return
+        }
+        let presence = self.shared.presence
+        let loop = context.eventLoop
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        let answer = accounts.check(id, password: password, from: address, on: loop).flatMap {
+            refusal -> EventLoopFuture<Admission> in
+            if let refusal { return loop.makeSucceededFuture(.refused(refusal)) }
+            switch presence.admit(recipient) {
+            case .now(let admission): return loop.makeSucceededFuture(admission)
+            case .later(let answer): return answer
+            }
+        }
+        self.awaitAdmission(answer, context: context)
+    }
+
+    /// Waits on this loop for an admission decided elsewhere (a password check, a cluster).
+    private func awaitAdmission(_ answer: EventLoopFuture<Admission>, context: ChannelHandlerContext) {
+        answer.hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
+            let admission: Admission
+            switch result {
+            case .success(let answer): admission = answer
+            case .failure(let error):
+                // The reason is logged; the client learns only that it cannot get in now.
+                self.logger.warning("presence failed to answer", metadata: self.metadata(["error": "\(error)"]))
+                admission = .refused(.unavailable("the server cannot admit clients now"))
+            }
+            self.admissionAnswered(admission)
         }
     }
 
@@ -273,7 +292,11 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         self.perform(action, context: context)
-        guard var held = self.held?.bytes else { return }
+        guard var held = self.held?.bytes else {
+            // The answer (`Connected`) goes out now, not with the next burst or list push.
+            self.flushPending(context: context)
+            return
+        }
         self.held = nil
         if self.gate?.isPaused != true {
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }

@@ -32,8 +32,9 @@ struct ConnectionStateMachine {
         case sendList
         /// Send the requester the list once, then only its changes (`List changes`).
         case sendChanges
-        /// Ask presence to admit this id; its answer comes back through `admissionAnswered`.
-        case admit(ChatName)
+        /// Ask presence to admit this id (with the password the Connect carried, checked first
+        /// when the server has accounts); the answer comes back through `admissionAnswered`.
+        case admit(ChatName, password: [UInt8]?)
         /// Presence is still deciding: keep this frame and every later one, in order, until it
         /// answers (then feed them again).
         case hold
@@ -212,7 +213,7 @@ struct ConnectionStateMachine {
         } catch {
             return self.close(.badConnect("the first frame must be 'Connect <id>': \(error)"))
         }
-        guard case .connect(let id) = control else {
+        guard case .connect(let id, let password) = control else {
             return self.close(.badConnect("the first frame must be 'Connect <id>', not '\(control.command)'"))
         }
         guard id == frame.source else {
@@ -221,7 +222,7 @@ struct ConnectionStateMachine {
         }
         guard !id.isReserved else { return self.close(.badConnect("'\(id)' is a reserved name")) }
         self.state = .admitting(id)
-        return .admit(id)
+        return .admit(id, password: password)
     }
 
     private mutating func onlineFrame(_ frame: FrameHeader, name: ChatName, body: () -> ByteBuffer) -> Action {

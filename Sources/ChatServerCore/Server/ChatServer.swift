@@ -16,16 +16,18 @@ public final class ChatServer: Sendable {
     private let serverChannels: [any Channel]
     private let presence: any Presence
     private let connections: ConnectionTracker
+    private let accounts: Accounts?
     private let logger: Logger
 
     private init(
         localAddresses: [SocketAddress], serverChannels: [any Channel], presence: any Presence,
-        connections: ConnectionTracker, logger: Logger
+        connections: ConnectionTracker, accounts: Accounts?, logger: Logger
     ) {
         self.localAddresses = localAddresses
         self.serverChannels = serverChannels
         self.presence = presence
         self.connections = connections
+        self.accounts = accounts
         self.logger = logger
     }
 
@@ -38,8 +40,8 @@ public final class ChatServer: Sendable {
     ///     else a registry in this process.
     ///   - observer: told what happens (metrics); by default nobody.
     ///   - clock: the time the rules read and their timers run on; the machine's by default.
-    /// - Throws: `ConfigurationError` for bad settings, `ClusterError` for a backbone that
-    ///   cannot be used, or the bind error.
+    /// - Throws: `ConfigurationError` for bad settings, `UserFileError` for a bad users file,
+    ///   `ClusterError` for a backbone that cannot be used, or the bind error.
     public static func start(
         configuration: ServerConfiguration,
         group: any EventLoopGroup,
@@ -50,6 +52,12 @@ public final class ChatServer: Sendable {
         clock: any ServerClock = SystemClock()
     ) async throws -> ChatServer {
         try configuration.validate()
+        let accounts = try configuration.usersFile.map { path throws(UserFileError) in
+            try Accounts(path: path, clock: clock, logger: logger)
+        }
+        if let accounts {
+            logger.info("accounts loaded", metadata: ["file": "\(accounts.path)", "accounts": "\(accounts.count)"])
+        }
         let listeners = listeners ?? [Listener(host: configuration.host, port: configuration.port)]
         guard !listeners.isEmpty else { throw ConfigurationError.invalid("the server needs at least one listener") }
         let presence =
@@ -68,7 +76,7 @@ public final class ChatServer: Sendable {
             capacity: configuration.flood.waitingConnections ?? configuration.maxClients)
         let shared = ServerShared(
             presence: presence, publisher: publisher, observer: observer, connections: connections, clock: clock,
-            configuration: configuration, logger: logger)
+            configuration: configuration, logger: logger, accounts: accounts)
         var channels: [any Channel] = []
         var addresses: [SocketAddress] = []
         do {
@@ -93,7 +101,7 @@ public final class ChatServer: Sendable {
         }
         return ChatServer(
             localAddresses: addresses, serverChannels: channels, presence: presence, connections: connections,
-            logger: logger)
+            accounts: accounts, logger: logger)
     }
 
     /// Binds one listener: its transport's handlers, then a `ConnectionHandler`, on every connection.
@@ -140,6 +148,26 @@ public final class ChatServer: Sendable {
 
     /// The ids of everyone online (on every node of a cluster), sorted.
     public var onlineNames: [ChatName] { self.presence.names() }
+
+    /// Reads the files given at start again (SIGHUP): the users file. Each is checked whole
+    /// first; a bad one is logged and the one in force stays. Connections are not touched.
+    /// Returns whether everything was reloaded.
+    @discardableResult
+    public func reload() -> Bool {
+        var ok = true
+        if let accounts = self.accounts {
+            do {
+                let count = try accounts.reload()
+                self.logger.info("users file reloaded", metadata: ["file": "\(accounts.path)", "accounts": "\(count)"])
+            } catch {
+                ok = false
+                self.logger.error(
+                    "users file not reloaded; the accounts in force stay",
+                    metadata: ["file": "\(accounts.path)", "error": "\(error)"])
+            }
+        }
+        return ok
+    }
 
     /// Stops accepting, tells every connection (online or not yet) `Error server shutting
     /// down`, closes them all and waits for them to close.

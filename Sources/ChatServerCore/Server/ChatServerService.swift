@@ -2,9 +2,11 @@ public import Logging
 import NIOCore
 import NIOPosix
 public import ServiceLifecycle
+import UnixSignals
 
-/// The server as a `Service`: owns the event-loop group, starts the server, and on graceful
-/// shutdown (SIGINT/SIGTERM through a `ServiceGroup`) tells the clients and closes everything.
+/// The server as a `Service`: owns the event-loop group, starts the server, reloads its files on
+/// SIGHUP, and on graceful shutdown (SIGINT/SIGTERM through a `ServiceGroup`) tells the clients
+/// and closes everything.
 public struct ChatServerService: Service {
     private let configuration: ServerConfiguration
     private let logger: Logger
@@ -26,8 +28,13 @@ public struct ChatServerService: Service {
             let server = try await ChatServer.start(
                 configuration: self.configuration, group: group, logger: self.logger)
             self.onStart(server)
+            // SIGHUP: the files given at start are read again (a bad one is logged, the old stays).
+            let reloads = Task {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) { server.reload() }
+            }
             // Returns on graceful shutdown; throws on cancellation, which ends the same way.
             try? await gracefulShutdown()
+            reloads.cancel()
             await server.shutdown()
         } catch {
             try? await group.shutdownGracefully()

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     /// a push of C bytes is followed by the next no sooner than C / budget later, and while
     /// changes keep coming it waits up to 6 × C / budget (docs/PROTOCOL.md, rule 9).
     public var listBudget: Int = 512 << 20
+    /// The users file (`--users`): every Connect must carry its account's password.
+    public var usersFile: String?
     /// Flood control: per client, per source address, before `Connect` (docs/SECURITY.md).
     public var flood = FloodLimits()
     /// The cluster this server is a node of (`--cluster`); `nil`: a chat of its own.

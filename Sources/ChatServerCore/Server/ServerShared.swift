@@ -24,11 +24,15 @@ final class ServerShared: Sendable {
     let connectTimeout: TimeAmount
     /// Connections per source address.
     let addresses: AddressLimiter
+    /// The accounts (`--users`); `nil`: any free id may connect, a password is ignored.
+    let accounts: Accounts?
 
     init(
         presence: any Presence, publisher: ListPublisher, observer: any ServerObserver,
-        connections: ConnectionTracker, clock: any ServerClock, configuration: ServerConfiguration, logger: Logger
+        connections: ConnectionTracker, clock: any ServerClock, configuration: ServerConfiguration, logger: Logger,
+        accounts: Accounts? = nil
     ) {
+        self.accounts = accounts
         self.presence = presence
         self.publisher = publisher
         self.observer = observer
