@@ -24,7 +24,8 @@ public enum ChatClientApp {
         let session: ChatSession
         do {
             session = try await ChatSession.connect(
-                id: options.id, host: options.host, port: options.port, password: options.password)
+                id: options.id, host: options.host, port: options.port, password: options.password,
+                tls: options.tls)
         } catch {
             // The reason may quote the server: no control character reaches the terminal.
             StandardStreams.error(
@@ -120,7 +121,8 @@ public enum ChatClientApp {
             attempt: {
                 do {
                     let session = try await ChatSession.connect(
-                        id: options.id, host: options.host, port: options.port, password: options.password)
+                        id: options.id, host: options.host, port: options.port, password: options.password,
+                tls: options.tls)
                     await holder.replace(with: session)
                     await console.notice("reconnected to \(options.host):\(options.port) as \(options.id.text)")
                     if session.announcedInterval == nil {

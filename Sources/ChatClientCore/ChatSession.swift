@@ -50,8 +50,10 @@ public final class ChatSession: Sendable {
         connectTimeout: Duration? = nil,
         changeEvents: Bool = true,
         password: [UInt8]? = nil,
+        tls: ClientTLS? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(ClientError) -> ChatSession {
+        let tlsContext = try tls?.makeContext()
         let (events, continuation) = AsyncStream.makeStream(of: ChatEvent.self, bufferingPolicy: .unbounded)
         let loop = group.next()
         let connected = loop.makePromise(of: (announced: Duration?, heartbeat: Duration).self)
@@ -62,6 +64,7 @@ public final class ChatSession: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls, let tlsContext { try tls.configure(channel, context: tlsContext, host: host) }
                         let handler = ClientSessionHandler(
                             id: id, connected: connected, events: continuation, changeEvents: changeEvents,
                             password: password)

@@ -18,6 +18,8 @@ public struct ClientOptions: Sendable {
     public var backoff = Backoff()
     /// The account's password, for a server with accounts (sent in `Connect`).
     public var password: [UInt8]?
+    /// TLS (`--tls`); `nil`: plain TCP.
+    public var tls: ClientTLS?
 
     /// Options for `id` with the defaults.
     public init(id: ChatName) {

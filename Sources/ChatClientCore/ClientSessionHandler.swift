@@ -129,7 +129,7 @@ final class ClientSessionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.end(.failed("\(error)"), context: context)
+        self.end(.failed(ClientTLS.describe(error) ?? "\(error)"), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -43,6 +43,21 @@ struct ChatClientCommand: AsyncParsableCommand {
     @Flag(help: "Do not colour names (NO_COLOR in the environment does the same).")
     var noColor = false
 
+    @Flag(help: "Speak TLS, verifying the server's certificate (against the system's roots, or --tls-ca).")
+    var tls = false
+
+    @Option(help: ArgumentHelp("Trust this CA (PEM) for the server's certificate instead of the system's.", valueName: "file"))
+    var tlsCa: String?
+
+    @Option(help: ArgumentHelp("Present this client certificate (PEM; with --tls-key).", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The client certificate's private key (PEM).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(help: "The name the server's certificate must carry (default: --host).")
+    var tlsServerName: String?
+
     @Option(
         help: ArgumentHelp(
             "Read the account's password from this file (its first line), for a server with accounts.",
@@ -93,6 +108,20 @@ struct ChatClientCommand: AsyncParsableCommand {
         return password
     }
 
+    /// The TLS settings, or `nil` without `--tls` (the other TLS options need it).
+    private func clientTLS() throws -> ClientTLS? {
+        guard self.tls else {
+            guard self.tlsCa == nil, self.tlsCert == nil, self.tlsKey == nil, self.tlsServerName == nil else {
+                throw ValidationError("--tls-ca, --tls-cert, --tls-key and --tls-server-name need --tls")
+            }
+            return nil
+        }
+        guard (self.tlsCert == nil) == (self.tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        return ClientTLS(caFile: self.tlsCa, certificateFile: self.tlsCert, keyFile: self.tlsKey, serverName: self.tlsServerName)
+    }
+
     private func chatName() throws -> ChatName {
         let name: ChatName
         do {
@@ -112,6 +141,7 @@ struct ChatClientCommand: AsyncParsableCommand {
         options.colored = !self.noColor && noColorVariable.isEmpty
         options.reconnect = self.reconnect
         options.password = try self.password(for: options.id)
+        options.tls = try self.clientTLS()
         let code = await ChatClientApp.run(options)
         // Standard input's reader thread may be blocked in read(); exit rather than wait for it.
         systemExit(code)

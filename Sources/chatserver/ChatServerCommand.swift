@@ -50,6 +50,21 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads, 1...1024 (default: one per core).")
     var threads: Int?
 
+    @Option(help: ArgumentHelp("Speak TLS with this certificate chain (PEM; with --tls-key).", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The TLS certificate's private key (PEM).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Require TLS clients to present a certificate signed by this CA (PEM), naming their id.",
+            valueName: "file"))
+    var tlsClientCa: String?
+
+    @Option(help: "Serve TLS on this port and keep --port plain TCP (default: --port speaks TLS only).")
+    var tlsPort: Int?
+
     @Option(
         help: ArgumentHelp(
             "Accounts: every Connect must carry its id's password (a file made with 'chatserver passwd').",
@@ -116,8 +131,19 @@ struct ChatServerCommand: AsyncParsableCommand {
         }
         configuration.listBudget = self.listBudget << 20
         if let threads = self.threads { configuration.threads = threads }
+        switch (self.tlsCert, self.tlsKey) {
+        case (let certificate?, let key?):
+            configuration.tls = TLSServerSettings(
+                certificateFile: certificate, keyFile: key, clientCAFile: self.tlsClientCa, port: self.tlsPort)
+        case (nil, nil):
+            guard self.tlsClientCa == nil, self.tlsPort == nil else {
+                throw ValidationError("--tls-client-ca and --tls-port need --tls-cert and --tls-key")
+            }
+        default:
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
         configuration.usersFile = self.users
-        if self.users != nil, !self.allowPlaintextPasswords, !Self.isLoopback(self.host) {
+        if self.users != nil, configuration.tls == nil, !self.allowPlaintextPasswords, !Self.isLoopback(self.host) {
             throw ValidationError(
                 "--users on \(self.host) without TLS would take passwords in clear from the network: "
                     + "add --tls-cert and --tls-key, listen on loopback, or pass --allow-plaintext-passwords")
@@ -201,6 +227,8 @@ struct ChatServerCommand: AsyncParsableCommand {
             try await group.run()
         } catch let error as ClusterError {
             throw ServeError(description: "cannot join the cluster: \(error)")
+        } catch let error as TLSSetupError {
+            throw ServeError(description: "cannot set up TLS: \(error)")
         } catch let error as UserFileError {
             throw ServeError(description: "cannot use the users file \(self.users ?? ""): \(error)")
         } catch {

@@ -1,6 +1,7 @@
 import ChatWire
 import Logging
 import NIOCore
+import NIOSSL
 
 /// Serves one client connection on its event loop: the adapter between NIO's events and the
 /// values that hold the rules. Reads go through the `InboundScanner` (frames, runs, the fast
@@ -248,6 +249,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func admit(_ id: ChatName, password: [UInt8]?, context: ChannelHandlerContext) {
         let recipient = LocalRecipient(name: id, channel: context.channel)
         self.recipient = recipient
+        if self.shared.clientCertificates, !self.certificateNames(id, context: context) {
+            self.perform(self.machine.admissionAnswered(.refused(.notYourCertificate(id))), context: context)
+            return
+        }
         guard let accounts = self.shared.accounts else {
             switch self.shared.presence.admit(recipient) {
             case .now(let admission): self.perform(self.machine.admissionAnswered(admission), context: context)
@@ -267,6 +272,16 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
         }
         self.awaitAdmission(answer, context: context)
+    }
+
+    /// Whether the TLS client's certificate names `id` (a connection without TLS, on a plain
+    /// listener beside a TLS one, has no certificate to check).
+    private func certificateNames(_ id: ChatName, context: ChannelHandlerContext) -> Bool {
+        guard let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self) else {
+            return true
+        }
+        guard let certificate = tls.peerCertificate else { return false }
+        return CertificateNames.of(certificate).contains(id.text)
     }
 
     /// Waits on this loop for an admission decided elsewhere (a password check, a cluster).

@@ -17,12 +17,14 @@ public final class ChatServer: Sendable {
     private let presence: any Presence
     private let connections: ConnectionTracker
     private let accounts: Accounts?
+    private let tls: TLSContextStore?
     private let logger: Logger
 
     private init(
         localAddresses: [SocketAddress], serverChannels: [any Channel], presence: any Presence,
-        connections: ConnectionTracker, accounts: Accounts?, logger: Logger
+        connections: ConnectionTracker, accounts: Accounts?, tls: TLSContextStore?, logger: Logger
     ) {
+        self.tls = tls
         self.localAddresses = localAddresses
         self.serverChannels = serverChannels
         self.presence = presence
@@ -40,7 +42,8 @@ public final class ChatServer: Sendable {
     ///     else a registry in this process.
     ///   - observer: told what happens (metrics); by default nobody.
     ///   - clock: the time the rules read and their timers run on; the machine's by default.
-    /// - Throws: `ConfigurationError` for bad settings, `UserFileError` for a bad users file,
+    /// - Throws: `ConfigurationError` for bad settings, `TLSSetupError` for a bad certificate or
+    ///   key, `UserFileError` for a bad users file,
     ///   `ClusterError` for a backbone that cannot be used, or the bind error.
     public static func start(
         configuration: ServerConfiguration,
@@ -52,13 +55,14 @@ public final class ChatServer: Sendable {
         clock: any ServerClock = SystemClock()
     ) async throws -> ChatServer {
         try configuration.validate()
+        let tls = try configuration.tls.map { settings throws(TLSSetupError) in try TLSContextStore(settings: settings) }
         let accounts = try configuration.usersFile.map { path throws(UserFileError) in
             try Accounts(path: path, clock: clock, logger: logger)
         }
         if let accounts {
             logger.info("accounts loaded", metadata: ["file": "\(accounts.path)", "accounts": "\(accounts.count)"])
         }
-        let listeners = listeners ?? [Listener(host: configuration.host, port: configuration.port)]
+        let listeners = listeners ?? Self.listeners(for: configuration, tls: tls)
         guard !listeners.isEmpty else { throw ConfigurationError.invalid("the server needs at least one listener") }
         let presence =
             presence
@@ -76,7 +80,8 @@ public final class ChatServer: Sendable {
             capacity: configuration.flood.waitingConnections ?? configuration.maxClients)
         let shared = ServerShared(
             presence: presence, publisher: publisher, observer: observer, connections: connections, clock: clock,
-            configuration: configuration, logger: logger, accounts: accounts)
+            configuration: configuration, logger: logger, accounts: accounts,
+            clientCertificates: configuration.tls?.clientCAFile != nil)
         var channels: [any Channel] = []
         var addresses: [SocketAddress] = []
         do {
@@ -101,7 +106,21 @@ public final class ChatServer: Sendable {
         }
         return ChatServer(
             localAddresses: addresses, serverChannels: channels, presence: presence, connections: connections,
-            accounts: accounts, logger: logger)
+            accounts: accounts, tls: tls, logger: logger)
+    }
+
+    /// The listeners the configuration asks for: plain TCP on the port; with TLS, TLS there
+    /// instead, or on `--tls-port` beside the plain one.
+    static func listeners(for configuration: ServerConfiguration, tls: TLSContextStore?) -> [Listener] {
+        guard let tls else { return [Listener(host: configuration.host, port: configuration.port)] }
+        let secure = TLSTransport(store: tls)
+        guard let port = tls.settings.port else {
+            return [Listener(host: configuration.host, port: configuration.port, transport: secure)]
+        }
+        return [
+            Listener(host: configuration.host, port: configuration.port),
+            Listener(host: configuration.host, port: port, transport: secure),
+        ]
     }
 
     /// Binds one listener: its transport's handlers, then a `ConnectionHandler`, on every connection.
@@ -149,12 +168,24 @@ public final class ChatServer: Sendable {
     /// The ids of everyone online (on every node of a cluster), sorted.
     public var onlineNames: [ChatName] { self.presence.names() }
 
-    /// Reads the files given at start again (SIGHUP): the users file. Each is checked whole
+    /// Reads the files given at start again (SIGHUP): the users file, the TLS certificate and
+    /// key. Each is checked whole
     /// first; a bad one is logged and the one in force stays. Connections are not touched.
     /// Returns whether everything was reloaded.
     @discardableResult
     public func reload() -> Bool {
         var ok = true
+        if let tls = self.tls {
+            do {
+                try tls.reload()
+                self.logger.info(
+                    "TLS certificate reloaded", metadata: ["certificate": "\(tls.settings.certificateFile)"])
+            } catch {
+                ok = false
+                self.logger.error(
+                    "TLS certificate not reloaded; the one in force stays", metadata: ["error": "\(error)"])
+            }
+        }
         if let accounts = self.accounts {
             do {
                 let count = try accounts.reload()

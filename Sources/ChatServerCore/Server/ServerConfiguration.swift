@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     /// a push of C bytes is followed by the next no sooner than C / budget later, and while
     /// changes keep coming it waits up to 6 × C / budget (docs/PROTOCOL.md, rule 9).
     public var listBudget: Int = 512 << 20
+    /// TLS (`--tls-cert`, `--tls-key`, ...); `nil`: plain TCP only.
+    public var tls: TLSServerSettings?
     /// The users file (`--users`): every Connect must carry its account's password.
     public var usersFile: String?
     /// Flood control: per client, per source address, before `Connect` (docs/SECURITY.md).
@@ -69,6 +71,10 @@ public struct ServerConfiguration: Sendable {
         guard self.listBudget >= 1 << 20 else { throw .invalid("--list-budget must be at least 1 (MiB a second)") }
         try self.cluster?.validate()
         try self.flood.validate()
+        if let port = self.tls?.port {
+            guard (0...65_535).contains(port) else { throw .invalid("--tls-port must be 0...65535, not \(port)") }
+            guard port != self.port || port == 0 else { throw .invalid("--tls-port must differ from --port") }
+        }
         guard .zero <= self.listQuietPeriod, self.listQuietPeriod <= self.listMaxDelay,
             self.listMaxDelay <= .milliseconds(100)
         else {

@@ -26,13 +26,16 @@ final class ServerShared: Sendable {
     let addresses: AddressLimiter
     /// The accounts (`--users`); `nil`: any free id may connect, a password is ignored.
     let accounts: Accounts?
+    /// Whether TLS clients must present a certificate whose names include their id.
+    let clientCertificates: Bool
 
     init(
         presence: any Presence, publisher: ListPublisher, observer: any ServerObserver,
         connections: ConnectionTracker, clock: any ServerClock, configuration: ServerConfiguration, logger: Logger,
-        accounts: Accounts? = nil
+        accounts: Accounts? = nil, clientCertificates: Bool = false
     ) {
         self.accounts = accounts
+        self.clientCertificates = clientCertificates
         self.presence = presence
         self.publisher = publisher
         self.observer = observer
