@@ -92,6 +92,7 @@ let package = Package(
             name: "ChatBenchCore",
             dependencies: [
                 "ChatWire",
+                "ChatClientCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -104,6 +105,7 @@ let package = Package(
             name: "chatbench",
             dependencies: [
                 "ChatBenchCore",
+                "ChatClientCore",
                 "ChatSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),

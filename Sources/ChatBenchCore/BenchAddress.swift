@@ -1,5 +1,7 @@
+import ChatClientCore
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 #if canImport(Glibc)
     import Glibc
@@ -23,15 +25,20 @@ struct BenchAddress: Sendable {
     let address: SocketAddress
     /// The local addresses clients connect from, in turn (empty: the system chooses).
     let sources: [SocketAddress]
+    /// TLS for the connections (the settings and the context made once), or `nil`.
+    let tls: (settings: ClientTLS, context: NIOSSLContext)?
 
     /// The most source addresses: 127.0.0.1 to 127.0.0.254.
     static let maxSourceAddresses = 254
 
     /// Resolves `host`; a name that resolves to nothing, or source addresses for a server not on
     /// loopback, is a clear error.
-    init(host: String, port: Int, sourceAddresses: Int = 1) throws {
+    init(
+        host: String, port: Int, sourceAddresses: Int = 1, tls: (settings: ClientTLS, context: NIOSSLContext)? = nil
+    ) throws {
         self.host = host
         self.port = port
+        self.tls = tls
         do {
             self.address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         } catch {
@@ -48,6 +55,12 @@ struct BenchAddress: Sendable {
             throw BenchError.invalid("--source-addresses needs a server on IPv4 loopback (127.x.x.x), not '\(host)'")
         }
         self.sources = try (1...sourceAddresses).map { try SocketAddress(ipAddress: "127.0.0.\($0)", port: 0) }
+    }
+
+    /// Puts TLS in front of a new client's handler, if the run speaks it.
+    func addTLS(to channel: any Channel) throws {
+        guard let tls = self.tls else { return }
+        try tls.settings.configure(channel, context: tls.context, host: self.host)
     }
 
     /// Connects `bootstrap` to the server (client `index` from its source address); a refused or

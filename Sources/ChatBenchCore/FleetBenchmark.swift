@@ -1,3 +1,4 @@
+public import ChatClientCore
 import ChatWire
 import NIOConcurrencyHelpers
 public import NIOCore
@@ -22,6 +23,8 @@ public enum FleetBenchmark {
         /// Another node of a cluster: every client with an odd number connects here instead
         /// (the second client of every pair), so that each pair's messages cross between nodes.
         public var peerPort: Int?
+        /// TLS (`--tls`); `nil`: plain TCP.
+        public var tls: ClientTLS?
         /// Clients used.
         public var clients: Int
         /// Connections being set up at once (`connections` only; a storm starts them all).
@@ -43,8 +46,8 @@ public enum FleetBenchmark {
     public static func connections(_ options: Options, group: any EventLoopGroup) async throws -> ConnectionsResult {
         let fleet = Fleet(group: group, fullList: options.clients)
         let server = try BenchServers(
-            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses
-        )
+            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses,
+            tls: options.tls)
         let before = options.serverPID.flatMap(Self.residentKilobytes)
         let start = ContinuousClock.now
         var next = 0
@@ -77,8 +80,8 @@ public enum FleetBenchmark {
     public static func joinStorm(_ options: Options, group: any EventLoopGroup) async throws -> JoinStormResult {
         let fleet = Fleet(group: group, fullList: options.clients)
         let server = try BenchServers(
-            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses
-        )
+            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses,
+            tls: options.tls)
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for index in 0..<options.clients {
@@ -155,6 +158,7 @@ final class Fleet: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         guard let worker = box.value else { throw BenchError.invalid("worker gone") }
+                        try server.addTLS(to: channel)
                         let handler = BenchClientHandler(
                             id: id, index: index, delegate: worker, changeEvents: options.changeEvents)
                         worker.clients.append(handler)

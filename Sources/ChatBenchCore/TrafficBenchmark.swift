@@ -1,3 +1,4 @@
+public import ChatClientCore
 import ChatWire
 import Histogram
 import NIOConcurrencyHelpers
@@ -28,6 +29,8 @@ public enum TrafficBenchmark {
         /// Another node of a cluster: every client with an odd number connects here instead
         /// (the second client of every pair), so that each pair's messages cross between nodes.
         public var peerPort: Int?
+        /// TLS (`--tls`); `nil`: plain TCP.
+        public var tls: ClientTLS?
         /// Who sends to whom.
         public var pattern: Pattern
         /// Body bytes (32...239).
@@ -70,8 +73,8 @@ public enum TrafficBenchmark {
         let loops = Array(group.makeIterator())
         let workers = loops.map { TrafficWorkerBox(loop: $0, options: options) }
         let server = try BenchServers(
-            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses
-        )
+            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses,
+            tls: options.tls)
         // Connect: pairs stay on one loop together.
         for index in 0..<options.clientCount {
             let worker: TrafficWorkerBox
@@ -201,6 +204,7 @@ final class TrafficWorkerBox: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         guard let worker = box.value else { throw BenchError.invalid("worker gone") }
+                        try server.addTLS(to: channel)
                         let handler = BenchClientHandler(id: id, index: index, delegate: worker)
                         worker.add(handler)
                         try channel.pipeline.syncOperations.addHandler(handler)

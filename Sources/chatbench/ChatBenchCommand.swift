@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChatBenchCore
+import ChatClientCore
 import ChatSystem
 import Foundation
 import NIOCore
@@ -46,7 +47,17 @@ struct ServerOptions: ParsableArguments {
                 + "so that messages cross between the nodes."))
     var peerPort: Int?
 
+    @Flag(help: "Speak TLS to the server (its certificate verified against the system's roots, or --tls-ca).")
+    var tls = false
+
+    @Option(help: ArgumentHelp("Trust this CA (PEM) for the server's certificate.", valueName: "file"))
+    var tlsCa: String?
+
+    /// The TLS settings, or `nil` without `--tls`.
+    var clientTLS: ClientTLS? { self.tls ? ClientTLS(caFile: self.tlsCa) : nil }
+
     func validate() throws {
+        if self.tlsCa != nil, !self.tls { throw ValidationError("--tls-ca needs --tls") }
         guard (1...65_535).contains(self.port) else { throw ValidationError("--port must be 1...65535") }
         if let peer = self.peerPort, !(1...65_535).contains(peer) {
             throw ValidationError("--peer-port must be 1...65535")
@@ -83,6 +94,7 @@ struct MessageOptions: ParsableArguments {
         options.port = server.port
         options.sourceAddresses = server.sourceAddresses
         options.peerPort = server.peerPort
+        options.tls = server.clientTLS
         options.size = self.size
         options.window = window
         options.rate = rate
@@ -177,6 +189,7 @@ extension ChatBenchCommand {
             options.port = self.server.port
             options.sourceAddresses = self.server.sourceAddresses
             options.peerPort = self.server.peerPort
+            options.tls = self.server.clientTLS
             options.changeEvents = self.events
             options.hold = try duration(self.hold, "--hold")
             options.serverPID = self.serverPid
@@ -208,6 +221,7 @@ extension ChatBenchCommand {
             options.port = self.server.port
             options.sourceAddresses = self.server.sourceAddresses
             options.peerPort = self.server.peerPort
+            options.tls = self.server.clientTLS
             options.changeEvents = self.events
             let result = try await withGroup(threads: self.server.threads) { group in
                 try await FleetBenchmark.joinStorm(options, group: group)
