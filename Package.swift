@@ -237,6 +237,7 @@ let package = Package(
         .testTarget(
             name: "ChatClientCoreTests",
             dependencies: [
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 "ChatWireTestSupport",
                 "ChatClientCore",
                 "ChatTestSupport",

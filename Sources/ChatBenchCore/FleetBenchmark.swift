@@ -46,7 +46,8 @@ public enum FleetBenchmark {
     public static func connections(_ options: Options, group: any EventLoopGroup) async throws -> ConnectionsResult {
         let fleet = Fleet(group: group, fullList: options.clients)
         let server = try BenchServers(
-            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses,
+            host: options.host, port: options.port, peerPort: options.peerPort,
+            sourceAddresses: options.sourceAddresses,
             tls: options.tls)
         let before = options.serverPID.flatMap(Self.residentKilobytes)
         let start = ContinuousClock.now
@@ -80,7 +81,8 @@ public enum FleetBenchmark {
     public static func joinStorm(_ options: Options, group: any EventLoopGroup) async throws -> JoinStormResult {
         let fleet = Fleet(group: group, fullList: options.clients)
         let server = try BenchServers(
-            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses,
+            host: options.host, port: options.port, peerPort: options.peerPort,
+            sourceAddresses: options.sourceAddresses,
             tls: options.tls)
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { tasks in

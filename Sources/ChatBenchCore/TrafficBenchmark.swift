@@ -73,7 +73,8 @@ public enum TrafficBenchmark {
         let loops = Array(group.makeIterator())
         let workers = loops.map { TrafficWorkerBox(loop: $0, options: options) }
         let server = try BenchServers(
-            host: options.host, port: options.port, peerPort: options.peerPort, sourceAddresses: options.sourceAddresses,
+            host: options.host, port: options.port, peerPort: options.peerPort,
+            sourceAddresses: options.sourceAddresses,
             tls: options.tls)
         // Connect: pairs stay on one loop together.
         for index in 0..<options.clientCount {

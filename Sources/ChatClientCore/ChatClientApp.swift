@@ -122,7 +122,7 @@ public enum ChatClientApp {
                 do {
                     let session = try await ChatSession.connect(
                         id: options.id, host: options.host, port: options.port, password: options.password,
-                tls: options.tls)
+                        tls: options.tls)
                     await holder.replace(with: session)
                     await console.notice("reconnected to \(options.host):\(options.port) as \(options.id.text)")
                     if session.announcedInterval == nil {

@@ -17,7 +17,9 @@ public struct ClientTLS: Sendable {
     public var serverName: String?
 
     /// Verification against the system's roots and the host's name, no client certificate.
-    public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil, serverName: String? = nil) {
+    public init(
+        caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil, serverName: String? = nil
+    ) {
         self.caFile = caFile
         self.certificateFile = certificateFile
         self.keyFile = keyFile
@@ -34,7 +36,9 @@ public struct ClientTLS: Sendable {
                 configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
             }
             if let certificateFile = self.certificateFile {
-                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map {
+                    .certificate($0)
+                }
             }
             if let keyFile = self.keyFile {
                 configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
@@ -65,7 +69,8 @@ public struct ClientTLS: Sendable {
         guard let error = error as? NIOSSLError else { return nil }
         let text = "\(error)"
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return "TLS: the server's certificate could not be verified (not signed by a trusted CA, expired, or not yet valid)"
+            return
+                "TLS: the server's certificate could not be verified (not signed by a trusted CA, expired, or not yet valid)"
         }
         if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") {
             return "TLS handshake failed: the server does not seem to speak TLS"

@@ -46,7 +46,9 @@ struct ChatClientCommand: AsyncParsableCommand {
     @Flag(help: "Speak TLS, verifying the server's certificate (against the system's roots, or --tls-ca).")
     var tls = false
 
-    @Option(help: ArgumentHelp("Trust this CA (PEM) for the server's certificate instead of the system's.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Trust this CA (PEM) for the server's certificate instead of the system's.", valueName: "file"))
     var tlsCa: String?
 
     @Option(help: ArgumentHelp("Present this client certificate (PEM; with --tls-key).", valueName: "file"))
@@ -119,7 +121,8 @@ struct ChatClientCommand: AsyncParsableCommand {
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
-        return ClientTLS(caFile: self.tlsCa, certificateFile: self.tlsCert, keyFile: self.tlsKey, serverName: self.tlsServerName)
+        return ClientTLS(
+            caFile: self.tlsCa, certificateFile: self.tlsCert, keyFile: self.tlsKey, serverName: self.tlsServerName)
     }
 
     private func chatName() throws -> ChatName {

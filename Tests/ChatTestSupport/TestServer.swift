@@ -17,6 +17,7 @@ public func withServer<T>(
     cluster: ClusterConfiguration? = nil,
     flood: FloodLimits = FloodLimits(),
     usersFile: String? = nil,
+    tls: TLSServerSettings? = nil,
     _ body: (ChatServer) async throws -> T
 ) async throws -> T {
     var configuration = ServerConfiguration()
@@ -29,6 +30,7 @@ public func withServer<T>(
     configuration.cluster = cluster
     configuration.flood = flood
     configuration.usersFile = usersFile
+    configuration.tls = tls
     // Messages are dropped whatever the level: a level below `.critical` only switches on the
     // server's paths that log (per-frame logging at `.debug` takes the frame-by-frame route).
     var logger = Logger(label: "test-server") { _ in DiscardingLogHandler() }

@@ -55,7 +55,8 @@ public final class ChatServer: Sendable {
         clock: any ServerClock = SystemClock()
     ) async throws -> ChatServer {
         try configuration.validate()
-        let tls = try configuration.tls.map { settings throws(TLSSetupError) in try TLSContextStore(settings: settings) }
+        let tls = try configuration.tls.map { settings throws(TLSSetupError) in try TLSContextStore(settings: settings)
+        }
         let accounts = try configuration.usersFile.map { path throws(UserFileError) in
             try Accounts(path: path, clock: clock, logger: logger)
         }
