@@ -66,19 +66,26 @@ public enum ClientControl: Equatable, Sendable {
         }
     }
 
+    /// The body's bytes: `body`, but a password byte for byte (it need not be UTF-8).
+    public var bodyBytes: [UInt8] {
+        guard case .connect(let id, let password?) = self else { return Array(self.body.utf8) }
+        return Array("Connect \(id) ".utf8) + password
+    }
+
     /// The complete frame from `client` to `-SERVER-`.
     public func frame(from client: ChatName) -> Frame {
-        Frame(controlTo: .server, from: client, body: self.body)
+        Frame(controlTo: .server, from: client, body: self.bodyBytes)
     }
 }
 
 extension Frame {
-    /// A control frame; control bodies are short ASCII, so they always fit.
-    init(controlTo destination: ChatName, from source: ChatName, body: String) {
+    /// A control frame (a body the caller made to fit: control words are short, a password is
+    /// checked against `ClientProtocol.maxPasswordLength`).
+    init(controlTo destination: ChatName, from source: ChatName, body: [UInt8]) {
         var wire = ByteBuffer()
-        wire.reserveCapacity(Wire.headerLength + body.utf8.count + 1)
+        wire.reserveCapacity(Wire.headerLength + body.count + 1)
         FrameHeader.write(to: destination, from: source, into: &wire)
-        wire.writeString(body)
+        wire.writeBytes(body)
         wire.writeInteger(Wire.terminator)
         self.init(destination: destination, source: source, validatedWire: wire)
     }

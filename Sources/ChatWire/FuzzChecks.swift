@@ -94,7 +94,7 @@ public enum FuzzChecks {
         let body = ByteBuffer(bytes: bytes)
         // Argument-less words name the sender; what is printed always carries the id.
         if let sender = try? ChatName(validating: "alice"), let control = try? ClientControl.parse(body, from: sender) {
-            precondition((try? ClientControl.parse(ByteBuffer(string: control.body), from: sender)) == control)
+            precondition((try? ClientControl.parse(ByteBuffer(bytes: control.bodyBytes), from: sender)) == control)
         }
         if let control = try? ServerControl.parse(body) {
             if case .error = control { return }  // printing cleans control characters

@@ -58,7 +58,7 @@ public enum ServerControl: Equatable, Sendable {
 
     /// The complete frame from `-SERVER-` to `client`.
     public func frame(to client: ChatName) -> Frame {
-        Frame(controlTo: client, from: .server, body: self.body)
+        Frame(controlTo: client, from: .server, body: Array(self.body.utf8))
     }
 
     /// `text` with NULs and other control characters replaced by spaces.
