@@ -44,6 +44,12 @@ struct FloodTests {
             await #expect(throws: (any Error).self) {
                 _ = try await sink.nextSkippingLists(timeout: .milliseconds(300))
             }
+            // Meanwhile the others are served as before.
+            let other = try await TestClient.online("other", port: server.port)
+            defer { Task { await other.close() } }
+            try await other.send(to: "sink", from: "other", "meanwhile")
+            let meanwhile = try await sink.nextSkippingLists()
+            #expect(meanwhile.source.text == "other" && meanwhile.text == "meanwhile")
             await clock.advance(by: .seconds(3))
             #expect(try await sink.nextSkippingLists().text == "after", "delivered once the bucket refilled")
             #expect(!flooder.isClosed, "slowed, not cut")
