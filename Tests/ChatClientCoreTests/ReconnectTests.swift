@@ -32,7 +32,7 @@ struct ReconnectTests {
         _ = try await first.waitForExit()
         try await alice.waitFor("lost the server", inErrors: true)
         try await alice.waitFor("reconnecting in")
-        let second = try await ProgramProcess("chatserver", ["--port", "\(port)"])
+        let second = try await ProgramProcess("chatserver", ["--port", "\(port)", "--connect-timeout", "600"])
         defer { second.stop() }
         try await alice.waitFor("reconnected to 127.0.0.1:\(port) as alice", timeout: Patience.guardTime)
         let bob = try await ProgramProcess("chatclient", ["bob", "--port", "\(port)"])

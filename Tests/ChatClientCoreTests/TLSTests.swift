@@ -25,7 +25,7 @@ struct TLSTests {
     private static func attempt(_ id: String, port: Int, tls: ClientTLS?, host: String = "127.0.0.1") async -> String {
         do {
             let session = try await ChatSession.connect(
-                id: try ChatName(validating: id), host: host, port: port, tls: tls)
+                id: try ChatName(validating: id), host: host, port: port, timeout: Patience.guardTime, tls: tls)
             await session.close()
             return "connected"
         } catch {
@@ -41,9 +41,11 @@ struct TLSTests {
                 _ = try await Self.presented(port: server.port, upTo: .tlsv11)
             }
             let alice = try await ChatSession.connect(
-                id: try ChatName(validating: "alice"), host: "127.0.0.1", port: server.port, tls: Self.trusting)
+                id: try ChatName(validating: "alice"), host: "127.0.0.1", port: server.port,
+                timeout: Patience.guardTime, tls: Self.trusting)
             let bob = try await ChatSession.connect(
-                id: try ChatName(validating: "bob"), host: "localhost", port: server.port, tls: Self.trusting)
+                id: try ChatName(validating: "bob"), host: "localhost", port: server.port, timeout: Patience.guardTime,
+                tls: Self.trusting)
             try await alice.send("over TLS", to: try ChatName(validating: "bob"))
             var got: String?
             for await event in bob.events {
@@ -121,7 +123,8 @@ struct TLSTests {
             let tlsPort = server.localAddresses[1].port ?? 0
             let plain = try await TestClient.online("plain", port: server.port)
             let secure = try await ChatSession.connect(
-                id: try ChatName(validating: "secure"), host: "127.0.0.1", port: tlsPort, tls: Self.trusting)
+                id: try ChatName(validating: "secure"), host: "127.0.0.1", port: tlsPort, timeout: Patience.guardTime,
+                tls: Self.trusting)
             try await plain.awaitList(["plain", "secure"])
             try await plain.send(to: "secure", from: "plain", "across")
             var got: String?
@@ -177,7 +180,8 @@ struct TLSTests {
         try await withServer(tls: TLSServerSettings(certificateFile: certificate, keyFile: key)) { server in
             #expect(try await Self.presented(port: server.port) == "localhost")
             let open = try await ChatSession.connect(
-                id: try ChatName(validating: "stays"), host: "127.0.0.1", port: server.port, tls: Self.trusting)
+                id: try ChatName(validating: "stays"), host: "127.0.0.1", port: server.port,
+                timeout: Patience.guardTime, tls: Self.trusting)
             try "not a certificate".write(toFile: certificate, atomically: true, encoding: .utf8)
             #expect(!server.reload())
             #expect(try await Self.presented(port: server.port) == "localhost", "the old one stays")

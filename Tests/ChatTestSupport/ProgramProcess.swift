@@ -174,7 +174,8 @@ public final class ProgramProcess: Sendable {
 
 /// Starts `chatserver --port 0` with `arguments`, waits for its listening line, returns it and its port.
 public func startServer(_ arguments: [String] = []) async throws -> (ProgramProcess, Int) {
-    let server = try await ProgramProcess("chatserver", ["--port", "0"] + arguments)
+    // A connection may take as long to send Connect as a slow machine needs (ThreadSanitizer).
+    let server = try await ProgramProcess("chatserver", ["--port", "0", "--connect-timeout", "600"] + arguments)
     try await server.waitFor("listening", inErrors: true)
     guard let range = server.stderr.range(of: #"listening on [^ \n]*:\d+"#, options: .regularExpression),
         let port = Int(server.stderr[range].split(separator: ":").last ?? "")

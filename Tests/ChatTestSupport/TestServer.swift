@@ -1,5 +1,5 @@
 public import ChatServerCore
-import ChatWireTestSupport
+public import ChatWireTestSupport
 public import Logging
 import NIOPosix
 
@@ -15,7 +15,7 @@ public func withServer<T>(
     logLevel: Logger.Level = .critical,
     clock: any ServerClock = SystemClock(),
     cluster: ClusterConfiguration? = nil,
-    flood: FloodLimits = FloodLimits(),
+    flood: FloodLimits? = nil,
     usersFile: String? = nil,
     tls: TLSServerSettings? = nil,
     _ body: (ChatServer) async throws -> T
@@ -28,7 +28,9 @@ public func withServer<T>(
     configuration.maxPendingBytes = maxPendingBytes
     configuration.threads = threads
     configuration.cluster = cluster
-    configuration.flood = flood
+    // Unless a test sets limits, a connection may take as long as it likes to send Connect: a
+    // machine slowed by ThreadSanitizer must not turn the tests' clients away.
+    configuration.flood = flood ?? Patience.floodLimits
     configuration.usersFile = usersFile
     configuration.tls = tls
     // Messages are dropped whatever the level: a level below `.critical` only switches on the
@@ -46,5 +48,15 @@ public func withServer<T>(
         await server.shutdown()
         try? await group.shutdownGracefully()
         throw error
+    }
+}
+
+extension Patience {
+    /// The flood limits of test servers whose tests are not about them: the defaults, but the
+    /// connect timeout as long as the alive timeout.
+    public static var floodLimits: FloodLimits {
+        var limits = FloodLimits()
+        limits.connectTimeout = Patience.aliveTimeout
+        return limits
     }
 }

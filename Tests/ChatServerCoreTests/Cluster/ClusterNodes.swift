@@ -59,6 +59,7 @@ struct ClusterNodes {
             configuration.port = port
             configuration.threads = 2
             configuration.aliveTimeout = Patience.aliveTimeout
+            configuration.flood = Patience.floodLimits
             configuration.cluster = try ClusterNodes.configuration(redis: redis, id: id, lease: lease)
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
             let logger = Logger(label: "test-node") { _ in DiscardingLogHandler() }

@@ -22,7 +22,7 @@ struct FloodTests {
     )
     func flooderSlowed() async throws {
         let clock = ManualServerClock()
-        var limits = FloodLimits()
+        var limits = Patience.floodLimits
         limits.messagesPerSecond = 100
         limits.burst = 100
         try await withServer(clock: clock, flood: limits) { server in
@@ -67,7 +67,7 @@ struct FloodTests {
 
     @Test("Per address: connections beyond the cap are told and closed; a closed one makes room")
     func clientsPerAddress() async throws {
-        var limits = FloodLimits()
+        var limits = Patience.floodLimits
         limits.clientsPerAddress = 2
         try await withServer(flood: limits) { server in
             let first = try await TestClient.online("one", port: server.port)
@@ -90,7 +90,7 @@ struct FloodTests {
     @Test("Per address: new connections beyond the rate are told and closed until the clock moves")
     func connectsPerAddress() async throws {
         let clock = ManualServerClock()
-        var limits = FloodLimits()
+        var limits = Patience.floodLimits
         limits.connectsPerAddressPerSecond = 3
         try await withServer(clock: clock, flood: limits) { server in
             var four: [TestClient] = []
@@ -108,7 +108,7 @@ struct FloodTests {
     @Test("A connection that sends no Connect within the connect timeout is told and closed")
     func connectDeadline() async throws {
         let clock = ManualServerClock()
-        var limits = FloodLimits()
+        var limits = Patience.floodLimits
         limits.connectTimeout = .seconds(10)
         try await withServer(clock: clock, flood: limits) { server in
             let silent = try await TestClient.connect(port: server.port)
@@ -125,7 +125,7 @@ struct FloodTests {
 
     @Test("Connections waiting for Connect are bounded as a whole")
     func waitingBounded() async throws {
-        var limits = FloodLimits()
+        var limits = Patience.floodLimits
         limits.waitingConnections = 2
         try await withServer(flood: limits) { server in
             var three: [TestClient] = []
