@@ -12,15 +12,18 @@ import ServiceLifecycle
     import Darwin
 #endif
 
-/// `chatserver [serve]`: the chat relay. All logic lives in ChatServerCore; this parses the
+/// `chatserver`: the chat relay (and `chatserver passwd`, which edits a users file). All logic lives in ChatServerCore; this parses the
 /// command line, sets up logging and runs the server until SIGINT or SIGTERM (SIGHUP reloads
 /// the users file and the TLS certificate).
+@main
 struct ChatServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve",
-        abstract: "Relays chat messages between chatclient users over the chat255 protocol (the default).",
+        commandName: "chatserver",
+        abstract: "Relays chat messages between chatclient users over the chat255 protocol.",
         discussion: "Stop it with Ctrl-C (SIGINT) or SIGTERM: clients are told and the server exits 0. "
-            + "SIGHUP reloads the users file (and the TLS certificate and key).")
+            + "SIGHUP reloads the users file (and the TLS certificate and key). "
+            + "'chatserver passwd FILE NAME' edits a users file.",
+        subcommands: [PasswdCommand.self])
 
     @Option(help: "The address to listen on (0.0.0.0 or :: to accept other machines).")
     var host = "127.0.0.1"
