@@ -55,6 +55,7 @@ struct ListenerTests {
             // Real time passes here: on a busy machine (TSan, parallel tests) the default 15 s
             // timeout could retire a client between two steps.
             configuration.aliveTimeout = Patience.aliveTimeout
+            configuration.flood = Patience.floodLimits
             let logger = Logger(label: "listeners") { _ in DiscardingLogHandler() }
             await #expect(throws: ConfigurationError.invalid("the server needs at least one listener")) {
                 _ = try await ChatServer.start(

@@ -43,7 +43,7 @@ public final class RedisServer: Sendable {
         try await waitUntil("redis-server answering on port \(self.port)") {
             guard
                 let connection = try? await RESPConnection.connect(
-                    to: endpoint, on: MultiThreadedEventLoopGroup.singleton.next())
+                    to: endpoint, on: MultiThreadedEventLoopGroup.singleton.next(), timeout: .seconds(10))
             else { return false }
             defer { Task { await connection.close() } }
             do {

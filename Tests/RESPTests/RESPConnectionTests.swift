@@ -15,7 +15,8 @@ struct RESPConnectionTests {
     func pipelining() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        let connection = try await RESPConnection.connect(to: try RESPEndpoint(url: redis.url), on: self.loop)
+        let connection = try await RESPConnection.connect(
+            to: try RESPEndpoint(url: redis.url), on: self.loop, timeout: Patience.guardTime)
         let answers = (0..<200).map { _ in connection.send(["INCR", "counter"]) }
         let bad = connection.send(["NOSUCHCOMMAND"])
         let last = connection.send(["GET", "counter"])
@@ -39,12 +40,13 @@ struct RESPConnectionTests {
         defer { redis.stop() }
         let endpoint = try RESPEndpoint(url: redis.url)
         let received = NIOLockedValueBox<[RESPMessage]>([])
-        let subscriber = try await RESPConnection.connect(to: endpoint, on: self.loop) { message in
+        let subscriber = try await RESPConnection.connect(to: endpoint, on: self.loop, timeout: Patience.guardTime) {
+            message in
             received.withLockedValue { $0.append(message) }
         }
         _ = try await subscriber.send(["SUBSCRIBE", "chat.node-a"]).get()
         _ = try await subscriber.send(["SUBSCRIBE", "chat.node-b"]).get()
-        let publisher = try await RESPConnection.connect(to: endpoint, on: self.loop)
+        let publisher = try await RESPConnection.connect(to: endpoint, on: self.loop, timeout: Patience.guardTime)
         for index in 0..<50 {
             _ = try await publisher.send([
                 "PUBLISH", index % 2 == 0 ? "chat.node-a" : "chat.node-b", .text("m\(index)"),
@@ -65,14 +67,17 @@ struct RESPConnectionTests {
         let redis = try await RedisServer(arguments: ["--requirepass", "s3cret"])
         defer { redis.stop() }
         let good = try await RESPConnection.connect(
-            to: try RESPEndpoint(url: "redis://:s3cret@127.0.0.1:\(redis.port)/3"), on: self.loop)
+            to: try RESPEndpoint(url: "redis://:s3cret@127.0.0.1:\(redis.port)/3"), on: self.loop,
+            timeout: Patience.guardTime)
         #expect(try await good.send(["PING"]).get() == .simpleString("PONG"))
         await good.close()
         await #expect(throws: RESPError.self) {
             _ = try await RESPConnection.connect(
-                to: try RESPEndpoint(url: "redis://:wrong@127.0.0.1:\(redis.port)"), on: self.loop)
+                to: try RESPEndpoint(url: "redis://:wrong@127.0.0.1:\(redis.port)"), on: self.loop,
+                timeout: Patience.guardTime)
         }
-        let anonymous = try await RESPConnection.connect(to: try RESPEndpoint(url: redis.url), on: self.loop)
+        let anonymous = try await RESPConnection.connect(
+            to: try RESPEndpoint(url: redis.url), on: self.loop, timeout: Patience.guardTime)
         await #expect(throws: RESPError.self) { _ = try await anonymous.send(["GET", "k"]).get() }
         await anonymous.close()
     }
@@ -80,7 +85,8 @@ struct RESPConnectionTests {
     @Test("the server goes away: every command waiting fails, none hangs")
     func serverGone() async throws {
         let redis = try await RedisServer()
-        let connection = try await RESPConnection.connect(to: try RESPEndpoint(url: redis.url), on: self.loop)
+        let connection = try await RESPConnection.connect(
+            to: try RESPEndpoint(url: redis.url), on: self.loop, timeout: Patience.guardTime)
         let blocked = connection.send(["BLPOP", "nothing", "0"])  // waits forever on the server
         redis.stop()
         await #expect(throws: (any Error).self) { _ = try await blocked.get() }
