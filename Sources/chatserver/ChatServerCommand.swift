@@ -146,7 +146,10 @@ struct ChatServerCommand: AsyncParsableCommand {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
         configuration.usersFile = self.users
-        if self.users != nil, configuration.tls == nil, !self.allowPlaintextPasswords, !Self.isLoopback(self.host) {
+        // A plain listener (no TLS, or TLS on --tls-port beside it) on a non-loopback address
+        // would take passwords in clear from the network.
+        let plainListener = configuration.tls == nil || configuration.tls?.port != nil
+        if self.users != nil, plainListener, !self.allowPlaintextPasswords, !Self.isLoopback(self.host) {
             throw ValidationError(
                 "--users on \(self.host) without TLS would take passwords in clear from the network: "
                     + "add --tls-cert and --tls-key, listen on loopback, or pass --allow-plaintext-passwords")
@@ -252,7 +255,13 @@ extension ChatServerCommand {
 
     /// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" { return true }
+        guard let address = try? SocketAddress(ipAddress: host, port: 0) else { return false }
+        switch address {
+        case .v4: return address.ipAddress?.hasPrefix("127.") == true
+        case .v6: return address.ipAddress == "::1"
+        default: return false
+        }
     }
 
     /// A socket error in a few words (`address already in use`), anything else as it describes itself.

@@ -4,6 +4,10 @@ import ChatSystem
 import ChatWire
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `chatserver passwd FILE NAME`: adds an account to a users file or changes its password
 /// (read without echo from the terminal, or one line of standard input); `--delete` removes it.
 /// The file is written whole to a temporary file beside it, then renamed over it (mode 0600).
@@ -70,18 +74,42 @@ struct PasswdCommand: ParsableCommand {
         }
     }
 
+    /// Writes the file whole: a new file beside it (created 0600, given the old file's owner,
+    /// group and mode), flushed to disk, then renamed over the old one; a crash leaves the old
+    /// file or the new one, never half of one.
     private func write(_ directory: UserDirectory) throws {
         let url = URL(fileURLWithPath: self.file)
         let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        guard
-            FileManager.default.createFile(
-                atPath: temporary.path, contents: Data(directory.text.utf8), attributes: [.posixPermissions: 0o600])
-        else { throw PasswdError("cannot write \(temporary.path)") }
-        guard rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw PasswdError("cannot replace \(self.file)")
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw PasswdError("cannot write \(temporary): \(Self.lastError())") }
+        var written = false
+        defer {
+            close(descriptor)
+            if !written { unlink(temporary) }
         }
+        var old = stat()
+        if stat(self.file, &old) == 0 {
+            _ = fchown(descriptor, old.st_uid, old.st_gid)
+            _ = fchmod(descriptor, old.st_mode & 0o7777)
+        }
+        let bytes = Array(directory.text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { throw PasswdError("cannot write \(temporary): \(Self.lastError())") }
+            offset += count
+        }
+        guard fsync(descriptor) == 0 else { throw PasswdError("cannot flush \(temporary): \(Self.lastError())") }
+        guard rename(temporary, self.file) == 0 else {
+            throw PasswdError("cannot replace \(self.file): \(Self.lastError())")
+        }
+        written = true
+    }
+
+    private static func lastError() -> String {
+        String(cString: strerror(errno)).lowercased()
     }
 }
 

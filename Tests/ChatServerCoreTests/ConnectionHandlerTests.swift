@@ -62,7 +62,9 @@ struct ConnectionHandlerTests {
         }
     }
 
-    @Test("silent for the timeout: retired at 3 s, not a moment before; any frame moves the deadline")
+    @Test(
+        "silent for the timeout: retired at 3 s, not a moment before (before Connect: told so); any frame moves the deadline"
+    )
     func retirement() throws {
         let server = EmbeddedServer()
         let silent = try server.connect()
@@ -71,7 +73,7 @@ struct ConnectionHandlerTests {
         #expect(silent.isOpen)
         try alice.send(wireFrame("-SERVER-", "alice", "Alive alice"))
         server.advance(by: .milliseconds(1))
-        #expect(!silent.isOpen, "never sent Connect: retired all the same")
+        #expect(!silent.isOpen, "never sent Connect: closed all the same (with its Error)")
         #expect(alice.isOpen)
         server.advance(by: .milliseconds(2_998))
         #expect(alice.isOpen)
@@ -80,7 +82,7 @@ struct ConnectionHandlerTests {
         #expect(!alice.isOpen)
         #expect(server.shared.presence.count == 0)
         #expect(server.observer.recorded.contains("left alice: retired: silent for 3.0 seconds"))
-        #expect(server.observer.recorded.contains("closed: retired: silent for 3.0 seconds"))
+        #expect(server.observer.recorded.contains("closed: no Connect within 3 s"))
     }
 
     @Test("a join is pushed after the 20 ms quiet period; joins every 10 ms within the 100 ms maximum")

@@ -132,7 +132,7 @@ struct ConnectionStateMachineTests {
         #expect(closing.admissionAnswered(.refused(.full(1))) == .none)
     }
 
-    @Test("life: a frame in a burst moves the deadline; silence for the timeout retires, before Connect too")
+    @Test("life: a frame in a burst moves the deadline; silence for the timeout retires; before Connect, with an Error")
     func life() throws {
         var machine = self.fresh()
         #expect(machine.lastHeard == self.start)
@@ -141,7 +141,7 @@ struct ConnectionStateMachineTests {
                 == .checkLifeAgain(at: self.start + self.timeout))
         #expect(
             machine.lifeTimerFired(at: self.start + self.timeout, timeout: self.timeout, connectTimeout: .seconds(60))
-                == .close(.retired(.seconds(15))))
+                == .close(.noConnect(.seconds(15))), "the alive timeout was the shorter one")
 
         var alive = try online("alice")
         alive.burstEnded(at: self.start + .seconds(10))  // the Connect's burst

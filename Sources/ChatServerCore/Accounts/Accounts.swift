@@ -16,24 +16,38 @@ final class Accounts: Sendable {
     private struct State {
         var directory: UserDirectory
         var throttle = LoginThrottle()
+        /// Checks queued or running on the thread pool.
+        var checking = 0
     }
+
+    /// The most password checks queued or running at once: beyond, a Connect is told to try
+    /// again, so that a flood of logins cannot queue minutes of scrypt ahead of real users.
+    static let maxChecks = 64
 
     /// The users file.
     let path: String
     private let state: NIOLockedValueBox<State>
     private let clock: any ServerClock
     private let logger: Logger
-    /// What an unknown id is checked against (same cost, always wrong).
-    private let decoy: PasswordHash
+    /// What an unknown id is checked against (same cost, always wrong): made with the
+    /// costliest parameters in the file, so that no account answers faster than a stranger.
+    private let decoy: NIOLockedValueBox<PasswordHash>
 
     /// Loads the users file at `path`.
     init(path: String, clock: any ServerClock, logger: Logger) throws(UserFileError) {
         self.path = path
-        self.state = NIOLockedValueBox(State(directory: try Self.load(path)))
+        let directory = try Self.load(path)
+        self.state = NIOLockedValueBox(State(directory: directory))
         self.clock = clock
         self.logger = logger
+        self.decoy = NIOLockedValueBox(try Self.decoy(for: directory))
+    }
+
+    /// A hash of a password nobody has, with the costliest parameters of `directory`.
+    private static func decoy(for directory: UserDirectory) throws(UserFileError) -> PasswordHash {
+        let costliest = directory.accounts.values.max { $0.cost < $1.cost }
         do {
-            self.decoy = try PasswordHash.make(password: Array("decoy".utf8))
+            return try PasswordHash.make(password: Array("decoy".utf8), like: costliest)
         } catch {
             throw .unreadable("cannot hash: \(error)")
         }
@@ -49,7 +63,9 @@ final class Accounts: Sendable {
     @discardableResult
     func reload() throws(UserFileError) -> Int {
         let directory = try Self.load(self.path)
+        let decoy = try Self.decoy(for: directory)
         self.state.withLockedValue { $0.directory = directory }
+        self.decoy.withLockedValue { $0 = decoy }
         return directory.accounts.count
     }
 
@@ -62,25 +78,40 @@ final class Accounts: Sendable {
         _ name: ChatName, password: [UInt8]?, from address: String, on loop: any EventLoop
     ) -> EventLoopFuture<CloseReason.Refusal?> {
         let now = self.clock.now
-        let (allowed, hash) = self.state.withLockedValue { state in
-            (state.throttle.mayTry(address, at: now), state.directory.accounts[name])
+        enum Verdict { case check(PasswordHash?), blocked, busy }
+        let verdict: Verdict = self.state.withLockedValue { state in
+            guard state.checking < Self.maxChecks else { return .busy }
+            guard state.throttle.start(address, at: now) else { return .blocked }
+            state.checking += 1
+            return .check(state.directory.accounts[name])
         }
-        guard allowed else {
+        let hash: PasswordHash?
+        switch verdict {
+        case .blocked:
             self.logger.warning(
                 "login refused: too many failed logins", metadata: ["peer": "\(address)", "id": "\(name)"])
             return loop.makeSucceededFuture(.tooManyFailedLogins)
+        case .busy:
+            self.logger.warning("login refused: too many logins in progress", metadata: ["peer": "\(address)"])
+            return loop.makeSucceededFuture(.unavailable("too many logins in progress; try again"))
+        case .check(let found):
+            hash = found
         }
         let candidate = password ?? []
         let known = hash != nil && password != nil
-        let target = hash ?? self.decoy
+        let target = hash ?? self.decoy.withLockedValue { $0 }
         return NIOThreadPool.singleton.runIfActive(eventLoop: loop) {
             target.matches(candidate) && known
-        }.map { matched -> CloseReason.Refusal? in
+        }.recover { _ in false }.map { matched -> CloseReason.Refusal? in
+            let blocked = self.state.withLockedValue { state in
+                state.checking -= 1
+                if matched { state.throttle.succeeded(address, startedAt: now) }
+                return state.throttle.isBlocked(address, at: self.clock.now)
+            }
             if matched { return nil }
-            let blocked = self.state.withLockedValue { $0.throttle.failed(address, at: self.clock.now) }
             self.logger.warning(
                 "login failed", metadata: ["peer": "\(address)", "id": "\(name)", "now-blocked": "\(blocked)"])
             return .authenticationFailed
-        }.recover { _ in .authenticationFailed }
+        }
     }
 }

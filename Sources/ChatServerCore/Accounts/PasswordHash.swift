@@ -23,12 +23,24 @@ public struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
     static let hashLength = 32
     static let saltLength = 16
 
-    /// Hashes `password` with a fresh random salt and the default parameters.
-    public static func make(password: [UInt8]) throws -> PasswordHash {
+    /// Hashes `password` with a fresh random salt and the default parameters (or those of `model`).
+    public static func make(password: [UInt8], like model: PasswordHash? = nil) throws -> PasswordHash {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<Self.saltLength).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return try PasswordHash(password: password, salt: salt, logRounds: Self.defaultLogRounds)
+        guard let model else {
+            return try PasswordHash(password: password, salt: salt, logRounds: Self.defaultLogRounds)
+        }
+        let hash = try Self.derive(
+            password, salt: salt, logRounds: model.logRounds, blockSize: model.blockSize,
+            parallelism: model.parallelism,
+            length: model.hash.count)
+        return PasswordHash(
+            logRounds: model.logRounds, blockSize: model.blockSize, parallelism: model.parallelism, salt: salt,
+            hash: hash)
     }
+
+    /// Memory times passes, to compare the work of two hashes.
+    var cost: Int { (1 << self.logRounds) * self.blockSize * self.parallelism }
 
     /// Hashes `password` with `salt` and N = 2^`logRounds`, r = 8, p = 1.
     init(password: [UInt8], salt: [UInt8], logRounds: Int) throws {
@@ -58,9 +70,10 @@ public struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
             guard parts.count == 2, let value = Int(parts[1]) else { return nil }
             values[parts[0]] = value
         }
-        guard let logRounds = values["ln"], (10...22).contains(logRounds),
-            let blockSize = values["r"], (1...32).contains(blockSize),
-            let parallelism = values["p"], (1...16).contains(parallelism), values.count == 3,
+        // Bounded: one check of the costliest allowed takes 128 MiB (N = 2^17, r = 8) at most.
+        guard let logRounds = values["ln"], (10...17).contains(logRounds),
+            let blockSize = values["r"], (1...8).contains(blockSize),
+            let parallelism = values["p"], (1...4).contains(parallelism), values.count == 3,
             let salt = Base64.decode(fields[3]), salt.count >= 8,
             let hash = Base64.decode(fields[4]), hash.count >= 16
         else { return nil }

@@ -51,6 +51,8 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         case tooManyFailedLogins
         /// With `--tls-client-ca`: the id is not a name of the client's certificate.
         case notYourCertificate(ChatName)
+        /// With `--tls-client-ca`: the connection has no client certificate (it is not TLS).
+        case certificateRequired
     }
 
     /// The text of the `Error` frame the client is sent before the close; `nil` when it is
@@ -76,6 +78,7 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         case .refused(.authenticationFailed): "authentication failed"
         case .refused(.tooManyFailedLogins): "too many failed logins"
         case .refused(.notYourCertificate(let id)): "the id '\(id)' is not a name of your certificate"
+        case .refused(.certificateRequired): "a client certificate is required: connect with TLS"
         case .retired(let timeout): "retired: silent for \(timeout)"
         case .slowConsumer(let limit): "slow consumer: over \(limit) bytes pending"
         case .shutdown: "server shutting down"

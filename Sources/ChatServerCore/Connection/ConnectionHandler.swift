@@ -249,8 +249,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func admit(_ id: ChatName, password: [UInt8]?, context: ChannelHandlerContext) {
         let recipient = LocalRecipient(name: id, channel: context.channel)
         self.recipient = recipient
-        if self.shared.clientCertificates, !self.certificateNames(id, context: context) {
-            self.perform(self.machine.admissionAnswered(.refused(.notYourCertificate(id))), context: context)
+        if self.shared.clientCertificates, let refusal = self.certificateRefusal(id, context: context) {
+            self.perform(self.machine.admissionAnswered(.refused(refusal)), context: context)
             return
         }
         guard let accounts = self.shared.accounts else {
@@ -274,14 +274,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.awaitAdmission(answer, context: context)
     }
 
-    /// Whether the TLS client's certificate names `id` (a connection without TLS, on a plain
-    /// listener beside a TLS one, has no certificate to check).
-    private func certificateNames(_ id: ChatName, context: ChannelHandlerContext) -> Bool {
-        guard let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self) else {
-            return true
-        }
-        guard let certificate = tls.peerCertificate else { return false }
-        return CertificateNames.of(certificate).contains(id.text)
+    /// Why `id` may not connect with this connection's certificate, or `nil` when one of the
+    /// certificate's names is `id`. A connection without TLS (a plain listener beside a TLS one)
+    /// has no certificate: client certificates are required everywhere.
+    private func certificateRefusal(_ id: ChatName, context: ChannelHandlerContext) -> CloseReason.Refusal? {
+        guard let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+            let certificate = tls.peerCertificate
+        else { return .certificateRequired }
+        return CertificateNames.of(certificate).contains(id.text) ? nil : .notYourCertificate(id)
     }
 
     /// Waits on this loop for an admission decided elsewhere (a password check, a cluster).

@@ -129,10 +129,12 @@ struct ConnectionStateMachine {
     /// The life timer fired at `now`; the connection may stay silent for `timeout`, and take at
     /// most `connectTimeout` to send `Connect`.
     mutating func lifeTimerFired(at now: NIODeadline, timeout: TimeAmount, connectTimeout: TimeAmount) -> Action {
-        if case .awaitingConnect = self.state, connectTimeout < timeout,
-            case .expired = self.liveness.check(at: now, timeout: connectTimeout)
-        {
-            return self.close(.noConnect(Duration(connectTimeout)))
+        if case .awaitingConnect = self.state {
+            // Before Connect, silence ends with the connect timeout's `Error`, whichever is shorter.
+            let limit = min(timeout, connectTimeout)
+            if case .expired = self.liveness.check(at: now, timeout: limit) {
+                return self.close(.noConnect(Duration(limit)))
+            }
         }
         switch (self.state, self.liveness.check(at: now, timeout: self.lifeTimeout(timeout, connectTimeout))) {
         case (.closed, _):

@@ -19,12 +19,16 @@ final class AddressLimiter: Sendable {
         var connects: TokenBucket
     }
 
-    private let entries = NIOLockedValueBox([String: Entry]())
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// The size after the last sweep: the next waits until the table has doubled, so that
+        /// opening a connection stays cheap with many addresses connected.
+        var sweptAt = 4096
+    }
+
+    private let state = NIOLockedValueBox(State())
     private let maxOpen: Int
     private let connectsPerSecond: Int
-
-    /// The most entries kept before the ones with nothing to remember are swept out.
-    private static let sweepAbove = 4096
 
     init(maxOpen: Int, connectsPerSecond: Int) {
         self.maxOpen = maxOpen
@@ -33,24 +37,23 @@ final class AddressLimiter: Sendable {
 
     /// A connection from `address` opened at `now`: counted if admitted.
     func opened(_ address: String, at now: NIODeadline) -> Verdict {
-        self.entries.withLockedValue { entries in
+        self.state.withLockedValue { state in
             var entry =
-                entries[address]
+                state.entries[address]
                 ?? Entry(
                     connects: TokenBucket(
                         rate: Double(self.connectsPerSecond), capacity: Double(self.connectsPerSecond), now: now))
+            // The cap on open connections first: a refused one does not spend a new-connection token.
+            guard entry.open < self.maxOpen else { return .tooManyOpen(self.maxOpen) }
             guard entry.connects.take(at: now) else {
-                entries[address] = entry
+                state.entries[address] = entry
                 return .tooManyNew(self.connectsPerSecond)
             }
-            guard entry.open < self.maxOpen else {
-                entries[address] = entry
-                return .tooManyOpen(self.maxOpen)
-            }
             entry.open += 1
-            entries[address] = entry
-            if entries.count > Self.sweepAbove {
-                entries = entries.filter { $0.value.open > 0 || !$0.value.connects.isFull(at: now) }
+            state.entries[address] = entry
+            if state.entries.count > 2 * state.sweptAt {
+                state.entries = state.entries.filter { $0.value.open > 0 || !$0.value.connects.isFull(at: now) }
+                state.sweptAt = max(4096, state.entries.count)
             }
             return .admitted
         }
@@ -58,19 +61,19 @@ final class AddressLimiter: Sendable {
 
     /// A connection from `address` that `opened` admitted has closed.
     func closed(_ address: String, at now: NIODeadline) {
-        self.entries.withLockedValue { entries in
-            guard var entry = entries[address] else { return }
+        self.state.withLockedValue { state in
+            guard var entry = state.entries[address] else { return }
             entry.open -= 1
             if entry.open <= 0, entry.connects.isFull(at: now) {
-                entries[address] = nil
+                state.entries[address] = nil
             } else {
-                entries[address] = entry
+                state.entries[address] = entry
             }
         }
     }
 
     /// Connections open from `address` (tests read it).
     func openCount(_ address: String) -> Int {
-        self.entries.withLockedValue { $0[address]?.open ?? 0 }
+        self.state.withLockedValue { $0.entries[address]?.open ?? 0 }
     }
 }

@@ -24,13 +24,15 @@ public struct ChatServerService: Service {
     /// Runs the server until graceful shutdown (SIGINT/SIGTERM through the group) or cancellation.
     public func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.configuration.threads)
+        // SIGHUP is trapped before anything starts: one that comes early must not end the process.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         do {
             let server = try await ChatServer.start(
                 configuration: self.configuration, group: group, logger: self.logger)
             self.onStart(server)
             // SIGHUP: the files given at start are read again (a bad one is logged, the old stays).
             let reloads = Task {
-                for await _ in await UnixSignalsSequence(trapping: .sighup) { server.reload() }
+                for await _ in hangups { server.reload() }
             }
             // Returns on graceful shutdown; throws on cancellation, which ends the same way.
             try? await gracefulShutdown()

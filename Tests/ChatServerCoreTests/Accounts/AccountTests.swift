@@ -117,7 +117,7 @@ struct AccountTests {
         "chatserver passwd adds, changes and deletes; a running server takes the file on SIGHUP; chatclient logs in with its password"
     )
     func passwdAndSighup() async throws {
-        let users = try Self.usersFile([:])
+        let users = try Self.usersFile([:]) + ".new"  // passwd makes it
         func passwd(_ arguments: [String], input: String?) async throws -> (Int32, String) {
             let program = try await ProgramProcess("chatserver", ["passwd"] + arguments)
             if let input { program.type(input) }

@@ -21,7 +21,8 @@ struct AccountValueTests {
         #expect(fresh.salt != (try PasswordHash.make(password: Array("x".utf8))).salt, "a fresh salt each time")
         for bad in [
             "", "$scrypt$ln=10,r=8$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA", "$pbkdf2$ln=10,r=8,p=1$AAAA$AAAA",
-            "$scrypt$ln=40,r=8,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA", "$scrypt$ln=10,r=8,p=1$!!$AAAA",
+            "$scrypt$ln=40,r=8,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA",
+            "$scrypt$ln=22,r=32,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA", "$scrypt$ln=10,r=8,p=1$!!$AAAA",
         ] {
             #expect(PasswordHash(phc: Substring(bad)) == nil, "\(bad)")
         }
@@ -69,25 +70,26 @@ struct AccountValueTests {
     }
 
     @Test(
-        "The login throttle: five failures in 60 s block the address for the rest of the window; others are not affected"
+        "The login throttle: five tries in 60 s block the address for the rest of the window; tries in flight count; a right password is taken back"
     )
     func throttle() {
         var throttle = LoginThrottle()
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
-        var verdicts: [Bool] = []
-        for second in 0..<4 {
-            verdicts.append(throttle.mayTry("10.0.0.1", at: start + .seconds(Int64(second))))
-            verdicts.append(!throttle.failed("10.0.0.1", at: start + .seconds(Int64(second))))
-        }
-        #expect(verdicts.allSatisfy { $0 }, "four failures: still allowed")
-        let fifth = throttle.failed("10.0.0.1", at: start + .seconds(10))
-        let blocked = !throttle.mayTry("10.0.0.1", at: start + .seconds(59))
-        let other = throttle.mayTry("10.0.0.2", at: start + .seconds(59))
-        let later = throttle.mayTry("10.0.0.1", at: start + .seconds(60))
-        #expect(fifth, "the fifth blocks")
+        var started: [Bool] = []
+        for second in 0..<4 { started.append(throttle.start("10.0.0.1", at: start + .seconds(Int64(second)))) }
+        #expect(started == [true, true, true, true], "four tries, none answered yet")
+        throttle.succeeded("10.0.0.1", startedAt: start + .seconds(3))
+        let fifth = throttle.start("10.0.0.1", at: start + .seconds(10))
+        let sixth = throttle.start("10.0.0.1", at: start + .seconds(10))
+        let seventh = throttle.start("10.0.0.1", at: start + .seconds(11))
+        let blocked = throttle.isBlocked("10.0.0.1", at: start + .seconds(59))
+        let other = throttle.start("10.0.0.2", at: start + .seconds(59))
+        let later = throttle.start("10.0.0.1", at: start + .seconds(60))
+        #expect(fifth && sixth, "the right password was taken back: room for two more")
+        #expect(!seventh, "five in flight or failed: blocked")
         #expect(blocked)
         #expect(other, "another address is not affected")
-        #expect(later, "the first failure is a minute old")
+        #expect(later, "the first try is a minute old")
     }
 
     @Test("Connect with a password: the rest of the body after the id, spaces and all; without one as before")

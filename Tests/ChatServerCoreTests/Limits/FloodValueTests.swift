@@ -53,6 +53,8 @@ struct FloodValueTests {
         #expect(limiter.opened("10.0.0.2", at: self.start) == .admitted, "another address has its own count")
         limiter.closed("10.0.0.1", at: self.start)
         #expect(limiter.openCount("10.0.0.1") == 1)
+        #expect(limiter.opened("10.0.0.1", at: self.start) == .admitted, "a refused one spent no token: the third")
+        limiter.closed("10.0.0.1", at: self.start)
         #expect(limiter.opened("10.0.0.1", at: self.start) == .tooManyNew(3), "three new ones in this second already")
         #expect(limiter.opened("10.0.0.1", at: self.start + .milliseconds(400)) == .admitted)
         limiter.closed("10.0.0.1", at: self.start + .seconds(5))
