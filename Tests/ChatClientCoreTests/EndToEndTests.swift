@@ -182,7 +182,8 @@ struct DescriptorExhaustionTests {
     func exhaustion() async throws {
         // A hard limit the server cannot raise; it warns about it at start.
         let server = try await ProgramProcess.limited(
-            fileLimit: 64, "chatserver", ["--port", "0", "--max-clients", "100", "--alive-interval", "60"])
+            fileLimit: 64, "chatserver",
+            ["--port", "0", "--max-clients", "100", "--alive-interval", "60", "--connect-timeout", "600"])
         defer { server.stop() }
         try await server.waitFor("listening", inErrors: true)
         #expect(server.stderr.contains("the open file limit cannot be raised to what --max-clients needs"))
