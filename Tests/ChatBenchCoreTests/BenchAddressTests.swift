@@ -27,6 +27,7 @@ struct BenchAddressTests {
             let seen = NIOLockedValueBox<[Int: String]>([:])
             for index in 0..<3 {
                 let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connectTimeout(TimeAmount(Patience.guardTime))  // a machine slowed by TSan
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
