@@ -60,6 +60,7 @@ let package = Package(
         .target(
             name: "ChatServerCore",
             dependencies: [
+                "ChatSystem",
                 "ChatWire",
                 "RESP",
                 .product(name: "NIOCore", package: "swift-nio"),

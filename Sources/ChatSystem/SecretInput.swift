@@ -4,12 +4,6 @@
     import Darwin
 #endif
 
-#if canImport(Glibc)
-    private let systemRead = Glibc.read
-#elseif canImport(Darwin)
-    private let systemRead = Darwin.read
-#endif
-
 /// Reads a password: from the terminal without echo when standard input is one (the prompt on
 /// standard error), else one line of standard input (for scripts: `echo … | chatserver passwd`).
 public enum SecretInput {

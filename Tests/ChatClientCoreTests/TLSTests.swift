@@ -174,14 +174,30 @@ struct TLSTests {
         return try await channel.eventLoop.submit { try peerName() ?? nil }.get()
     }
 
+    /// Copies fixture `name` (its .pem and .key) to `paths`, or to a fresh folder; the paths.
+    @discardableResult
+    private static func installCertificate(
+        _ name: String, at paths: (certificate: String, key: String)? = nil
+    ) throws -> (certificate: String, key: String) {
+        let target: (certificate: String, key: String)
+        if let paths {
+            target = paths
+        } else {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "chat255-tls-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            target = (folder.appendingPathComponent("cert.pem").path, folder.appendingPathComponent("key.pem").path)
+        }
+        for (source, destination) in [("\(name).pem", target.certificate), ("\(name).key", target.key)] {
+            try? FileManager.default.removeItem(atPath: destination)
+            try FileManager.default.copyItem(atPath: TLSFixtures.path(source), toPath: destination)
+        }
+        return target
+    }
+
     @Test("Reload: a new certificate serves new connections; a bad file is refused and the old one stays")
     func reload() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chat255-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let certificate = folder.appendingPathComponent("cert.pem").path
-        let key = folder.appendingPathComponent("key.pem").path
-        try FileManager.default.copyItem(atPath: TLSFixtures.path("server.pem"), toPath: certificate)
-        try FileManager.default.copyItem(atPath: TLSFixtures.path("server.key"), toPath: key)
+        let (certificate, key) = try Self.installCertificate("server")
         try await withServer(tls: TLSServerSettings(certificateFile: certificate, keyFile: key)) { server in
             #expect(try await Self.presented(port: server.port) == "localhost")
             let open = try await ChatSession.connect(
@@ -190,10 +206,7 @@ struct TLSTests {
             try "not a certificate".write(toFile: certificate, atomically: true, encoding: .utf8)
             #expect(!server.reload())
             #expect(try await Self.presented(port: server.port) == "localhost", "the old one stays")
-            try FileManager.default.removeItem(atPath: certificate)
-            try FileManager.default.removeItem(atPath: key)
-            try FileManager.default.copyItem(atPath: TLSFixtures.path("server2.pem"), toPath: certificate)
-            try FileManager.default.copyItem(atPath: TLSFixtures.path("server2.key"), toPath: key)
+            try Self.installCertificate("server2", at: (certificate, key))
             #expect(server.reload())
             #expect(try await Self.presented(port: server.port) == "localhost (reloaded)")
             try await open.send("still here", to: try ChatName(validating: "stays"))
@@ -211,18 +224,10 @@ struct TLSTests {
 
     @Test("SIGHUP reloads the certificate in chatserver; chatclient exits 1 with the reason when verification fails")
     func programs() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chat255-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let certificate = folder.appendingPathComponent("cert.pem").path
-        let key = folder.appendingPathComponent("key.pem").path
-        try FileManager.default.copyItem(atPath: TLSFixtures.path("server.pem"), toPath: certificate)
-        try FileManager.default.copyItem(atPath: TLSFixtures.path("server.key"), toPath: key)
+        let (certificate, key) = try Self.installCertificate("server")
         let (server, port) = try await startServer(["--tls-cert", certificate, "--tls-key", key])
         defer { server.stop() }
-        try FileManager.default.removeItem(atPath: certificate)
-        try FileManager.default.removeItem(atPath: key)
-        try FileManager.default.copyItem(atPath: TLSFixtures.path("server2.pem"), toPath: certificate)
-        try FileManager.default.copyItem(atPath: TLSFixtures.path("server2.key"), toPath: key)
+        try Self.installCertificate("server2", at: (certificate, key))
         server.signal(SIGHUP)
         try await server.waitFor("TLS certificate reloaded", inErrors: true)
         #expect(try await Self.presented(port: port) == "localhost (reloaded)")

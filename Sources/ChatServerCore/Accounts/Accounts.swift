@@ -1,3 +1,4 @@
+import ChatSystem
 import ChatWire
 import Logging
 import NIOConcurrencyHelpers
@@ -55,7 +56,13 @@ final class Accounts: Sendable {
 
     /// Reads and checks the users file.
     static func load(_ path: String) throws(UserFileError) -> UserDirectory {
-        try UserDirectory(parsing: try TextFile.read(path))
+        let text: String
+        do {
+            text = try TextFile.read(path)
+        } catch {
+            throw .unreadable(error.description)
+        }
+        return try UserDirectory(parsing: text)
     }
 
     /// Reads the file again; on any error the accounts in force stay and the error is thrown.
