@@ -1,11 +1,13 @@
-import ChatServerCore
 import ChatTestSupport
 import ChatWire
 import ChatWireTestSupport
+import Foundation
 import NIOConcurrencyHelpers
 import NIOPosix
 import RESP
 import Testing
+
+@testable import ChatServerCore
 
 /// Nodes in this process on a real Redis (Debian's `redis-server`, started on a free port):
 /// lists, messages, the name race, a node leaving, Redis lost and back.
@@ -248,6 +250,39 @@ struct ClusterTests {
             } throws: { error in
                 guard case .unusable(let text) = error as? ClusterError else { return false }
                 return text.contains("does not answer like a Redis server")
+            }
+        }
+    }
+
+    @Test("Accounts on a cluster node: the password is checked first, then the id is claimed across the cluster")
+    func accountsOnANode() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        var directory = UserDirectory()
+        for name in ["alice", "bob"] {
+            directory.set(
+                try ChatName(validating: name),
+                try PasswordHash(
+                    password: Array("pw-\(name)".utf8), salt: Array(repeating: 3, count: 16), logRounds: 10))
+        }
+        let users = FileManager.default.temporaryDirectory.appendingPathComponent("chat255-users-\(UUID().uuidString)")
+            .path
+        try directory.text.write(toFile: users, atomically: true, encoding: .utf8)
+        let cluster = try ClusterNodes.configuration(redis: redis, id: "guarded", lease: .seconds(10))
+        try await ClusterNodes.with(1, redis: redis) { nodes in
+            try await withServer(cluster: cluster, usersFile: users) { guarded in
+                let alice = try await TestClient.connect(port: guarded.port)
+                try await alice.send(to: "-SERVER-", from: "alice", "Connect alice pw-alice")
+                #expect(try await alice.next().line == "alice   -SERVER-Connected 5")
+                let mallory = try await TestClient.connect(port: guarded.port)
+                try await mallory.send(to: "-SERVER-", from: "bob", "Connect bob pw-alice")
+                #expect(try await mallory.next().line == "bob     -SERVER-Error authentication failed")
+                // The id is the cluster's: taken on the other node, a right password does not help.
+                let other = try await TestClient.online("bob", port: nodes[0].port)
+                let late = try await TestClient.connect(port: guarded.port)
+                try await late.send(to: "-SERVER-", from: "bob", "Connect bob pw-bob")
+                #expect(try await late.next().line == "bob     -SERVER-Error the id 'bob' is already online")
+                for client in [alice, mallory, other, late] { await client.close() }
             }
         }
     }
