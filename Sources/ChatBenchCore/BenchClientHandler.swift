@@ -1,3 +1,4 @@
+import ChatClientCore
 import ChatWire
 import NIOCore
 
@@ -122,7 +123,7 @@ final class BenchClientHandler: ChannelInboundHandler {
         case .refused(let text), .serverError(let text):
             self.delegate?.clientFailed(self, reason: "server error: \(text)")
         case .unexpectedAnswer(let text):
-            self.delegate?.clientFailed(self, reason: "the first frame did not come from -SERVER-: '\(text)'")
+            self.delegate?.clientFailed(self, reason: ClientError.unexpectedAnswer(text).description)
             context.close(promise: nil)
         case .serverText(let why), .unreadable(let why):
             self.delegate?.clientFailed(self, reason: "an unknown message from the server: \(why)")

@@ -23,9 +23,7 @@ public enum ChatClientApp {
         let interactive = options.interactive ?? (Terminal.inputIsTerminal && Terminal.outputIsTerminal)
         let session: ChatSession
         do {
-            session = try await ChatSession.connect(
-                id: options.id, host: options.host, port: options.port, password: options.password,
-                tls: options.tls)
+            session = try await Self.connect(options)
         } catch {
             // The reason may quote the server: no control character reaches the terminal.
             StandardStreams.error(
@@ -109,6 +107,12 @@ public enum ChatClientApp {
 
     /// Tries to connect and register again, waiting longer after each failure; `nil` if the
     /// user quit meanwhile.
+    /// One session as `options` say (the first one, and each after a loss).
+    private static func connect(_ options: ClientOptions) async throws(ClientError) -> ChatSession {
+        try await ChatSession.connect(
+            id: options.id, host: options.host, port: options.port, password: options.password, tls: options.tls)
+    }
+
     private static func reconnect(options: ClientOptions, holder: SessionHolder, console: Console) async -> ChatSession?
     {
         var reconnector = Reconnector(backoff: options.backoff, clock: ContinuousClock())
@@ -120,9 +124,7 @@ public enum ChatClientApp {
             },
             attempt: {
                 do {
-                    let session = try await ChatSession.connect(
-                        id: options.id, host: options.host, port: options.port, password: options.password,
-                        tls: options.tls)
+                    let session = try await Self.connect(options)
                     await holder.replace(with: session)
                     await console.notice("reconnected to \(options.host):\(options.port) as \(options.id.text)")
                     if session.announcedInterval == nil {

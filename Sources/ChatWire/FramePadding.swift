@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 
 /// NUL bytes between frames, which some implementations send to pad every frame to a fixed
 /// 256-byte record (docs/PROTOCOL.md, "Compatibility"). They are skipped: never kept from one
@@ -7,17 +7,17 @@ public import NIOCore
 ///
 /// A run may continue across reads: the count carries over until a frame's first byte ends it.
 /// Padding is not a frame, so it is never a sign of life.
-public struct FramePadding: Sendable {
+struct FramePadding: Sendable {
     /// The most NULs allowed in a row: 255, one less than a frame's 256 bytes. A padded record
     /// needs at most 239 (its frame has at least 17 bytes); the limit is the round bound above
     /// that, so that no reading of "a 256-byte record" is refused, and 256 NULs never are a frame.
-    public static let limit = Wire.maxFrameLength - 1
+    static let limit = Wire.maxFrameLength - 1
 
     /// NULs in the current run, counted across reads; 0 when the last byte seen ended a run.
     private(set) var run = 0
 
     /// No run yet.
-    public init() {}
+    init() {}
 
     /// Whether a run of NULs reached the end of the last read (so the next read may continue it).
     var isOpen: Bool { self.run > 0 }
@@ -27,7 +27,7 @@ public struct FramePadding: Sendable {
     ///
     /// - Throws: `FrameError.tooMuchPadding` once the run is longer than `limit` (looking no
     ///   further than the first NUL past it).
-    public mutating func skip(_ input: inout ByteBuffer) throws(FrameError) {
+    mutating func skip(_ input: inout ByteBuffer) throws(FrameError) {
         let room = Self.limit - self.run + 1
         let nuls = input.withUnsafeReadableBytes { bytes in
             let window = bytes.prefix(room)

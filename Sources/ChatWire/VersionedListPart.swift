@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// One `Online <version> <k>/<n> <name> ...` body: part of the whole online list as it was at
 /// `version`, sent to a client that asked for changes (`List changes`) instead of full lists
@@ -16,13 +16,18 @@ public struct VersionedListPart: Equatable, Sendable {
     }
 
     /// The word before `k/n` in each body: `Online <version>`.
-    public static func word(version: UInt64) -> String { "Online \(version)" }
+    static func word(version: UInt64) -> String { "Online \(version)" }
 
     /// The body, e.g. `Online 7 1/1 alice bob`.
     public var body: String {
         var buffer = ByteBuffer()
-        self.part.writeBody(to: &buffer, word: Self.word(version: self.version))
+        self.writeBody(to: &buffer)
         return String(buffer: buffer)
+    }
+
+    /// Appends the body to `buffer` (no NUL).
+    public func writeBody(to buffer: inout ByteBuffer) {
+        self.part.writeBody(to: &buffer, word: Self.word(version: self.version))
     }
 
     /// The parts of the list `sorted` (by byte order) at `version`.

@@ -198,4 +198,5 @@ final class LaterPresence: Presence, @unchecked Sendable {
     func localRecipients() -> [LocalRecipient] { self.registry.localRecipients() }
     func names() -> [ChatName] { self.registry.names() }
     var count: Int { self.registry.count }
+    var listedCount: Int { self.registry.count }
 }

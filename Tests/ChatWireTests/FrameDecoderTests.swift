@@ -1,9 +1,10 @@
-import ChatWire
 import ChatWireTestSupport
 import NIOCore
 import NIOEmbedded
 import NIOTestUtils
 import Testing
+
+@testable import ChatWire
 
 @Suite("Frame decoder")
 struct FrameDecoderTests {

@@ -16,6 +16,10 @@ import NIOPosix
 final class Accounts: Sendable {
     private struct State {
         var directory: UserDirectory
+        /// What an unknown id is checked against (same cost, always wrong): made with the
+        /// costliest parameters in the file, so that no account answers faster than a stranger.
+        /// Swapped with the directory it was made for.
+        var decoy: PasswordHash
         var throttle = LoginThrottle()
         /// Checks queued or running on the thread pool.
         var checking = 0
@@ -30,18 +34,14 @@ final class Accounts: Sendable {
     private let state: NIOLockedValueBox<State>
     private let clock: any ServerClock
     private let logger: Logger
-    /// What an unknown id is checked against (same cost, always wrong): made with the
-    /// costliest parameters in the file, so that no account answers faster than a stranger.
-    private let decoy: NIOLockedValueBox<PasswordHash>
 
     /// Loads the users file at `path`.
     init(path: String, clock: any ServerClock, logger: Logger) throws(UserFileError) {
         self.path = path
         let directory = try Self.load(path)
-        self.state = NIOLockedValueBox(State(directory: directory))
+        self.state = NIOLockedValueBox(State(directory: directory, decoy: try Self.decoy(for: directory)))
         self.clock = clock
         self.logger = logger
-        self.decoy = NIOLockedValueBox(try Self.decoy(for: directory))
     }
 
     /// A hash of a password nobody has, with the costliest parameters of `directory`.
@@ -71,8 +71,10 @@ final class Accounts: Sendable {
     func reload() throws(UserFileError) -> Int {
         let directory = try Self.load(self.path)
         let decoy = try Self.decoy(for: directory)
-        self.state.withLockedValue { $0.directory = directory }
-        self.decoy.withLockedValue { $0 = decoy }
+        self.state.withLockedValue { state in
+            state.directory = directory
+            state.decoy = decoy
+        }
         return directory.accounts.count
     }
 
@@ -85,14 +87,17 @@ final class Accounts: Sendable {
         _ name: ChatName, password: [UInt8]?, from address: String, on loop: any EventLoop
     ) -> EventLoopFuture<CloseReason.Refusal?> {
         let now = self.clock.now
-        enum Verdict { case check(PasswordHash?), blocked, busy }
+        /// Check against the account's hash (or the decoy's, for an unknown id), or refuse.
+        enum Verdict { case check(PasswordHash, known: Bool), blocked, busy }
         let verdict: Verdict = self.state.withLockedValue { state in
             guard state.checking < Self.maxChecks else { return .busy }
             guard state.throttle.start(address, at: now) else { return .blocked }
             state.checking += 1
-            return .check(state.directory.accounts[name])
+            let hash = state.directory.accounts[name]
+            return .check(hash ?? state.decoy, known: hash != nil)
         }
-        let hash: PasswordHash?
+        let target: PasswordHash
+        let known: Bool
         switch verdict {
         case .blocked:
             self.logger.warning(
@@ -101,12 +106,11 @@ final class Accounts: Sendable {
         case .busy:
             self.logger.warning("login refused: too many logins in progress", metadata: ["peer": "\(address)"])
             return loop.makeSucceededFuture(.unavailable("too many logins in progress; try again"))
-        case .check(let found):
-            hash = found
+        case .check(let hash, let isAccount):
+            target = hash
+            known = isAccount && password != nil
         }
         let candidate = password ?? []
-        let known = hash != nil && password != nil
-        let target = hash ?? self.decoy.withLockedValue { $0 }
         return NIOThreadPool.singleton.runIfActive(eventLoop: loop) {
             target.matches(candidate) && known
         }.recover { _ in false }.map { matched -> CloseReason.Refusal? in

@@ -27,28 +27,25 @@ public struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
     public static func make(password: [UInt8], like model: PasswordHash? = nil) throws -> PasswordHash {
         var generator = SystemRandomNumberGenerator()
         let salt = (0..<Self.saltLength).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        guard let model else {
-            return try PasswordHash(password: password, salt: salt, logRounds: Self.defaultLogRounds)
-        }
-        let hash = try Self.derive(
-            password, salt: salt, logRounds: model.logRounds, blockSize: model.blockSize,
-            parallelism: model.parallelism,
-            length: model.hash.count)
-        return PasswordHash(
-            logRounds: model.logRounds, blockSize: model.blockSize, parallelism: model.parallelism, salt: salt,
-            hash: hash)
+        return try PasswordHash(
+            password: password, salt: salt, logRounds: model?.logRounds ?? Self.defaultLogRounds,
+            blockSize: model?.blockSize ?? 8, parallelism: model?.parallelism ?? 1,
+            length: model?.hash.count ?? Self.hashLength)
     }
 
     /// Memory times passes, to compare the work of two hashes.
     var cost: Int { (1 << self.logRounds) * self.blockSize * self.parallelism }
 
-    /// Hashes `password` with `salt` and N = 2^`logRounds`, r = 8, p = 1.
-    init(password: [UInt8], salt: [UInt8], logRounds: Int) throws {
-        self.logRounds = logRounds
-        self.blockSize = 8
-        self.parallelism = 1
-        self.salt = salt
-        self.hash = try Self.derive(password, salt: salt, logRounds: logRounds, blockSize: 8, parallelism: 1)
+    /// Hashes `password` with `salt` and N = 2^`logRounds`, r = `blockSize`, p = `parallelism`.
+    init(
+        password: [UInt8], salt: [UInt8], logRounds: Int, blockSize: Int = 8, parallelism: Int = 1,
+        length: Int = PasswordHash.hashLength
+    ) throws {
+        self.init(
+            logRounds: logRounds, blockSize: blockSize, parallelism: parallelism, salt: salt,
+            hash: try Self.derive(
+                password, salt: salt, logRounds: logRounds, blockSize: blockSize, parallelism: parallelism,
+                length: length))
     }
 
     private init(logRounds: Int, blockSize: Int, parallelism: Int, salt: [UInt8], hash: [UInt8]) {

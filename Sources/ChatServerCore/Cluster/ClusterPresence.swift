@@ -313,6 +313,11 @@ public final class ClusterPresence: Presence {
 
     public var count: Int { self.local.count }
 
+    /// The copied directory's size (this node's clients are in it once Redis has told).
+    public var listedCount: Int {
+        max(self.local.count, self.state.withLockedValue { $0.directory.owners.count })
+    }
+
     /// The other node `id`, made on first need (under the lock).
     private func node(_ id: String, in state: inout State) -> ClusterNode {
         if let node = state.nodes[id] { return node }

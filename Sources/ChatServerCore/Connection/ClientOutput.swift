@@ -68,7 +68,7 @@ struct ClientOutput {
     }
 
     /// The list chunk in flight reached the socket at `now`; the next one to write, if any.
-    mutating func listChunkWritten(at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
-        self.lists.written(at: now)
+    mutating func listChunkWritten(at now: @autoclosure () -> NIODeadline) -> ArraySlice<ByteBuffer>? {
+        self.lists.written(at: now())
     }
 }

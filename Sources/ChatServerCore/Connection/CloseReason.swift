@@ -101,6 +101,18 @@ extension CloseReason {
         return .failed("\(error)")
     }
 
+    /// Whether the connection closes right after its `Error` is flushed, without waiting for a
+    /// client that does not read: shutdown must not wait, and a cluster node that lost its lease
+    /// must not keep a client whose id Redis may give away.
+    var closesAtOnce: Bool {
+        switch self {
+        case .shutdown, .clusterUnavailable: true
+        case .quit, .malformed, .badConnect, .refused, .retired, .slowConsumer, .closedByPeer, .failed, .turnedAway,
+            .noConnect:
+            false
+        }
+    }
+
     /// The line the server logs when it closes a connection for this reason (its level, its
     /// message, the metadata key for the reason), or `nil` when the close says enough by itself
     /// (the "client left" line follows for online clients).

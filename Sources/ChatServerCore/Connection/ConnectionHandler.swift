@@ -54,22 +54,20 @@ final class ConnectionHandler: ChannelInboundHandler {
     // MARK: NIO events
 
     func channelActive(context: ChannelHandlerContext) {
-        defer { context.fireChannelActive() }
+        if let refusal = self.opened(context: context) {
+            self.perform(self.machine.mustClose(.turnedAway(refusal)), context: context)
+        }
+        context.fireChannelActive()
+    }
+
+    /// Counts the new connection against its address and among those waiting for `Connect`,
+    /// and arms its life timer; the words of the limit that turns it away, if one does.
+    private func opened(context: ChannelHandlerContext) -> String? {
         if let address = context.channel.remoteAddress?.ipAddress {
             switch self.shared.addresses.opened(address, at: self.shared.clock.now) {
-            case .admitted:
-                self.countedAddress = true
-            case .tooManyOpen(let limit):
-                self.perform(
-                    self.machine.mustClose(.turnedAway("too many connections from your address (\(limit))")),
-                    context: context)
-                return
-            case .tooManyNew(let limit):
-                self.perform(
-                    self.machine.mustClose(
-                        .turnedAway("too many new connections from your address (\(limit) a second)")),
-                    context: context)
-                return
+            case .admitted: self.countedAddress = true
+            case .tooManyOpen(let limit): return "too many connections from your address (\(limit))"
+            case .tooManyNew(let limit): return "too many new connections from your address (\(limit) a second)"
             }
         }
         switch self.shared.connections.opened(context.channel) {
@@ -80,10 +78,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             // Accepted as the server began to shut down: told so, like every other connection.
             self.perform(self.machine.shutdown(), context: context)
         case .full(let limit):
-            self.perform(
-                self.machine.mustClose(.turnedAway("too many connections waiting for Connect (\(limit))")),
-                context: context)
+            return "too many connections waiting for Connect (\(limit))"
         }
+        return nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -95,12 +92,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        self.machine.burstEnded(at: self.shared.clock.now)
-        if let gate = self.gate,
-            let due = gate.burst(
-                frames: Int(self.scanner.burstFrames), bytes: Int(self.burstBytes), at: self.shared.clock.now)
-        {
-            self.pauseReading(until: due, gate: gate, context: context)
+        if let gate = self.gate {
+            // A client with a rate limit: the clock is read once for both rules.
+            let now = self.shared.clock.now
+            self.machine.burstEnded(at: now)
+            if let due = gate.burst(frames: Int(self.scanner.burstFrames), bytes: Int(self.burstBytes), at: now) {
+                self.pauseReading(until: due, gate: gate, context: context)
+            }
+        } else {
+            self.machine.burstEnded(at: self.shared.clock.now)
         }
         if self.burstBytes > 0 {
             if self.shared.observesTraffic {
@@ -164,7 +164,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         do {
             if let waiting = try self.scanner.read(&input, delegate: self, context: context) {
                 self.held = HeldInput(waiting)
-                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+                self.updateReading(context: context)
             }
         } catch {
             self.perform(self.machine.malformed(error), context: context)
@@ -244,8 +244,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.shared.connections.settled(context.channel)
     }
 
-    /// Checks the password (with `--users`), then asks presence; an answer to come is waited
-    /// for on this loop, frames held meanwhile.
+    /// Checks the client certificate's names (with `--tls-client-ca`) and the password (with
+    /// `--users`), then asks presence; an answer to come is waited for on this loop, frames held
+    /// meanwhile.
     private func admit(_ id: ChatName, password: [UInt8]?, context: ChannelHandlerContext) {
         let recipient = LocalRecipient(name: id, channel: context.channel)
         self.recipient = recipient
@@ -266,10 +267,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         let answer = accounts.check(id, password: password, from: address, on: loop).flatMap {
             refusal -> EventLoopFuture<Admission> in
             if let refusal { return loop.makeSucceededFuture(.refused(refusal)) }
-            switch presence.admit(recipient) {
-            case .now(let admission): return loop.makeSucceededFuture(admission)
-            case .later(let answer): return answer
-            }
+            return presence.admit(recipient).future(on: loop)
         }
         self.awaitAdmission(answer, context: context)
     }
@@ -292,7 +290,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .success(let answer): admission = answer
             case .failure(let error):
                 // The reason is logged; the client learns only that it cannot get in now.
-                self.logger.warning("presence failed to answer", metadata: self.metadata(["error": "\(error)"]))
+                self.logger.warning("admission failed to answer", metadata: self.metadata(["error": "\(error)"]))
                 admission = .refused(.unavailable("the server cannot admit clients now"))
             }
             self.admissionAnswered(admission)
@@ -313,9 +311,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             return
         }
         self.held = nil
-        if self.gate?.isPaused != true {
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-        }
+        self.updateReading(context: context)
         self.process(&held, context: context)
         self.flushPending(context: context)
     }
@@ -336,10 +332,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.reply([ServerBodies.encode(.error(text))], context: context)
         }
         self.flushPending(context: context)
-        guard reason.errorText != nil, reason != .shutdown, reason != .clusterUnavailable else {
+        guard reason.errorText != nil, !reason.closesAtOnce else {
             // Flushing wrote what the socket takes at once, which a small frame always fits
-            // unless the client stopped reading; closing right away keeps shutdown from waiting,
-            // and a cluster node that lost its lease from keeping a client Redis may give away.
+            // unless the client stopped reading (`CloseReason.closesAtOnce` says when not to wait).
             context.close(promise: nil)
             return
         }
@@ -440,7 +435,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func pauseReading(until due: NIODeadline, gate: FloodGate, context: ChannelHandlerContext) {
         guard !gate.isPaused else { return }
         gate.isPaused = true
-        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        self.updateReading(context: context)
         if !gate.readsNarrowed {
             gate.readsNarrowed = true
             context.channel.setOption(
@@ -456,8 +451,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func resumeReading() {
         guard let gate = self.gate, gate.isPaused else { return }
         gate.isPaused = false
-        guard let context = self.context, self.held == nil else { return }
-        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        if let context = self.context { self.updateReading(context: context) }
+    }
+
+    /// Reads from the client unless something waits: presence deciding on its Connect (`held`)
+    /// or its rate (`gate`). The one place that switches reading.
+    private func updateReading(context: ChannelHandlerContext) {
+        let reading = self.held == nil && self.gate?.isPaused != true
+        context.channel.setOption(ChannelOptions.autoRead, value: reading).whenFailure { _ in }
     }
 
     // MARK: Life

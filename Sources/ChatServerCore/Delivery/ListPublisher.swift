@@ -92,7 +92,10 @@ final class ListPublisher: Sendable {
         let now = self.clock.now
         let clients = self.presence.count
         let changeClients = self.changeClients.load(ordering: .relaxed)
-        switch self.schedule.withLockedValue({ $0.timerFired(at: now, clients: clients, changeClients: changeClients) })
+        let listed = self.presence.listedCount
+        switch self.schedule.withLockedValue({
+            $0.timerFired(at: now, clients: clients, listed: listed, changeClients: changeClients)
+        })
         {
         case .push:
             self.publish()

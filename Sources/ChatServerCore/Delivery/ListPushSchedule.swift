@@ -62,10 +62,11 @@ struct ListPushSchedule {
         return max(now + self.quietPeriod, self.cooledDown)
     }
 
-    /// The bytes a push to `clients` clients would write: each gets the whole list (`full`),
-    /// but the `changeClients` among them only the changes (`changes`).
-    func cost(clients: Int, changeClients: Int = 0) -> (full: Int, changes: Int) {
-        let full = Double(max(0, clients - changeClients)) * Double(clients) * self.bytesPerName
+    /// The bytes a push to `clients` clients would write: each gets the whole list of `listed`
+    /// names (`full`; as many as the clients unless a cluster lists others' too), but the
+    /// `changeClients` among them only the changes (`changes`).
+    func cost(clients: Int, listed: Int? = nil, changeClients: Int = 0) -> (full: Int, changes: Int) {
+        let full = Double(max(0, clients - changeClients)) * Double(listed ?? clients) * self.bytesPerName
         let changes = Double(changeClients) * Double(self.pendingChanges) * Self.bytesPerChange
         return (Int(min(full, Double(Int.max / 4))), Int(min(changes, Double(Int.max / 4))))
     }
@@ -75,12 +76,15 @@ struct ListPushSchedule {
         .nanoseconds(Int64(min(Double(bytes) / Double(self.budget) * 1e9, 1e15)))
     }
 
-    /// The timer fired at `now`, with `clients` online, `changeClients` of them receiving change
-    /// events. On `.push`, the pending changes count as pushed (cleared before the push takes
-    /// its snapshot: a change after this point starts a new timer).
-    mutating func timerFired(at now: NIODeadline, clients: Int, changeClients: Int = 0) -> Decision {
+    /// The timer fired at `now`, with `clients` to push to, `listed` names in the list (`nil`: as
+    /// many), `changeClients` of the clients receiving change events. On `.push`, the pending
+    /// changes count as pushed (cleared before the push takes its snapshot: a change after this
+    /// point starts a new timer).
+    mutating func timerFired(
+        at now: NIODeadline, clients: Int, listed: Int? = nil, changeClients: Int = 0
+    ) -> Decision {
         guard let since = self.since else { return .idle }
-        let cost = self.cost(clients: clients, changeClients: changeClients)
+        let cost = self.cost(clients: clients, listed: listed, changeClients: changeClients)
         // Only full lists are wasted by the next push; changes are never sent twice, so putting
         // them off saves nothing.
         let superseded = self.share(of: cost.full)

@@ -142,9 +142,10 @@ struct ListWriter {
     }
 
     /// The chunk in flight reached the socket at `now`; returns the next chunk to write, if any.
-    mutating func written(at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
+    /// (`now` is read only when the list is finished: one clock read per list, not per chunk.)
+    mutating func written(at now: @autoclosure () -> NIODeadline) -> ArraySlice<ByteBuffer>? {
         self.isWriting = false
-        if self.next >= self.current.count { self.finishedAt = now }
+        if self.next >= self.current.count { self.finishedAt = now() }
         return self.take()
     }
 

@@ -28,7 +28,7 @@ enum ServerBodies {
     static func bodies(_ parts: [VersionedListPart]) -> [ByteBuffer] {
         parts.map { versioned in
             var buffer = ByteBufferAllocator().buffer(capacity: Wire.maxBodyLength + 1)
-            versioned.part.writeBody(to: &buffer, word: VersionedListPart.word(version: versioned.version))
+            versioned.writeBody(to: &buffer)
             buffer.writeInteger(Wire.terminator)
             return buffer
         }

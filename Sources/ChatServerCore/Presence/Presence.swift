@@ -28,6 +28,9 @@ public protocol Presence: AnyObject, Sendable {
     func names() -> [ChatName]
     /// How many clients of this process are online.
     var count: Int { get }
+    /// How many ids the online list holds (everyone's, on a cluster), without sorting them: what
+    /// a push costs per client.
+    var listedCount: Int { get }
     /// Gives back what `start` took (the clients of this process are gone by then).
     func stop() async
 }
@@ -47,4 +50,13 @@ public enum AdmissionAnswer: Sendable {
     /// Decided later (a presence that asks another process); frames that arrive meanwhile are
     /// held, in order, and handled after the answer.
     case later(EventLoopFuture<Admission>)
+
+    /// The answer as a future on `loop` (for a step that is asynchronous anyway, as a password
+    /// check before it).
+    func future(on loop: any EventLoop) -> EventLoopFuture<Admission> {
+        switch self {
+        case .now(let admission): loop.makeSucceededFuture(admission)
+        case .later(let answer): answer
+        }
+    }
 }

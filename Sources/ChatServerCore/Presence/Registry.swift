@@ -96,6 +96,8 @@ final class Registry: Presence {
         }
     }
 
+    var listedCount: Int { self.count }
+
     func names() -> [ChatName] {
         self.state.withLockedValue { Array($0.clients.keys) }.sorted()
     }

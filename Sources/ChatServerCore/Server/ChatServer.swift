@@ -81,8 +81,7 @@ public final class ChatServer: Sendable {
             capacity: configuration.flood.waitingConnections ?? configuration.maxClients)
         let shared = ServerShared(
             presence: presence, publisher: publisher, observer: observer, connections: connections, clock: clock,
-            configuration: configuration, logger: logger, accounts: accounts,
-            clientCertificates: configuration.tls?.clientCAFile != nil)
+            configuration: configuration, logger: logger, accounts: accounts)
         var channels: [any Channel] = []
         var addresses: [SocketAddress] = []
         do {

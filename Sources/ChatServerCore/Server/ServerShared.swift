@@ -32,10 +32,10 @@ final class ServerShared: Sendable {
     init(
         presence: any Presence, publisher: ListPublisher, observer: any ServerObserver,
         connections: ConnectionTracker, clock: any ServerClock, configuration: ServerConfiguration, logger: Logger,
-        accounts: Accounts? = nil, clientCertificates: Bool = false
+        accounts: Accounts? = nil
     ) {
         self.accounts = accounts
-        self.clientCertificates = clientCertificates
+        self.clientCertificates = configuration.tls?.clientCAFile != nil
         self.presence = presence
         self.publisher = publisher
         self.observer = observer
