@@ -53,6 +53,7 @@ public final class ChatSession: Sendable {
         tls: ClientTLS? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(ClientError) -> ChatSession {
+        if let password, let problem = ClientProtocol.passwordProblem(password, for: id) { throw .badPassword(problem) }
         let tlsContext = try tls?.makeContext()
         let (events, continuation) = AsyncStream.makeStream(of: ChatEvent.self, bufferingPolicy: .unbounded)
         let loop = group.next()

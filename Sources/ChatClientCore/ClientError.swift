@@ -12,6 +12,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case endedBeforeAnswer(DisconnectReason)
     /// The connection is closed.
     case notConnected
+    /// The password cannot go into a `Connect` (why).
+    case badPassword(String)
 
     /// The reason, in words for a person.
     public var description: String {
@@ -22,6 +24,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unexpectedAnswer(let what): "the first frame did not come from -SERVER-: '\(what)'"
         case .endedBeforeAnswer(let reason): "no answer to Connect: \(reason)"
         case .notConnected: "not connected"
+        case .badPassword(let why): why
         }
     }
 }

@@ -80,7 +80,7 @@ public enum ClientControl: Equatable, Sendable {
 
 extension Frame {
     /// A control frame (a body the caller made to fit: control words are short, a password is
-    /// checked against `ClientProtocol.maxPasswordLength`).
+    /// checked first with `ClientProtocol.passwordProblem`).
     init(controlTo destination: ChatName, from source: ChatName, body: [UInt8]) {
         var wire = ByteBuffer()
         wire.reserveCapacity(Wire.headerLength + body.count + 1)

@@ -81,6 +81,17 @@ public struct ClientProtocol: Sendable {
         Wire.maxBodyLength - "Connect ".utf8.count - id.text.utf8.count - 1
     }
 
+    /// What is wrong with `password` for `id`'s `Connect` (empty, a NUL, too long), or `nil`.
+    public static func passwordProblem(_ password: [UInt8], for id: ChatName) -> String? {
+        if password.isEmpty { return "the password is empty" }
+        if password.contains(0) { return "the password contains a NUL byte" }
+        let limit = Self.maxPasswordLength(for: id)
+        if password.count > limit {
+            return "the password is longer than \(limit) bytes (it must fit the Connect frame)"
+        }
+        return nil
+    }
+
     /// The interval assumed when the server announces none: our server's default, and short
     /// enough for the timeouts other implementations use (tens of seconds).
     public static let defaultInterval = Duration.seconds(5)

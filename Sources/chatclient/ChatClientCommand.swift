@@ -101,12 +101,7 @@ struct ChatClientCommand: AsyncParsableCommand {
         } else {
             return nil
         }
-        guard !password.isEmpty else { throw ValidationError("the password is empty") }
-        guard !password.contains(0) else { throw ValidationError("the password contains a NUL byte") }
-        let limit = ClientProtocol.maxPasswordLength(for: id)
-        guard password.count <= limit else {
-            throw ValidationError("the password is longer than \(limit) bytes (it must fit the Connect frame)")
-        }
+        if let problem = ClientProtocol.passwordProblem(password, for: id) { throw ValidationError(problem) }
         return password
     }
 

@@ -6,6 +6,14 @@ import Foundation
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+#if canImport(Glibc)
+    private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+    private let systemWrite = Darwin.write
 #endif
 
 /// `chatserver passwd FILE NAME`: adds an account to a users file or changes its password
@@ -64,11 +72,8 @@ struct PasswdCommand: ParsableCommand {
 
     private func readDirectory() throws -> UserDirectory {
         guard FileManager.default.fileExists(atPath: self.file) else { return UserDirectory() }
-        guard let data = FileManager.default.contents(atPath: self.file) else {
-            throw PasswdError("cannot read \(self.file)")
-        }
         do {
-            return try UserDirectory(parsing: String(decoding: data, as: UTF8.self))
+            return try UserDirectory.load(self.file)
         } catch {
             throw PasswdError("\(self.file): \(error); nothing changed")
         }
@@ -96,7 +101,8 @@ struct PasswdCommand: ParsableCommand {
         let bytes = Array(directory.text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            // POSIX write (Foundation's names do not take a descriptor and a pointer).
+            let count = bytes[offset...].withUnsafeBytes { systemWrite(descriptor, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
             guard count > 0 else { throw PasswdError("cannot write \(temporary): \(Self.lastError())") }
             offset += count

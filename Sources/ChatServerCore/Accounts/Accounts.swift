@@ -1,4 +1,3 @@
-import ChatSystem
 import ChatWire
 import Logging
 import NIOConcurrencyHelpers
@@ -38,7 +37,7 @@ final class Accounts: Sendable {
     /// Loads the users file at `path`.
     init(path: String, clock: any ServerClock, logger: Logger) throws(UserFileError) {
         self.path = path
-        let directory = try Self.load(path)
+        let directory = try UserDirectory.load(path)
         self.state = NIOLockedValueBox(State(directory: directory, decoy: try Self.decoy(for: directory)))
         self.clock = clock
         self.logger = logger
@@ -54,22 +53,11 @@ final class Accounts: Sendable {
         }
     }
 
-    /// Reads and checks the users file.
-    static func load(_ path: String) throws(UserFileError) -> UserDirectory {
-        let text: String
-        do {
-            text = try TextFile.read(path)
-        } catch {
-            throw .unreadable(error.description)
-        }
-        return try UserDirectory(parsing: text)
-    }
-
     /// Reads the file again; on any error the accounts in force stay and the error is thrown.
     /// Connected clients are not touched. Returns how many accounts there are now.
     @discardableResult
     func reload() throws(UserFileError) -> Int {
-        let directory = try Self.load(self.path)
+        let directory = try UserDirectory.load(self.path)
         let decoy = try Self.decoy(for: directory)
         self.state.withLockedValue { state in
             state.directory = directory

@@ -1,3 +1,4 @@
+import ChatSystem
 public import ChatWire
 
 /// The users file (`--users`): one account a line, `<id>:<password hash>` (`PasswordHash`, a
@@ -33,6 +34,17 @@ public struct UserDirectory: Sendable, Equatable {
             guard self.accounts[name] == nil else { throw .badLine(number, "'\(name)' is listed twice") }
             self.accounts[name] = hash
         }
+    }
+
+    /// Reads and checks the users file at `path` (as the server does, at start and on SIGHUP).
+    public static func load(_ path: String) throws(UserFileError) -> UserDirectory {
+        let text: String
+        do {
+            text = try TextFile.read(path)
+        } catch {
+            throw .unreadable(error.description)
+        }
+        return try UserDirectory(parsing: text)
     }
 
     /// The file's text: one line per account, sorted by id, after a comment that says what it is.
