@@ -72,8 +72,7 @@ final class BenchClientHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let opening = self.session.opening(askingForChanges: self.changeEvents)
-        context.writeAndFlush(self.wrapOutboundOut(opening), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -106,6 +105,11 @@ final class BenchClientHandler: ChannelInboundHandler {
             self.heartbeat = context.eventLoop.scheduleRepeatedTask(
                 initialDelay: TimeAmount(every), delay: TimeAmount(every)
             ) { _ in channel.writeAndFlush(alive, promise: nil) }
+            if !wasReady, self.changeEvents {
+                // As chatclient does: once Connect is answered, in a write of its own.
+                context.writeAndFlush(self.wrapOutboundOut(self.session.changesFrame), promise: nil)
+                self.session.requestedChanges()
+            }
             if !wasReady { self.delegate?.clientReady(self) }
         case .message(let source, let body, _):
             self.delegate?.client(self, received: body, from: source)

@@ -87,14 +87,32 @@ public enum ChatClientApp {
         holder: SessionHolder, first: ChatSession, options: ClientOptions, console: Console
     ) async -> Int32 {
         var session = first
+        var options = options
         while true {
+            var refusedChanges = false
             for await event in session.events {
                 if case .disconnected(let reason) = event {
                     if reason == .closedByUs { return ExitCode.success }
-                    await console.problem("lost the server: \(reason)")
+                    refusedChanges = reason == .closedAfterChangeRequest && options.changeEvents
+                    if !refusedChanges { await console.problem("lost the server: \(reason)") }
                     break
                 }
                 await console.show(event)
+            }
+            if refusedChanges {
+                // Once, without asking: this server takes only the assignment's words.
+                options.changeEvents = false
+                await console.notice("\(DisconnectReason.closedAfterChangeRequest); connecting again without them")
+                await holder.lost()
+                do {
+                    let next = try await Self.connect(options)
+                    await holder.replace(with: next)
+                    await console.notice("reconnected to \(options.host):\(options.port) as \(options.id.text)")
+                    session = next
+                    continue
+                } catch {
+                    await console.problem("reconnecting failed: \(EventFormatter.printable("\(error)"))")
+                }
             }
             guard options.reconnect else { return ExitCode.failure }
             await holder.lost()
@@ -110,7 +128,8 @@ public enum ChatClientApp {
     /// One session as `options` say (the first one, and each after a loss).
     private static func connect(_ options: ClientOptions) async throws(ClientError) -> ChatSession {
         try await ChatSession.connect(
-            id: options.id, host: options.host, port: options.port, password: options.password, tls: options.tls)
+            id: options.id, host: options.host, port: options.port, changeEvents: options.changeEvents,
+            password: options.password, tls: options.tls)
     }
 
     private static func reconnect(options: ClientOptions, holder: SessionHolder, console: Console) async -> ChatSession?

@@ -54,6 +54,9 @@ public enum DisconnectReason: Equatable, Sendable, CustomStringConvertible {
     case malformed(String)
     /// A network error.
     case failed(String)
+    /// The server closed the connection right after `List changes` (before answering it, or
+    /// within 2 s): it does not take the word. `chatclient` connects again, once, without it.
+    case closedAfterChangeRequest
 
     /// The reason, in words for a person.
     public var description: String {
@@ -62,6 +65,7 @@ public enum DisconnectReason: Equatable, Sendable, CustomStringConvertible {
         case .closedByServer: "the server closed the connection"
         case .malformed(let why): "the server sent malformed data (\(why))"
         case .failed(let why): "the connection failed (\(why))"
+        case .closedAfterChangeRequest: "the server closed the connection when asked for change events ('List changes')"
         }
     }
 }

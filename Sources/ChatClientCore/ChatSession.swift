@@ -37,9 +37,12 @@ public final class ChatSession: Sendable {
 
     /// Connects to `host:port` (waiting up to `connectTimeout`, `timeout` unless given), sends
     /// `Connect <id>` and waits up to `timeout` for the answer (`Connected`, or what other
-    /// servers answer instead: docs/PROTOCOL.md, "Compatibility"). With `changeEvents`, it then
-    /// asks for the list once and only its changes after (`List changes`); a server that does
-    /// not know it keeps sending full lists, which work the same.
+    /// servers answer instead: docs/PROTOCOL.md, "Compatibility"). With `changeEvents`, once the
+    /// answer is here, it asks for the list once and only its changes after (`List changes`, a
+    /// write of its own); a server that does not know it keeps sending full lists, which work
+    /// the same, and one that closes the connection for it ends the session with
+    /// `DisconnectReason.closedAfterChangeRequest`. Over TLS, `Connect` goes out only once the
+    /// handshake and the server's name were checked.
     ///
     /// - Throws: `ClientError` saying what went wrong.
     public static func connect(
@@ -68,7 +71,7 @@ public final class ChatSession: Sendable {
                         if let tls, let tlsContext { try tls.configure(channel, context: tlsContext, host: host) }
                         let handler = ClientSessionHandler(
                             id: id, connected: connected, events: continuation, changeEvents: changeEvents,
-                            password: password)
+                            password: password, opensOnHandshake: tls != nil)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }

@@ -20,6 +20,9 @@ public struct ClientOptions: Sendable {
     public var password: [UInt8]?
     /// TLS (`--tls`); `nil`: plain TCP.
     public var tls: ClientTLS?
+    /// Whether to ask for change events (`List changes`) once connected; `--no-change-events`
+    /// sends only the assignment's frames.
+    public var changeEvents = true
 
     /// Options for `id` with the defaults.
     public init(id: ChatName) {

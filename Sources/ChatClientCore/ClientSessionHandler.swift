@@ -1,5 +1,6 @@
 import ChatWire
 import NIOCore
+import NIOTLS
 
 /// The client's side of one connection, on its event loop: cuts frames (`FrameCutter`), lets
 /// `ClientProtocol` say what each means, sends `Alive` at its cadence, and turns the rest into
@@ -20,13 +21,21 @@ final class ClientSessionHandler: ChannelInboundHandler {
 
     /// Whether to ask for change events once connected (`List changes`).
     private let changeEvents: Bool
+    /// Whether `Connect` waits for the transport's handshake to be passed on (TLS, after the
+    /// server's name was checked: `ServerNameCheck`).
+    private let opensOnHandshake: Bool
+    /// Runs from `List changes` until an `Online` list arrives or `changesAnswerTime` passed: a
+    /// close meanwhile is the server refusing the word (`closedAfterChangeRequest`).
+    private var changesWindow: Scheduled<Void>?
 
     init(
         id: ChatName, connected: EventLoopPromise<(announced: Duration?, heartbeat: Duration)>,
-        events: AsyncStream<ChatEvent>.Continuation, changeEvents: Bool = true, password: [UInt8]? = nil
+        events: AsyncStream<ChatEvent>.Continuation, changeEvents: Bool = true, password: [UInt8]? = nil,
+        opensOnHandshake: Bool = false
     ) {
         self.session = ClientProtocol(id: id, password: password)
         self.changeEvents = changeEvents
+        self.opensOnHandshake = opensOnHandshake
         self.connected = connected
         self.events = events
     }
@@ -37,9 +46,17 @@ final class ClientSessionHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let opening = self.session.opening(askingForChanges: self.changeEvents)
-        context.writeAndFlush(self.wrapOutboundOut(opening), promise: nil)
+        if !self.opensOnHandshake {
+            context.writeAndFlush(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
+        }
         context.fireChannelActive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if self.opensOnHandshake, case TLSUserEvent.handshakeCompleted = event {
+            context.writeAndFlush(self.wrapOutboundOut(self.session.connectFrame), promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -73,10 +90,23 @@ final class ClientSessionHandler: ChannelInboundHandler {
     }
 
     private func handle(_ incoming: ClientProtocol.Incoming, context: ChannelHandlerContext) {
+        if self.changesWindow != nil {
+            // The window ends with an answer that is not a refusal: the `Online` list (the server
+            // takes the word), or words of the server's own (it went on without it). An `Error`
+            // or a `List` does not end it: a close right after those still means the word.
+            var answered = false
+            if case .active = self.session.changes.stage { answered = true }
+            if case .serverText = incoming { answered = true }
+            if answered {
+                self.changesWindow?.cancel()
+                self.changesWindow = nil
+            }
+        }
         switch incoming {
         case .connected(let announced, let every, let greeting):
             if let promise = self.connected {
                 self.connected = nil
+                if self.changeEvents { self.askForChanges(context: context) }
                 promise.succeed((announced, every))
             } else {
                 // Admitted earlier without an interval; the server announced one now.
@@ -116,6 +146,18 @@ final class ClientSessionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Sends `List changes`, in a write of its own after `Connect` was answered, and opens the
+    /// window in which a close means the server does not take it.
+    private func askForChanges(context: ChannelHandlerContext) {
+        context.writeAndFlush(self.wrapOutboundOut(self.session.changesFrame), promise: nil)
+        self.session.requestedChanges()
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.changesWindow = context.eventLoop.scheduleTask(in: TimeAmount(ClientProtocol.changesAnswerTime)) {
+            handler.value.changesWindow = nil
+            handler.value.session.changesUnanswered()
+        }
+    }
+
     /// Sends `Alive` every `every` from now on (replacing an earlier cadence).
     private func startHeartbeat(every: Duration, context: ChannelHandlerContext) {
         self.heartbeat?.cancel()
@@ -134,6 +176,8 @@ final class ClientSessionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.heartbeat?.cancel()
+        if self.changesWindow != nil, self.endReason == nil { self.endReason = .closedAfterChangeRequest }
+        self.changesWindow?.cancel()
         if self.endReason == nil {
             // The stream ended inside a frame: the server sent malformed data.
             do { try self.cutter.finish() } catch { self.endReason = .malformed("\(error)") }

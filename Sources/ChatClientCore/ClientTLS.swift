@@ -49,16 +49,20 @@ public struct ClientTLS: Sendable {
         }
     }
 
-    /// Adds the TLS client handler for a connection to `host` to `channel`'s pipeline.
+    /// Adds the TLS client handler for a connection to `host` to `channel`'s pipeline, and the
+    /// check that the certificate carries the name asked for (`ServerNameCheck`). The
+    /// handshake is passed on (`TLSUserEvent.handshakeCompleted`) only once both succeeded.
     public func configure(_ channel: any Channel, context: NIOSSLContext, host: String) throws {
         // SNI and the name check take a host name; an IP address is checked against the
         // certificate's IP addresses instead (NIOSSL does so when no name is given).
         let name = self.serverName ?? (Self.isIPAddress(host) ? nil : host)
         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: name))
+        if let name { try channel.pipeline.syncOperations.addHandler(ServerNameCheck(name: name)) }
     }
 
     /// A TLS failure in words for a person; `nil` for other errors.
     public static func describe(_ error: any Error) -> String? {
+        if let error = error as? ServerNameMismatch { return error.description }
         if let error = error as? NIOSSLExtraError {
             let text = "\(error)"
             if text.lowercased().contains("hostname") {

@@ -18,8 +18,9 @@ public enum ClientControl: Equatable, Sendable {
 
     /// Parses a body sent to `-SERVER-` by `source` (the frame's SRC). Words are case-sensitive
     /// and separated by one space. `Connect`, `Alive` and `Quit` with no argument name `source`:
-    /// other implementations send them so, with the id in SRC only (docs/PROTOCOL.md,
-    /// "Compatibility"); we always send the id.
+    /// other implementations send them so, with the id in SRC only; `@List` and `@Quit` are
+    /// `List` and `Quit` (docs/PROTOCOL.md, "Compatibility"). We always send the id and the
+    /// plain words.
     public static func parse(_ body: ByteBuffer, from source: ChatName) throws(ControlError) -> ClientControl {
         let words = ControlWords(Array(body.readableBytesView))
         switch words.command {
@@ -35,8 +36,9 @@ public enum ClientControl: Equatable, Sendable {
             }
             return .connect(id, password: Array(argument[(space + 1)...]))
         case "Alive".utf8: return .alive(try words.nameArgument(of: "Alive", orElse: source))
-        case "Quit".utf8: return .quit(try words.nameArgument(of: "Quit", orElse: source))
-        case "List".utf8:
+        // `@List` and `@Quit`: the user's command word as typed, sent by clients that pass it on.
+        case "Quit".utf8, "@Quit".utf8: return .quit(try words.nameArgument(of: "Quit", orElse: source))
+        case "List".utf8, "@List".utf8:
             guard let argument = words.argument else { return .list }
             guard argument.elementsEqual("changes".utf8) else { throw .unexpectedArgument(command: "List") }
             return .listChanges

@@ -113,22 +113,21 @@ public struct ClientProtocol: Sendable {
     /// The goodbye: `Quit <id>`.
     public var quitFrame: ByteBuffer { ClientControl.quit(self.id).frame(from: self.id).wire }
 
-    /// `List changes` was sent.
+    /// `List changes` was sent: only once `Connect` was answered, as a write of its own. The
+    /// assignment's clients send `Connect` and wait; many servers read one `recv()` as one
+    /// message, and took both frames in one segment for a bad request or for the id.
     public mutating func requestedChanges() {
         self.changes.requested()
     }
 
-    /// What to send when the connection opens: `Connect <id>`, and with `askingForChanges`
-    /// `List changes` right behind it in the same write, so that our server never pushes this
-    /// client a full list first (a server that does not know it answers `Error`, not shown,
-    /// once Connect is answered, and keeps pushing full lists).
-    public mutating func opening(askingForChanges: Bool) -> ByteBuffer {
-        var bytes = self.connectFrame
-        guard askingForChanges else { return bytes }
-        var changes = self.changesFrame
-        bytes.writeBuffer(&changes)
-        self.requestedChanges()
-        return bytes
+    /// How long after `List changes` the client waits for its answer (an `Online` list or an
+    /// `Error`) before it takes the server for one that ignores the word (`changesUnanswered`).
+    public static let changesAnswerTime = Duration.seconds(2)
+
+    /// `List changes` got no answer within `changesAnswerTime`: full lists it is, and a later
+    /// `Error` is the server's own (an `Online` list that comes later still turns changes on).
+    public mutating func changesUnanswered() {
+        self.changes.requestIgnored()
     }
 
     /// The whole list was asked for again after `askFullList`.
@@ -145,6 +144,11 @@ public struct ClientProtocol: Sendable {
             return self.answerToConnect(header, body: body)
         case .online:
             guard header.source == .server else {
+                // A server that swaps DEST and SRC when it forwards sends our own id as SRC and
+                // the sender as DEST: the sender is DEST then (docs/PROTOCOL.md, "Compatibility").
+                if header.source == self.id, header.destination != self.id, header.destination != .all {
+                    return .message(from: header.destination, body: body, broadcast: false)
+                }
                 return .message(from: header.source, body: body, broadcast: header.destination == .all)
             }
             return self.serverFrame(header, body: body)
@@ -187,7 +191,11 @@ public struct ClientProtocol: Sendable {
         }
         switch control {
         case .error, .online: break
-        case .list, .offline, .connected, .changed: self.changes.requestIgnored()
+        // A full list may come before the answer (the push that holds the newcomer): only an
+        // answer, an `Online` list or an `Error`, ends the wait; other control words mean the
+        // server went on without reading `List changes` as we do.
+        case .list: break
+        case .offline, .connected, .changed: self.changes.requestIgnored()
         }
         switch control {
         case .list(let part):

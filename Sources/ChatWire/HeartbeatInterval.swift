@@ -15,6 +15,13 @@ public enum HeartbeatInterval {
         return "\(seconds).\(fraction)"
     }
 
+    /// `interval` alone, right-padded with spaces to 8 characters (`5       `): the answer to a
+    /// bare `Connect`, for clients that read it as a number (docs/PROTOCOL.md, "Compatibility").
+    public static func padded(_ interval: Duration) -> String {
+        let text = Self.format(interval)
+        return text + String(repeating: " ", count: max(0, Wire.nameLength - text.utf8.count))
+    }
+
     /// Parses decimal seconds: digits, optionally `.` and up to 9 more digits; positive, at most a day.
     public static func parse(_ text: some StringProtocol) -> Duration? {
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)

@@ -69,6 +69,9 @@ struct ChatClientCommand: AsyncParsableCommand {
     @Flag(help: "Ask for the account's password, without echo (else CHAT255_PASSWORD, if set, is used).")
     var askPassword = false
 
+    @Flag(help: "Send only the assignment's frames: no 'List changes' (full lists on every change).")
+    var noChangeEvents = false
+
     @Flag(help: "When the server is lost, reconnect (waiting 0.5, 1, 2 ... 30 s, with jitter) and register again.")
     var reconnect = false
 
@@ -138,6 +141,7 @@ struct ChatClientCommand: AsyncParsableCommand {
         let noColorVariable = getenv("NO_COLOR").map { String(cString: $0) } ?? ""
         options.colored = !self.noColor && noColorVariable.isEmpty
         options.reconnect = self.reconnect
+        options.changeEvents = !self.noChangeEvents
         options.password = try self.password(for: options.id)
         options.tls = try self.clientTLS()
         let code = await ChatClientApp.run(options)

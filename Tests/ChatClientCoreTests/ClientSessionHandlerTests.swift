@@ -58,12 +58,13 @@ struct ClientSessionHandlerTests {
     @Test("Connect first; after Connected 0.2, one Alive every 0.2 s, not before; none after the close")
     func heartbeat() throws {
         let client = try Harness()
-        #expect(
-            try client.sent() == [wireFrame("-SERVER-", "alice", "Connect alice") + askChanges],
-            "change events asked for right behind Connect, in the same write")
+        #expect(try client.sent() == [wireFrame("-SERVER-", "alice", "Connect alice")], "Connect alone")
         try client.channel.writeInbound(ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Connected 0.2")))
         let answer = try client.answer().get()
         #expect(answer.announced == .milliseconds(200) && answer.heartbeat == .milliseconds(200))
+        #expect(
+            try client.sent() == [askChanges], "change events asked for once Connect is answered, in a write of its own"
+        )
         client.loop.advanceTime(by: .milliseconds(199))
         #expect(try client.sent().isEmpty)
         client.loop.advanceTime(by: .milliseconds(1))
@@ -84,6 +85,7 @@ struct ClientSessionHandlerTests {
         try client.channel.writeInbound(ByteBuffer(bytes: record))
         let answer = try client.answer().get()
         #expect(answer.announced == .milliseconds(300) && answer.heartbeat == .milliseconds(300))
+        #expect(try client.sent() == [askChanges])
         client.loop.advanceTime(by: .milliseconds(299))
         #expect(try client.sent().isEmpty)
         client.loop.advanceTime(by: .milliseconds(1))
@@ -99,6 +101,7 @@ struct ClientSessionHandlerTests {
         let answer = try client.answer().get()
         #expect(answer.announced == nil && answer.heartbeat == ClientProtocol.defaultInterval)
         #expect(ClientProtocol.defaultInterval == .seconds(5))
+        #expect(try client.sent() == [askChanges])
         client.loop.advanceTime(by: .milliseconds(4999))
         #expect(try client.sent().isEmpty)
         client.loop.advanceTime(by: .milliseconds(1))
@@ -126,6 +129,7 @@ struct ClientSessionHandlerTests {
         _ = try client.sent()
         try client.channel.writeInbound(ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Welcome to the chat")))
         #expect(try client.answer().get().announced == nil)
+        #expect(try client.sent() == [askChanges])
         client.loop.advanceTime(by: .seconds(1))
         try client.channel.writeInbound(ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Connected 0.2")))
         client.loop.advanceTime(by: .milliseconds(199))
@@ -162,5 +166,34 @@ struct ClientSessionHandlerTests {
         }
         #expect(error as? ClientError == .endedBeforeAnswer(.closedByServer))
         #expect("\(error)" == "no answer to Connect: the server closed the connection")
+    }
+
+    @Test(
+        "List changes: a close before its answer or within 2 s is the server refusing it; after the Online list or 2 s, a close is a close"
+    )
+    func changesWindow() async throws {
+        let connected = ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Connected 5"))
+        let refusing = try Harness()
+        try refusing.channel.writeInbound(connected)
+        try refusing.channel.writeInbound(
+            ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Error unknown command 'List changes'")))
+        refusing.loop.advanceTime(by: .milliseconds(1999))
+        try await refusing.channel.close().get()
+        #expect(
+            await refusing.collectedEvents() == [.disconnected(.closedAfterChangeRequest)], "the Error is not shown")
+
+        let silent = try Harness()
+        try silent.channel.writeInbound(connected)
+        silent.loop.advanceTime(by: .seconds(2))
+        try await silent.channel.close().get()
+        #expect(await silent.collectedEvents() == [.disconnected(.closedByServer)])
+
+        let answering = try Harness()
+        try answering.channel.writeInbound(connected)
+        try answering.channel.writeInbound(ByteBuffer(bytes: wireFrame("alice", "-SERVER-", "Online 7 1/1 alice")))
+        try await answering.channel.close().get()
+        let events = await answering.collectedEvents()
+        #expect(events.last == .disconnected(.closedByServer))
+        #expect(events.count == 2, "the list, then the end: \(events)")
     }
 }

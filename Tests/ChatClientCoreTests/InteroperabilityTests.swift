@@ -60,7 +60,9 @@ struct InteroperabilityTests {
             let events = EventCollector(alice)
             let ann = try await TestClient.connect(port: server.port)
             try await ann.sendRaw(style.frame("-SERVER-", "ann", style.control("Connect", "ann")))
-            #expect(try await ann.nextControl() == .connected(interval: .seconds(5)))
+            // A bare Connect is answered in kind: the interval alone.
+            let welcome = try await ann.next()
+            #expect(welcome.text == (style == .argumentless ? "5       " : "Connected 5"))
             try await ann.awaitList(["alice", "ann"])
             try await awaitList(["alice", "ann"], events)
 
@@ -123,6 +125,71 @@ struct InteroperabilityTests {
         try await alice.waitFor("* server: Online clients: alice, bob?[31m")
         alice.type("@Quit")
         #expect(try await alice.waitForExit() == 0)
+        await server.stop()
+    }
+
+    @Test(
+        "a server that knows only the assignment's words and closes on List changes: chatclient connects again, once, without it, and chats"
+    )
+    func assignmentOnlyServer() async throws {
+        let server = SeedServer()
+        let port = try await server.start()
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)"])
+        defer { alice.stop() }
+        try await alice.waitFor("asked for change events ('List changes'); connecting again without them")
+        try await alice.waitFor("reconnected to 127.0.0.1:\(port) as alice")
+        alice.type("(bob) hello bob")
+        try await waitUntil("the message at the server") { !server.chats.isEmpty }
+        #expect(server.chats.map(\.text) == ["hello bob"])
+        alice.type("@Quit")
+        #expect(try await alice.waitForExit() == 0)
+        let controls = server.controls
+        #expect(controls.count == 2, "one reconnection, not more")
+        #expect(controls.first == ["Connect alice", "List changes"])
+        #expect(controls.last?.contains("List changes") == false)
+        #expect(controls.last?.first == "Connect alice")
+        await server.stop()
+    }
+
+    @Test("chatclient --no-change-events sends only the assignment's frames")
+    func noChangeEvents() async throws {
+        let server = FakeServer(answer: .connected(.milliseconds(100)))
+        let port = try await server.start()
+        let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)", "--no-change-events"])
+        defer { alice.stop() }
+        let frames = try await server.awaitFrames(3)
+        #expect(frames.map(\.frame.text) == ["Connect alice", "Alive alice", "Alive alice"])
+        alice.type("@Quit")
+        #expect(try await alice.waitForExit() == 0)
+        await server.stop()
+    }
+
+    @Test("List changes waits for the answer to Connect: a server that never answers sees Connect alone")
+    func changesAfterConnected() async throws {
+        let server = FakeServer(answer: .silence)
+        let port = try await server.start()
+        await #expect(throws: ClientError.noAnswer) {
+            _ = try await ChatSession.connect(
+                id: try name("alice"), host: "127.0.0.1", port: port, timeout: .milliseconds(300))
+        }
+        #expect(try await server.awaitFrames(1).map(\.frame.text) == ["Connect alice"])
+        #expect(server.frames.withLockedValue { $0.count } == 1)
+        await server.stop()
+    }
+
+    @Test("a server that swaps DEST and SRC when it forwards: the sender is shown, not our own id")
+    func swappedFrames() async throws {
+        let server = FakeServer(answer: .connected(.seconds(5)))
+        let port = try await server.start()
+        let bob = try await ChatSession.connect(
+            id: try name("bob"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
+        let events = EventCollector(bob)
+        try await server.send(wireFrame("alice", "bob", "hello from alice") + wireFrame("bob", "carol", "as sent"))
+        #expect(
+            try await nextMessage(events)
+                == .message(from: try name("alice"), text: "hello from alice", broadcast: false))
+        #expect(try await nextMessage(events) == .message(from: try name("carol"), text: "as sent", broadcast: false))
+        await bob.close()
         await server.stop()
     }
 }

@@ -90,6 +90,15 @@ struct TLSTests {
             named.serverName = "chat.example.org"
             #expect(await Self.attempt("alice", port: server.port, tls: named) == "connected", "--tls-server-name")
         }
+        try await withServer(tls: Self.server) { server in
+            // The certificate names localhost and 127.0.0.1: the address alone must not pass a name.
+            var wrong = Self.trusting
+            wrong.serverName = "wrong.example"
+            #expect(
+                await Self.attempt("alice", port: server.port, tls: wrong)
+                    .contains("not for 'wrong.example' (it is for localhost)"))
+            #expect(server.onlineNames.isEmpty, "no Connect reached the server")
+        }
     }
 
     @Test(
@@ -235,6 +244,14 @@ struct TLSTests {
             "chatclient", ["alice", "--port", "\(port)", "--tls", "--tls-ca", TLSFixtures.path("other-ca.pem")])
         #expect(try await client.waitForExit() == 1)
         #expect(client.stderr.contains("could not be verified"))
+        let misnamed = try await ProgramProcess(
+            "chatclient",
+            [
+                "alice", "--port", "\(port)", "--tls", "--tls-ca", TLSFixtures.path("ca.pem"), "--tls-server-name",
+                "wrong.example",
+            ])
+        #expect(try await misnamed.waitForExit() == 1, "stdin open: it exits all the same")
+        #expect(misnamed.stderr.contains("the server's certificate is not for 'wrong.example'"))
         let trusting = try await ProgramProcess(
             "chatclient", ["alice", "--port", "\(port)", "--tls", "--tls-ca", TLSFixtures.path("ca.pem")])
         defer { trusting.stop() }

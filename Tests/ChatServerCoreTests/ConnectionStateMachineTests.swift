@@ -22,7 +22,7 @@ struct ConnectionStateMachineTests {
         var machine = self.fresh()
         let id = try ChatName(validating: name)
         #expect(machine.received(try frame("-SERVER-", name, "Connect \(name)")) == .admit(id, password: nil))
-        #expect(machine.admissionAnswered(.admitted) == .welcome(id))
+        #expect(machine.admissionAnswered(.admitted) == .welcome(id, intervalOnly: false))
         return machine
     }
 
@@ -51,7 +51,7 @@ struct ConnectionStateMachineTests {
                 continue
             }
             #expect(text.contains(why), "\(body) from \(source) to \(destination): \(text)")
-            #expect(fresh.state == .closing(.badConnect(text)))
+            #expect(fresh.state == .closing(.badConnect(text), left: false))
             #expect(fresh.replyAddress.text == source, "the Error goes to the frame's source")
             #expect(fresh.received(try frame("-SERVER-", "alice", "Connect alice")) == .none)
         }
@@ -62,7 +62,9 @@ struct ConnectionStateMachineTests {
         var machine = self.fresh()
         let ann = try ChatName(validating: "ann")
         #expect(machine.received(try frame("-SERVER-", "ann", "Connect")) == .admit(ann, password: nil))
-        #expect(machine.admissionAnswered(.admitted) == .welcome(ann))
+        #expect(
+            machine.admissionAnswered(.admitted) == .welcome(ann, intervalOnly: true),
+            "a bare Connect is answered with the interval alone")
         #expect(machine.received(try frame("-SERVER-", "ann", "Alive")) == .none)
         #expect(machine.received(try frame("-SERVER-", "ann", "Connect")) == .reject("already connected as 'ann'"))
         #expect(machine.received(try frame("-SERVER-", "ann", "List")) == .sendList)
@@ -70,7 +72,7 @@ struct ConnectionStateMachineTests {
             Issue.record("an argument-less Alive from another source was not rejected")
             return
         }
-        #expect(machine.received(try frame("-SERVER-", "ann", "Quit")) == .close(.quit))
+        #expect(machine.received(try frame("-SERVER-", "ann", "Quit")) == .leaveAndClose(.quit))
     }
 
     @Test("online: chat, broadcast, List, Alive and Quit map to their actions")
@@ -82,10 +84,12 @@ struct ConnectionStateMachineTests {
         #expect(machine.received(broadcast) == .broadcast)
         #expect(machine.received(try frame("-SERVER-", "alice", "List")) == .sendList)
         #expect(machine.received(try frame("-SERVER-", "alice", "Alive alice")) == .none)
-        #expect(machine.received(try frame("-SERVER-", "alice", "Quit alice")) == .close(.quit))
-        #expect(machine.state == .closing(.quit))
+        #expect(
+            machine.received(try frame("-SERVER-", "alice", "Quit alice")) == .leaveAndClose(.quit),
+            "de-listed as the close starts, not when the transport has closed")
+        #expect(machine.state == .closing(.quit, left: true))
         #expect(machine.received(chat) == .none)
-        #expect(machine.closed() == .leave(.quit), "the first reason is the one reported")
+        #expect(machine.closed() == .none, "it left already")
         #expect(machine.closed() == .none)
     }
 
@@ -122,7 +126,7 @@ struct ConnectionStateMachineTests {
         _ = machine.received(try frame("-SERVER-", "bob", "Connect bob"))
         #expect(machine.received(try frame("alice", "bob", "early")) == .hold)
         #expect(machine.received(try frame("-SERVER-", "bob", "List")) == .hold)
-        #expect(machine.admissionAnswered(.admitted) == .welcome(try ChatName(validating: "bob")))
+        #expect(machine.admissionAnswered(.admitted) == .welcome(try ChatName(validating: "bob"), intervalOnly: false))
         #expect(machine.received(try frame("alice", "bob", "early")) == .forward)
 
         var closing = self.fresh()
@@ -156,13 +160,13 @@ struct ConnectionStateMachineTests {
                 == .checkLifeAgain(at: self.start + .seconds(35)))
         #expect(
             alive.lifeTimerFired(at: self.start + .seconds(35), timeout: self.timeout, connectTimeout: .seconds(60))
-                == .close(.retired(.seconds(15)))
+                == .leaveAndClose(.retired(.seconds(15)))
         )
         #expect(
             alive.lifeTimerFired(at: self.start + .seconds(60), timeout: self.timeout, connectTimeout: .seconds(60))
                 == .closeNow,
             "still open: closed at once")
-        #expect(alive.closed() == .leave(.retired(.seconds(15))))
+        #expect(alive.closed() == .none, "it left as the close started")
         #expect(
             alive.lifeTimerFired(at: self.start + .seconds(90), timeout: self.timeout, connectTimeout: .seconds(60))
                 == .none)
@@ -190,7 +194,7 @@ struct ConnectionStateMachineTests {
     @Test("slow consumers, malformed input, socket errors, shutdown and the end of the stream: each a reason")
     func otherEvents() throws {
         var slow = try online("alice")
-        #expect(slow.writabilityLost(limit: 4096) == .close(.slowConsumer(limit: 4096)))
+        #expect(slow.writabilityLost(limit: 4096) == .leaveAndClose(.slowConsumer(limit: 4096)))
         #expect(slow.writabilityLost(limit: 4096) == .none)
         #expect(slow.malformed(.missingTerminator) == .none, "the first reason stands")
 
@@ -198,15 +202,18 @@ struct ConnectionStateMachineTests {
         #expect(notYet.writabilityLost(limit: 4096) == .none, "only online clients are cut")
 
         var malformed = try online("alice")
-        #expect(malformed.malformed(.tooShort(3)) == .close(.malformed(.tooShort(3))))
+        #expect(malformed.malformed(.tooShort(3)) == .leaveAndClose(.malformed(.tooShort(3))))
         #expect(CloseReason.malformed(.tooShort(3)).errorText == FrameError.tooShort(3).description)
 
         var failing = try online("alice")
-        #expect(failing.failed(.failed("connection reset by peer")) == .close(.failed("connection reset by peer")))
+        #expect(
+            failing.failed(.failed("connection reset by peer")) == .leaveAndClose(.failed("connection reset by peer")))
         #expect(CloseReason.failed("x").errorText == nil)
 
         var shutdown = self.fresh()
         #expect(shutdown.shutdown() == .close(.shutdown), "before Connect too")
+        var onlineShutdown = try online("alice")
+        #expect(onlineShutdown.shutdown() == .leaveAndClose(.shutdown), "online: de-listed at once")
         #expect(shutdown.shutdown() == .closeNow)
         #expect(CloseReason.shutdown.errorText == "server shutting down")
 

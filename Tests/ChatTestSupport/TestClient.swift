@@ -84,17 +84,19 @@ public final class TestClient: Sendable {
         self.inbox = inbox
     }
 
-    /// Opens a TCP connection to the server on `port`.
-    public static func connect(port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
-        async throws
-        -> TestClient
-    {
+    /// Opens a TCP connection to the server on `port`; `transport` adds the handlers of another
+    /// transport (TLS) in front of the frames.
+    public static func connect(
+        port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        transport: (@Sendable (any Channel) throws -> Void)? = nil
+    ) async throws -> TestClient {
         let inbox = Inbox()
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(Patience.guardTime))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try transport?(channel)
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(inbox)
                 }
@@ -106,9 +108,10 @@ public final class TestClient: Sendable {
 
     /// Connects and registers as `name`; returns once `Connected` arrived (the frame is consumed).
     public static func online(
-        _ name: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        _ name: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        transport: (@Sendable (any Channel) throws -> Void)? = nil
     ) async throws -> TestClient {
-        let client = try await TestClient.connect(port: port, group: group)
+        let client = try await TestClient.connect(port: port, group: group, transport: transport)
         try await client.send(to: "-SERVER-", from: name, "Connect \(name)")
         let reply = try await client.next()
         guard case .connected? = try? ServerControl.parse(reply.body) else {

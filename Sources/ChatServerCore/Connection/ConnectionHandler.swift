@@ -2,6 +2,7 @@ import ChatWire
 import Logging
 import NIOCore
 import NIOSSL
+import NIOTLS
 
 /// Serves one client connection on its event loop: the adapter between NIO's events and the
 /// values that hold the rules. Reads go through the `InboundScanner` (frames, runs, the fast
@@ -29,6 +30,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var burstBytes: UInt32 = 0
     /// Whether this connection counts against its source address (`AddressLimiter`).
     private var countedAddress = false
+    /// The transport's handshake (TLS) has not completed: nothing written reaches the peer yet,
+    /// so a close does not wait for its `Error` to be written.
+    private var handshaking: Bool
     private var scanner: InboundScanner
     private var output = ClientOutput()
     private var machine: ConnectionStateMachine
@@ -36,8 +40,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// being stored, which saves memory per idle client.
     private var logger: Logger { self.shared.logger }
 
-    init(shared: ServerShared, now: NIODeadline) {
+    /// A handler for a connection opened at `now`; `handshaking` when its transport completes a
+    /// handshake before anything can be written to the peer (TLS).
+    init(shared: ServerShared, now: NIODeadline, handshaking: Bool = false) {
         self.shared = shared
+        self.handshaking = handshaking
         self.scanner = InboundScanner(logsFrames: shared.logger.logLevel <= .debug)
         self.machine = ConnectionStateMachine(openedAt: now)
         self.gate = FloodGate(shared.configuration.flood, now: now)
@@ -138,6 +145,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? OnlineListEvent {
             self.offerList(event.edition, context: context)
+        } else if case TLSUserEvent.handshakeCompleted = event {
+            self.handshaking = false
+            context.fireUserInboundEventTriggered(event)
         } else if event is ChannelShouldQuiesceEvent {
             self.perform(self.machine.shutdown(), context: context)
         } else if let request = event as? CloseRequest {
@@ -212,30 +222,38 @@ final class ConnectionHandler: ChannelInboundHandler {
             break  // `.hold` is handled by the scanner, the frame actions by `carryOut`
         case .admit(let id, let password):
             self.admit(id, password: password, context: context)
-        case .welcome(let id):
+        case .welcome(let id, let intervalOnly):
             self.settle(context: context)
             self.logger.info("client joined", metadata: self.metadata())
-            self.reply([self.shared.connectedBody], context: context)
+            self.reply([intervalOnly ? self.shared.intervalBody : self.shared.connectedBody], context: context)
             self.shared.publisher.changed()
             self.shared.observer.joined(id)
         case .release:
             self.release()
         case .close(let reason):
             self.close(for: reason, context: context)
+        case .leaveAndClose(let reason):
+            self.leave(reason, context: context)
+            self.close(for: reason, context: context)
         case .closeNow:
             context.close(promise: nil)
         case .checkLifeAgain(let deadline):
             self.scheduleLifeCheck(at: deadline, context: context)
         case .leave(let reason):
-            self.settle(context: context)
-            if self.output.receivesChanges { self.shared.publisher.changeEventsEnded() }
-            if let recipient = self.recipient, self.shared.presence.remove(recipient) {
-                self.logger.info("client left", metadata: self.metadata(["reason": "\(reason)"]))
-                self.shared.publisher.changed()
-                self.shared.observer.left(recipient.name, reason: reason)
-            } else {
-                self.shared.observer.closedBeforeJoining(reason: reason)
-            }
+            self.leave(reason, context: context)
+        }
+    }
+
+    /// The client leaves: out of presence (the new list pushed) if it was in it, out of the tracker.
+    private func leave(_ reason: CloseReason, context: ChannelHandlerContext) {
+        self.settle(context: context)
+        if self.output.receivesChanges { self.shared.publisher.changeEventsEnded() }
+        if let recipient = self.recipient, self.shared.presence.remove(recipient) {
+            self.logger.info("client left", metadata: self.metadata(["reason": "\(reason)"]))
+            self.shared.publisher.changed()
+            self.shared.observer.left(recipient.name, reason: reason)
+        } else {
+            self.shared.observer.closedBeforeJoining(reason: reason)
         }
     }
 
@@ -332,9 +350,11 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.reply([ServerBodies.encode(.error(text))], context: context)
         }
         self.flushPending(context: context)
-        guard reason.errorText != nil, !reason.closesAtOnce else {
+        guard reason.errorText != nil, !reason.closesAtOnce, !self.handshaking else {
             // Flushing wrote what the socket takes at once, which a small frame always fits
-            // unless the client stopped reading (`CloseReason.closesAtOnce` says when not to wait).
+            // unless the client stopped reading (`CloseReason.closesAtOnce` says when not to
+            // wait). Before the TLS handshake completes nothing can reach the peer: a connection
+            // that never starts it is closed at the connect timeout, not left open.
             context.close(promise: nil)
             return
         }

@@ -10,12 +10,14 @@ struct ConnectionStateMachine {
     enum State: Equatable {
         /// Connected at TCP level; the first frame must be `Connect <id>`.
         case awaitingConnect
-        /// `Connect` passed the rules; presence is deciding.
-        case admitting(ChatName)
+        /// `Connect` passed the rules; presence is deciding. `bare`: the body was `Connect`
+        /// alone, answered in kind (`Action.welcome`).
+        case admitting(ChatName, bare: Bool)
         /// Online as the client `id`.
         case online(ChatName)
-        /// Closing for this reason: further frames are ignored.
-        case closing(CloseReason)
+        /// Closing for this reason: further frames are ignored. `left`: the client was online
+        /// and has left presence already (at the close's start, not at its end).
+        case closing(CloseReason, left: Bool)
         /// The connection has closed.
         case closed
     }
@@ -40,17 +42,23 @@ struct ConnectionStateMachine {
         case hold
         /// Answer `Error <text>`; the connection stays.
         case reject(String)
-        /// The client is online: send `Connected`, tell everyone.
-        case welcome(ChatName)
+        /// The client is online: send `Connected <interval>` (after a bare `Connect`,
+        /// `intervalOnly`: the interval alone, docs/PROTOCOL.md "Compatibility"), tell everyone.
+        case welcome(ChatName, intervalOnly: Bool)
         /// Presence admitted an id for a connection that is closing meanwhile: remove it again.
         case release
         /// Close for this reason: send its `Error` first, if it has one.
         case close(CloseReason)
+        /// The online client leaves presence now, then the connection closes for this reason
+        /// (its `Error` first). De-listing never waits for the close itself: over TLS that
+        /// waits for the peer's close_notify, seconds for a peer that does not answer.
+        case leaveAndClose(CloseReason)
         /// Close now, without waiting for pending output (a closing connection outlived the timeout).
         case closeNow
         /// Look at the life timer again at this time.
         case checkLifeAgain(at: NIODeadline)
-        /// The connection has closed: remove the client if it was online; the reason is the first one.
+        /// The connection has closed: remove the client if it is still online (it closed
+        /// without the server closing it first); the reason is the first one.
         case leave(CloseReason)
     }
 
@@ -113,14 +121,14 @@ struct ConnectionStateMachine {
 
     /// Presence answered the Connect.
     mutating func admissionAnswered(_ admission: Admission) -> Action {
-        guard case .admitting(let name) = self.state else {
+        guard case .admitting(let name, let bare) = self.state else {
             return admission == .admitted ? .release : .none
         }
         switch admission {
         case .admitted:
             self.state = .online(name)
             self.replyAddress = name
-            return .welcome(name)
+            return .welcome(name, intervalOnly: bare)
         case .refused(let refusal):
             return self.close(.refused(refusal))
         }
@@ -191,7 +199,10 @@ struct ConnectionStateMachine {
     mutating func closed() -> Action {
         let reason: CloseReason
         switch self.state {
-        case .closing(let first): reason = first
+        case .closing(_, left: true):
+            self.state = .closed
+            return .none
+        case .closing(let first, left: false): reason = first
         case .closed: return .none
         case .awaitingConnect, .admitting, .online: reason = .closedByPeer
         }
@@ -223,7 +234,7 @@ struct ConnectionStateMachine {
                 .badConnect("the id in 'Connect \(id)' differs from the frame's source '\(frame.source)'"))
         }
         guard !id.isReserved else { return self.close(.badConnect("'\(id)' is a reserved name")) }
-        self.state = .admitting(id)
+        self.state = .admitting(id, bare: body().readableBytesView.elementsEqual("Connect".utf8))
         return .admit(id, password: password)
     }
 
@@ -268,7 +279,8 @@ struct ConnectionStateMachine {
     }
 
     private mutating func close(_ reason: CloseReason) -> Action {
-        self.state = .closing(reason)
-        return .close(reason)
+        let online = self.isOnline
+        self.state = .closing(reason, left: online)
+        return online ? .leaveAndClose(reason) : .close(reason)
     }
 }

@@ -149,7 +149,8 @@ public final class ChatServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try listener.transport.configure(channel)
                     try channel.pipeline.syncOperations.addHandler(
-                        ConnectionHandler(shared: shared, now: shared.clock.now))
+                        ConnectionHandler(
+                            shared: shared, now: shared.clock.now, handshaking: listener.transport.handshakes))
                 }
             }
             .bind(host: listener.host, port: listener.port)

@@ -9,4 +9,12 @@ public protocol ChatTransport: Sendable {
     /// Adds this transport's handlers to a new connection's pipeline, on its event loop, before
     /// the connection handler is added after them.
     func configure(_ channel: any Channel) throws
+    /// Whether the connection opens with a handshake (TLS's) before anything written reaches
+    /// the peer: until it completes, the connection handler closes without waiting to write.
+    var handshakes: Bool { get }
+}
+
+extension ChatTransport {
+    /// No handshake unless the transport says so.
+    public var handshakes: Bool { false }
 }

@@ -18,6 +18,8 @@ final class ServerShared: Sendable {
     let logger: Logger
     /// `Connected <interval>` and its NUL.
     let connectedBody: ByteBuffer
+    /// The interval alone, padded to 8 characters, and its NUL: the answer to a bare `Connect`.
+    let intervalBody: ByteBuffer
     /// The alive timeout in NIO's unit.
     let aliveTimeout: TimeAmount
     /// The connect timeout in NIO's unit.
@@ -45,6 +47,9 @@ final class ServerShared: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.connectedBody = ServerBodies.encode(.connected(interval: configuration.aliveInterval))
+        var intervalBody = ByteBuffer(string: HeartbeatInterval.padded(configuration.aliveInterval))
+        intervalBody.writeInteger(Wire.terminator)
+        self.intervalBody = intervalBody
         self.aliveTimeout = TimeAmount(configuration.effectiveAliveTimeout)
         self.connectTimeout = TimeAmount(configuration.flood.connectTimeout)
         self.addresses = AddressLimiter(

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NIOCore
 public import NIOSSL
 
 /// The server's TLS context, built from the files of `TLSServerSettings` and built again on
@@ -45,6 +46,7 @@ public final class TLSContextStore: Sendable {
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
         configuration.maximumTLSVersion = .tlsv13
+        configuration.shutdownTimeout = TimeAmount(settings.closeTimeout)
         if let authority = settings.clientCAFile {
             let roots: [NIOSSLCertificate]
             do {

@@ -11,6 +11,10 @@ public struct TLSServerSettings: Sendable, Equatable {
     /// With it, TLS is served on this port and `--port` stays plain TCP; without it, the one
     /// listener speaks TLS only.
     public var port: Int?
+    /// How long a closing connection waits for the peer's close_notify before it closes the
+    /// socket anyway (NIOSSL's shutdown timeout). Nothing a user sees waits for it: a client
+    /// is de-listed as its close starts.
+    public var closeTimeout: Duration = .seconds(5)
 
     /// TLS with this certificate and key.
     public init(certificateFile: String, keyFile: String, clientCAFile: String? = nil, port: Int? = nil) {

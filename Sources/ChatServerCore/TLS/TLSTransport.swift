@@ -15,6 +15,9 @@ public struct TLSTransport: ChatTransport {
     /// `tls`.
     public var name: String { "tls" }
 
+    /// TLS opens with its handshake.
+    public var handshakes: Bool { true }
+
     /// Adds the TLS server handler.
     public func configure(_ channel: any Channel) throws {
         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: self.store.current))
