@@ -42,7 +42,8 @@ public final class ChatSession: Sendable {
     /// write of its own); a server that does not know it keeps sending full lists, which work
     /// the same, and one that closes the connection for it ends the session with
     /// `DisconnectReason.closedAfterChangeRequest`. Over TLS, `Connect` goes out only once the
-    /// handshake and the server's name were checked.
+    /// handshake and the server's name were checked. `changesAnswerTime`: how long an answer
+    /// to `List changes` is waited for (`ClientProtocol.changesAnswerTime`).
     ///
     /// - Throws: `ClientError` saying what went wrong.
     public static func connect(
@@ -54,6 +55,7 @@ public final class ChatSession: Sendable {
         changeEvents: Bool = true,
         password: [UInt8]? = nil,
         tls: ClientTLS? = nil,
+        changesAnswerTime: Duration = ClientProtocol.changesAnswerTime,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(ClientError) -> ChatSession {
         if let password, let problem = ClientProtocol.passwordProblem(password, for: id) { throw .badPassword(problem) }
@@ -71,7 +73,7 @@ public final class ChatSession: Sendable {
                         if let tls, let tlsContext { try tls.configure(channel, context: tlsContext, host: host) }
                         let handler = ClientSessionHandler(
                             id: id, connected: connected, events: continuation, changeEvents: changeEvents,
-                            password: password, opensOnHandshake: tls != nil)
+                            password: password, opensOnHandshake: tls != nil, changesAnswerTime: changesAnswerTime)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }

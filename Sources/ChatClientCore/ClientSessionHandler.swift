@@ -27,12 +27,15 @@ final class ClientSessionHandler: ChannelInboundHandler {
     /// Runs from `List changes` until an `Online` list arrives or `changesAnswerTime` passed: a
     /// close meanwhile is the server refusing the word (`closedAfterChangeRequest`).
     private var changesWindow: Scheduled<Void>?
+    /// How long the window stays open.
+    private let changesAnswerTime: Duration
 
     init(
         id: ChatName, connected: EventLoopPromise<(announced: Duration?, heartbeat: Duration)>,
         events: AsyncStream<ChatEvent>.Continuation, changeEvents: Bool = true, password: [UInt8]? = nil,
-        opensOnHandshake: Bool = false
+        opensOnHandshake: Bool = false, changesAnswerTime: Duration = ClientProtocol.changesAnswerTime
     ) {
+        self.changesAnswerTime = changesAnswerTime
         self.session = ClientProtocol(id: id, password: password)
         self.changeEvents = changeEvents
         self.opensOnHandshake = opensOnHandshake
@@ -152,7 +155,7 @@ final class ClientSessionHandler: ChannelInboundHandler {
         context.writeAndFlush(self.wrapOutboundOut(self.session.changesFrame), promise: nil)
         self.session.requestedChanges()
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        self.changesWindow = context.eventLoop.scheduleTask(in: TimeAmount(ClientProtocol.changesAnswerTime)) {
+        self.changesWindow = context.eventLoop.scheduleTask(in: TimeAmount(self.changesAnswerTime)) {
             handler.value.changesWindow = nil
             handler.value.session.changesUnanswered()
         }

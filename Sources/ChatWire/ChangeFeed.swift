@@ -8,8 +8,8 @@ public struct ChangeFeed: Sendable {
     public enum Stage: Equatable, Sendable {
         /// Not asked for: the server sends full lists.
         case off
-        /// `List changes` sent; no `Online` list yet (a server that does not know it answers
-        /// `Error`, and full lists keep coming).
+        /// `List changes` sent; no answer yet (a server that does not know it answers `Error`,
+        /// or nothing, and full lists keep coming).
         case requested
         /// Receiving changes; the list held is at `version`.
         case active(version: UInt64)
@@ -57,16 +57,16 @@ public struct ChangeFeed: Sendable {
     }
 
     /// An `Error` arrived: `true` if it is the answer to `List changes` from a server that does
-    /// not know it (the first server frame after `Connected`), which turns them off.
+    /// not know it (it came while the request waited for its answer), which turns them off.
     public mutating func errorAnswersRequest() -> Bool {
         guard self.stage == .requested else { return false }
         self.stage = .off
         return true
     }
 
-    /// A server frame other than `Error` or `Online` came first after `Connected`: the server
-    /// ignored `List changes` (or took it for `List`), so they are off, and a later `Error` is
-    /// the server's own.
+    /// `List changes` was not answered: no `Online` list within `ClientProtocol.changesAnswerTime`,
+    /// or the server said something else in the meantime (not a `List`: the push that holds a
+    /// newcomer may come first). They are off, and a later `Error` is the server's own.
     public mutating func requestIgnored() {
         if self.stage == .requested { self.stage = .off }
     }

@@ -105,8 +105,10 @@ struct ChangeEventsEndToEndTests {
     func fallback() async throws {
         let server = FakeServer(answer: .connected(.seconds(60)))
         let port = try await server.start()
+        // However slow the machine, the Error comes within the time the answer is waited for.
         let alice = try await ChatSession.connect(
-            id: name("alice"), host: "127.0.0.1", port: port, timeout: Patience.guardTime)
+            id: name("alice"), host: "127.0.0.1", port: port, timeout: Patience.guardTime,
+            changesAnswerTime: Patience.guardTime)
         let events = EventCollector(alice)
         try await server.send(
             wireFrame("alice", "-SERVER-", "Error 'List' takes no argument")

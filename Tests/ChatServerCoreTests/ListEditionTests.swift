@@ -66,4 +66,48 @@ struct ListEditionTests {
         let v6 = try edition(after: v5, ["carol", "dave"])
         #expect(texts(writer.offer(v6) ?? []) == ["Online 6 1/1 carol dave"])
     }
+
+    @Test(
+        "List changes while a full list is being written: its rest is not sent, the Online list follows the chunk in flight"
+    )
+    func fullListDroppedForChanges() throws {
+        let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        var writer = ListWriter()
+        let crowd = (1...2000).map { "memb\($0)" }  // more parts than one chunk
+        let v1 = try edition(after: ListEdition(), crowd)
+        #expect(v1.listParts.count > ListWriter.chunkParts)
+        let firstChunk = writer.offer(v1)
+        #expect(texts(firstChunk ?? []).first?.hasPrefix("List 1/") == true)
+        #expect(writer.requestChanges(v1, at: t0) == .covered, "behind the chunk in flight")
+        let next = texts(writer.written(at: t0) ?? [])
+        #expect(next.first?.hasPrefix("Online 1 1/") == true, "no more List parts: \(next.first ?? "none")")
+    }
+
+    @Test("a newcomer's pushed list is held: List changes replaces it; the hold's end writes the latest; List ends it")
+    func newcomerHold() throws {
+        let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        let v1 = try edition(after: ListEdition(), ["alice", "bob"])
+        let v2 = try edition(after: v1, ["alice", "bob", "carol"])
+
+        var asking = ListWriter()
+        asking.holdFirstList()
+        #expect(asking.offer(v1) == nil, "held")
+        #expect(asking.offer(v2) == nil, "held; the newer replaces it")
+        guard case .write(let online) = asking.requestChanges(v2, at: t0) else { throw TestFailure("not written") }
+        #expect(texts(online) == ["Online 2 1/1 alice bob carol"], "no full list first")
+        #expect(asking.releaseHold() == nil, "the hold ended with the request")
+
+        var silent = ListWriter()
+        silent.holdFirstList()
+        #expect(silent.offer(v1) == nil)
+        #expect(silent.offer(v2) == nil)
+        #expect(texts(silent.releaseHold() ?? []) == ["List 1/1 alice bob carol"], "the latest, whole")
+
+        var listing = ListWriter()
+        listing.holdFirstList()
+        #expect(listing.offer(v1) == nil)
+        guard case .write(let answer) = listing.request(v1.listParts, at: t0) else { throw TestFailure("not written") }
+        #expect(texts(answer) == ["List 1/1 alice bob"])
+        #expect(!listing.holdsFirstList)
+    }
 }

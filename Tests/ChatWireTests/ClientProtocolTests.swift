@@ -40,6 +40,26 @@ struct ClientProtocolTests {
     }
 
     @Test(
+        "a chat frame with our own id as SRC comes from its DEST (a server that swaps them), unless DEST is us or ALL")
+    func swappedFrames() throws {
+        var session = ClientProtocol(id: try name("bob"))
+        _ = try receive(&session, wireFrame("bob", "-SERVER-", "Connected 5"))
+        let hi = ByteBuffer(string: "hi")
+        #expect(
+            try receive(&session, wireFrame("alice", "bob", "hi"))
+                == .message(from: try name("alice"), body: hi, broadcast: false))
+        #expect(
+            try receive(&session, wireFrame("bob", "bob", "hi"))
+                == .message(from: try name("bob"), body: hi, broadcast: false))
+        #expect(
+            try receive(&session, wireFrame("ALL", "bob", "hi"))
+                == .message(from: try name("bob"), body: hi, broadcast: true))
+        #expect(
+            try receive(&session, wireFrame("bob", "alice", "hi"))
+                == .message(from: try name("alice"), body: hi, broadcast: false))
+    }
+
+    @Test(
         "Error before Connected is a refusal; a first frame not from -SERVER- an unexpected answer; both end the session"
     )
     func refusals() throws {

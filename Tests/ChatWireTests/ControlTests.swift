@@ -31,6 +31,27 @@ struct ControlTests {
         #expect(control.body == (word == "List" ? "List" : "\(word) ann"))
     }
 
+    @Test("@List and @Quit, the user's words as typed, are List and Quit; other @ words are unknown")
+    func typedWords() throws {
+        let ann = try ChatName(validating: "ann")
+        #expect(try ClientControl.parse(body("@List"), from: ann) == .list)
+        #expect(try ClientControl.parse(body("@Quit"), from: ann) == .quit(ann))
+        #expect(try ClientControl.parse(body("@Quit bob"), from: ann) == .quit(try ChatName(validating: "bob")))
+        #expect(throws: ControlError.unexpectedArgument(command: "List")) {
+            try ClientControl.parse(body("@List all"), from: ann)
+        }
+        #expect(throws: ControlError.unknownCommand("@Alive")) { try ClientControl.parse(body("@Alive"), from: ann) }
+        #expect(throws: ControlError.unknownCommand("@list")) { try ClientControl.parse(body("@list"), from: ann) }
+    }
+
+    @Test("the answer to a bare Connect: the interval alone, right-padded to 8 characters")
+    func paddedInterval() {
+        #expect(HeartbeatInterval.padded(.seconds(5)) == "5       ")
+        #expect(HeartbeatInterval.padded(.milliseconds(250)) == "0.25    ")
+        #expect(HeartbeatInterval.padded(.seconds(86_400)) == "86400   ")
+        #expect(HeartbeatInterval.padded(.nanoseconds(1_000_000_001)) == "1.000000001", "longer: not cut")
+    }
+
     @Test("client control errors are typed, not crashes")
     func clientErrors() {
         #expect(throws: ControlError.unknownCommand("Hello")) {

@@ -39,6 +39,19 @@ struct ClientOutput {
         self.lists.offer(edition)
     }
 
+    /// The client just came online: its first pushed list waits for `releaseHold` (`ListWriter`).
+    mutating func holdFirstList() {
+        self.lists.holdFirstList()
+    }
+
+    /// Whether the newcomer's first list is still held.
+    var holdsFirstList: Bool { self.lists.holdsFirstList }
+
+    /// The newcomer's hold is over; the chunk to write now, if any.
+    mutating func releaseHold() -> ArraySlice<ByteBuffer>? {
+        self.lists.releaseHold()
+    }
+
     /// Whether the client asked for change events (`List changes`).
     var receivesChanges: Bool { self.lists.receivesChanges }
 

@@ -226,6 +226,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.settle(context: context)
             self.logger.info("client joined", metadata: self.metadata())
             self.reply([intervalOnly ? self.shared.intervalBody : self.shared.connectedBody], context: context)
+            self.holdFirstList(context: context)
             self.shared.publisher.changed()
             self.shared.observer.joined(id)
         case .release:
@@ -404,6 +405,24 @@ final class ConnectionHandler: ChannelInboundHandler {
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             self.shared.clock.schedule(at: due, on: context.eventLoop) { handler.value.owedListDue() }
         }
+    }
+
+    /// A newcomer's first list may wait for its `List changes` (`ListPublisher.newcomerHold`;
+    /// clients send it once `Connected` reached them): a full list is not begun for nothing.
+    private func holdFirstList(context: ChannelHandlerContext) {
+        guard let hold = self.shared.publisher.newcomerHold else { return }
+        self.output.holdFirstList()
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.shared.clock.schedule(at: self.shared.clock.now + hold, on: context.eventLoop) {
+            handler.value.holdEnded()
+        }
+    }
+
+    /// The newcomer's hold is over without `List changes`: a list that waited goes out.
+    private func holdEnded() {
+        guard let context = self.context, self.machine.isOnline, self.output.holdsFirstList else { return }
+        self.shared.publisher.newcomerDidNotAsk()
+        if let chunk = self.output.releaseHold() { self.writeList(chunk, context: context) }
     }
 
     /// The answer to `List` put off for its spacing is due.

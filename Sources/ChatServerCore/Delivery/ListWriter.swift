@@ -51,6 +51,10 @@ struct ListWriter {
     /// Change events asked for by a client not yet in the last list pushed: its first list is
     /// the next edition, whole (so that it never sees a list without itself).
     private(set) var awaitsFirstEdition = false
+    /// A newcomer's pushed lists wait (the latest only) instead of being written, until
+    /// `releaseHold` or a request: clients ask for change events once `Connected` reached
+    /// them, a round trip after it, and a full list begun meanwhile would be sent for nothing.
+    private(set) var holdsFirstList = false
 
     /// Whether the client asked for change events.
     var receivesChanges: Bool { self.feedVersion != nil || self.awaitsFirstEdition }
@@ -58,7 +62,32 @@ struct ListWriter {
     /// Change events asked for by a client the last list pushed does not hold yet: nothing now,
     /// the whole next edition (`Online`) when it is pushed.
     mutating func awaitFirstEdition() {
-        if self.feedVersion == nil { self.awaitsFirstEdition = true }
+        guard self.feedVersion == nil else { return }
+        self.dropFullList()
+        self.awaitsFirstEdition = true
+    }
+
+    /// The client just came online: hold pushed lists until `releaseHold` (at most
+    /// `ListPublisher.newcomerHold` later) or until it asks for a list or for change events.
+    mutating func holdFirstList() {
+        self.holdsFirstList = true
+    }
+
+    /// The hold is over: the chunk to write now, if a list waits and none is in flight.
+    mutating func releaseHold() -> ArraySlice<ByteBuffer>? {
+        guard self.holdsFirstList else { return nil }
+        self.holdsFirstList = false
+        return self.isWriting ? nil : self.take()
+    }
+
+    /// The client switches from full lists to change events (it asks once `Connected` has
+    /// reached it, so a push may have begun meanwhile): the rest of a full list being written
+    /// is not sent, nor one waiting. The chunk in flight still goes; the client drops the parts
+    /// it holds when its `Online` list starts (docs/PROTOCOL.md, "Change events").
+    private mutating func dropFullList() {
+        self.waiting = nil
+        self.next = self.current.count
+        self.holdsFirstList = false
     }
 
     /// Offers a pushed list (its part bodies); returns the chunk to write now if nothing is in
@@ -67,7 +96,7 @@ struct ListWriter {
         if let waiting = self.waiting, Self.same(waiting, parts) { return nil }
         if Self.same(self.current, parts) { return nil }
         self.waiting = parts
-        return self.isWriting ? nil : self.take()
+        return self.isWriting || self.holdsFirstList ? nil : self.take()
     }
 
     /// Offers a pushed edition: its full list, or, with change events on, its changes queued
@@ -95,6 +124,7 @@ struct ListWriter {
     /// `List changes`, or `List` with change events on: the whole list of `edition` as
     /// `Online` parts (answered as any `List`), then its changes.
     mutating func requestChanges(_ edition: ListEdition, at now: NIODeadline) -> RequestAnswer {
+        if self.feedVersion == nil, !self.awaitsFirstEdition { self.dropFullList() }
         self.awaitsFirstEdition = false
         self.feedVersion = max(self.feedVersion ?? 0, edition.version)
         return self.request(edition.fullParts(), at: now)
@@ -109,7 +139,13 @@ struct ListWriter {
 
     /// A `List` request, with `parts` the current list, at `now`.
     mutating func request(_ parts: [ByteBuffer], at now: NIODeadline) -> RequestAnswer {
-        if let waiting = self.waiting, Self.same(waiting, parts) { return .covered }
+        let held = self.holdsFirstList
+        self.holdsFirstList = false
+        if let waiting = self.waiting, Self.same(waiting, parts) {
+            // Waiting behind the chunk in flight: on its way. Held for a newcomer: written now.
+            guard held, !self.isWriting else { return .covered }
+            return self.take().map { .write($0) } ?? .covered
+        }
         if Self.same(self.current, parts) {
             // Being written: the answer is on its way. Written already: again, but spaced.
             if self.isWriting || self.owesAnswer { return .covered }
