@@ -54,8 +54,9 @@ public enum DisconnectReason: Equatable, Sendable, CustomStringConvertible {
     case malformed(String)
     /// A network error.
     case failed(String)
-    /// The server closed the connection right after `List changes` (before answering it, or
-    /// within 2 s): it does not take the word. `chatclient` connects again, once, without it.
+    /// The server closed the connection right after `List changes` (before answering it, and
+    /// after 2 s before any other frame): it does not take the word. `chatclient` connects
+    /// again, once, without it.
     case closedAfterChangeRequest
 
     /// The reason, in words for a person.

@@ -24,10 +24,22 @@ final class ClientSessionHandler: ChannelInboundHandler {
     /// Whether `Connect` waits for the transport's handshake to be passed on (TLS, after the
     /// server's name was checked: `ServerNameCheck`).
     private let opensOnHandshake: Bool
-    /// Runs from `List changes` until an `Online` list arrives or `changesAnswerTime` passed: a
-    /// close meanwhile is the server refusing the word (`closedAfterChangeRequest`).
-    private var changesWindow: Scheduled<Void>?
-    /// How long the window stays open.
+    /// Where `List changes` stands, to tell a server that closes the connection for it
+    /// (`closedAfterChangeRequest`) from one that closes it later for other reasons.
+    private enum ChangesRequest {
+        /// Not asked, or settled: a close is a close.
+        case settled
+        /// Asked, `changesAnswerTime` not over: a close before an answer that is not a refusal
+        /// (the `Online` list, words of the server's own) means the server refused the word. An
+        /// `Error` (taken for the refusal) or a `List` (the newcomer's push) does not settle it.
+        case waiting(Scheduled<Void>)
+        /// The time is over with no answer: full lists it is. A close before any other frame
+        /// still means the word (a machine stalled past the time, say); any frame settles it.
+        case unanswered
+    }
+
+    private var changesRequest = ChangesRequest.settled
+    /// How long an answer to `List changes` is waited for.
     private let changesAnswerTime: Duration
 
     init(
@@ -93,17 +105,24 @@ final class ClientSessionHandler: ChannelInboundHandler {
     }
 
     private func handle(_ incoming: ClientProtocol.Incoming, context: ChannelHandlerContext) {
-        if self.changesWindow != nil {
-            // The window ends with an answer that is not a refusal: the `Online` list (the server
-            // takes the word), or words of the server's own (it went on without it). An `Error`
-            // or a `List` does not end it: a close right after those still means the word.
+        switch self.changesRequest {
+        case .settled:
+            break
+        case .waiting(let timer):
+            // Settled by the `Online` list, or by a frame that made the feed give up on the
+            // request (words of the server's own, a late interval...), not by its refusal.
             var answered = false
-            if case .active = self.session.changes.stage { answered = true }
-            if case .serverText = incoming { answered = true }
-            if answered {
-                self.changesWindow?.cancel()
-                self.changesWindow = nil
+            switch self.session.changes.stage {
+            case .active: answered = true
+            case .off: if case .changesUnsupported = incoming {} else { answered = true }
+            case .requested, .resyncing: break
             }
+            if answered {
+                timer.cancel()
+                self.changesRequest = .settled
+            }
+        case .unanswered:
+            self.changesRequest = .settled
         }
         switch incoming {
         case .connected(let announced, let every, let greeting):
@@ -149,16 +168,18 @@ final class ClientSessionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Sends `List changes`, in a write of its own after `Connect` was answered, and opens the
-    /// window in which a close means the server does not take it.
+    /// Sends `List changes`, in a write of its own after `Connect` was answered, and waits for
+    /// its answer (`ChangesRequest`).
     private func askForChanges(context: ChannelHandlerContext) {
         context.writeAndFlush(self.wrapOutboundOut(self.session.changesFrame), promise: nil)
         self.session.requestedChanges()
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        self.changesWindow = context.eventLoop.scheduleTask(in: TimeAmount(self.changesAnswerTime)) {
-            handler.value.changesWindow = nil
+        let timer = context.eventLoop.scheduleTask(in: TimeAmount(self.changesAnswerTime)) {
+            guard case .waiting = handler.value.changesRequest else { return }
+            handler.value.changesRequest = .unanswered
             handler.value.session.changesUnanswered()
         }
+        self.changesRequest = .waiting(timer)
     }
 
     /// Sends `Alive` every `every` from now on (replacing an earlier cadence).
@@ -179,8 +200,16 @@ final class ClientSessionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.heartbeat?.cancel()
-        if self.changesWindow != nil, self.endReason == nil { self.endReason = .closedAfterChangeRequest }
-        self.changesWindow?.cancel()
+        switch self.changesRequest {
+        case .settled:
+            break
+        case .waiting(let timer):
+            timer.cancel()
+            if self.endReason == nil { self.endReason = .closedAfterChangeRequest }
+        case .unanswered:
+            if self.endReason == nil { self.endReason = .closedAfterChangeRequest }
+        }
+        self.changesRequest = .settled
         if self.endReason == nil {
             // The stream ended inside a frame: the server sent malformed data.
             do { try self.cutter.finish() } catch { self.endReason = .malformed("\(error)") }

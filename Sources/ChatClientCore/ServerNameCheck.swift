@@ -15,6 +15,7 @@ final class ServerNameCheck: ChannelInboundHandler, RemovableChannelHandler {
     /// The name the certificate must carry.
     let name: String
 
+    /// A check for `name`.
     init(name: String) {
         self.name = name
     }

@@ -90,15 +90,17 @@ struct TLSTests {
             named.serverName = "chat.example.org"
             #expect(await Self.attempt("alice", port: server.port, tls: named) == "connected", "--tls-server-name")
         }
-        try await withServer(tls: Self.server) { server in
-            // The certificate names localhost and 127.0.0.1: the address alone must not pass a name.
-            var wrong = Self.trusting
-            wrong.serverName = "wrong.example"
-            #expect(
-                await Self.attempt("alice", port: server.port, tls: wrong)
-                    .contains("not for 'wrong.example' (it is for localhost)"))
-            #expect(server.onlineNames.isEmpty, "no Connect reached the server")
-        }
+        // The certificate names localhost and 127.0.0.1: the address alone must not pass a name,
+        // and nothing (no Connect, no password) reaches a server that failed the check.
+        let recorder = try await TLSRecorder.start()
+        var wrong = Self.trusting
+        wrong.serverName = "wrong.example"
+        #expect(
+            await Self.attempt("alice", port: recorder.port, tls: wrong)
+                .contains("not for 'wrong.example' (it is for localhost)"))
+        try await recorder.awaitClosed()
+        #expect(recorder.received.isEmpty, "sent before the name was checked: \(recorder.received)")
+        await recorder.stop()
     }
 
     @Test(

@@ -129,6 +129,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.shared.addresses.closed(address, at: self.shared.clock.now)
         }
         self.perform(self.machine.closed(), context: context)
+        if self.recipient != nil { self.settle(context: context) }  // out of `closing`, if it was there
         context.fireChannelInactive()
     }
 
@@ -226,7 +227,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.settle(context: context)
             self.logger.info("client joined", metadata: self.metadata())
             self.reply([intervalOnly ? self.shared.intervalBody : self.shared.connectedBody], context: context)
-            self.holdFirstList(context: context)
+            // A bare Connect comes from a client of the assignment alone: it will not ask.
+            if !intervalOnly { self.holdFirstList(context: context) }
             self.shared.publisher.changed()
             self.shared.observer.joined(id)
         case .release:
@@ -235,6 +237,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.close(for: reason, context: context)
         case .leaveAndClose(let reason):
             self.leave(reason, context: context)
+            self.shared.connections.closing(context.channel)
             self.close(for: reason, context: context)
         case .closeNow:
             context.close(promise: nil)

@@ -5,8 +5,9 @@ import NIOCore
 /// only knows the online ones.
 ///
 /// A connection is added when it opens and removed once presence has admitted it (from then on
-/// presence knows it) and again (a no-op then) when it closes; so every open connection is known to one of the two at
-/// every moment, and an idle online client costs nothing here. One lock; called once per
+/// presence knows it); an online client the server starts to close leaves presence at once and
+/// comes back here (`closing`) until it is inactive. So every open connection is known to one
+/// of the two at every moment, and an idle online client costs nothing here. One lock; called once per
 /// connection and once per admission, never per message.
 ///
 /// It also bounds them as a whole (`--max-unregistered`): a flood of sockets that never send
@@ -23,6 +24,9 @@ final class ConnectionTracker: Sendable {
 
     private struct State {
         var pending: [ObjectIdentifier: any Channel] = [:]
+        /// Clients that left presence as the server began to close them, until the channel is
+        /// inactive (over TLS, up to the close_notify timeout): not counted against `capacity`.
+        var closing: [ObjectIdentifier: any Channel] = [:]
         var shuttingDown = false
     }
 
@@ -44,20 +48,29 @@ final class ConnectionTracker: Sendable {
         }
     }
 
+    /// An online client left presence as its close began: known here until it is inactive,
+    /// so that shutdown still reaches it and waits for it.
+    func closing(_ channel: any Channel) {
+        self.state.withLockedValue { $0.closing[ObjectIdentifier(channel)] = channel }
+    }
+
     /// The connection came online, or closed: presence has it, or nobody needs it.
     func settled(_ channel: any Channel) {
         self.state.withLockedValue { state in
+            state.closing.removeValue(forKey: ObjectIdentifier(channel))
             state.pending.removeValue(forKey: ObjectIdentifier(channel))
             // A dictionary keeps its largest size: give it back once a storm of logins is over.
             if state.pending.isEmpty, state.pending.capacity > 64 { state.pending = [:] }
+            if state.closing.isEmpty, state.closing.capacity > 64 { state.closing = [:] }
         }
     }
 
-    /// Marks the server as shutting down and returns the connections not online.
+    /// Marks the server as shutting down and returns the connections not online (not yet, or
+    /// no longer: closing).
     func beginShutdown() -> [any Channel] {
         self.state.withLockedValue { state in
             state.shuttingDown = true
-            return Array(state.pending.values)
+            return Array(state.pending.values) + Array(state.closing.values)
         }
     }
 }
