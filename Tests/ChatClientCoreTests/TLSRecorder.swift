@@ -41,7 +41,9 @@ final class TLSRecorder: Sendable {
     /// Listens on an ephemeral port.
     static func start() async throws -> TLSRecorder {
         let configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(TLSFixtures.path("server.pem")).map { .certificate($0) },
+            certificateChain: try NIOSSLCertificate.fromPEMFile(TLSFixtures.path("server.pem")).map {
+                .certificate($0)
+            },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: TLSFixtures.path("server.key"), format: .pem)))
         let context = try NIOSSLContext(configuration: configuration)
         let box = NIOLockedValueBox<TLSRecorder?>(nil)
