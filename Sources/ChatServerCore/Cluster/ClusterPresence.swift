@@ -8,6 +8,8 @@ import Synchronization
 /// Presence for a chat served by several nodes through one Redis (`--cluster`): ids are unique
 /// across the cluster, every node lists everyone, and frames for another node's clients travel
 /// through Redis pub/sub. docs/CLUSTER.md says how to run it and what each failure does.
+/// Its concerns are extensions in files of their own: the lease and the fence (`+Lease`), the
+/// directory's copy (`+Directory`), frames from other nodes and commands (`+Arrivals`).
 ///
 /// - Ids: `<name>:names` in Redis (id → node) is the one truth. A Connect is admitted once a
 ///   script has taken the id there atomically (`ClusterScripts.claim`); a leave gives it back.
@@ -26,7 +28,7 @@ import Synchronization
 /// connection state sit under one lock, read from every loop for lookups (cached by the
 /// connections while `generation` holds, as with the registry).
 public final class ClusterPresence: Presence {
-    private struct State {
+    struct State {
         var directory = ClusterDirectory()
         var nodes: [String: ClusterNode] = [:]
         /// Broadcast targets, kept while neither the local nor the remote generation changes.
@@ -56,21 +58,21 @@ public final class ClusterPresence: Presence {
         var readyCompleted = false
     }
 
-    private let configuration: ClusterConfiguration
-    private let link: ClusterLink
+    let configuration: ClusterConfiguration
+    let link: ClusterLink
     /// Claims, releases, the lease, snapshots (frames go on the link's connection).
-    private let commands: RESPClient
-    private let subscription: RESPClient
-    private let local: Registry
-    private let clock: any ServerClock
-    private let observer: any ServerObserver
-    private let logger: Logger
-    private let state: NIOLockedValueBox<State>
+    let commands: RESPClient
+    let subscription: RESPClient
+    let local: Registry
+    let clock: any ServerClock
+    let observer: any ServerObserver
+    let logger: Logger
+    let state: NIOLockedValueBox<State>
     /// Bumped on every change of the copied directory (`generation` adds the local one).
-    private let remoteChanges = Atomic<UInt64>(0)
+    let remoteChanges = Atomic<UInt64>(0)
     /// Completed the first time the node is registered with a current directory (or when the
     /// start stops waiting for it): a node that can reach Redis starts ready for Connects.
-    private let ready: EventLoopPromise<Void>
+    let ready: EventLoopPromise<Void>
 
     /// How long a command to Redis may take before it counts as failed.
     static let commandTimeout: TimeAmount = .seconds(5)
@@ -102,9 +104,9 @@ public final class ClusterPresence: Presence {
     /// How long the start waits for the first registration before it listens anyway.
     static let startWait: TimeAmount = .seconds(3)
 
-    private var keys: ClusterKeys { self.link.keys }
-    private var nodeID: String { self.link.nodeID }
-    private var leaseMilliseconds: String {
+    var keys: ClusterKeys { self.link.keys }
+    var nodeID: String { self.link.nodeID }
+    var leaseMilliseconds: String {
         String(self.state.withLockedValue { $0.lease.length.nanoseconds } / 1_000_000)
     }
 
@@ -195,7 +197,7 @@ public final class ClusterPresence: Presence {
     }
 
     /// Whether `connection` leads to a Redis this cluster can use: Redis 6 or later, scripting on.
-    private static func check(_ connection: RESPConnection) async throws {
+    static func check(_ connection: RESPConnection) async throws {
         let info = try await connection.send(["INFO", "server"]).get()
         guard let text = info.text,
             let line = text.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("redis_version:") })
@@ -319,340 +321,10 @@ public final class ClusterPresence: Presence {
     }
 
     /// The other node `id`, made on first need (under the lock).
-    private func node(_ id: String, in state: inout State) -> ClusterNode {
+    func node(_ id: String, in state: inout State) -> ClusterNode {
         if let node = state.nodes[id] { return node }
         let node = ClusterNode(id: id, link: self.link)
         state.nodes[id] = node
         return node
-    }
-
-    // MARK: The backbone's connections
-
-    /// The command connection came or went.
-    private func commandsChanged(_ event: RESPClient.Event) async {
-        switch event {
-        case .connected(let connection):
-            do {
-                try await Self.check(connection)
-            } catch {
-                self.logger.error("the cluster's Redis cannot be used", metadata: ["error": "\(error)"])
-                await connection.close()
-                return
-            }
-            self.logger.info("connected to the cluster's Redis")
-            self.link.loop.execute { self.register() }
-        case .disconnected(let why):
-            let was = self.state.withLockedValue { state in
-                defer { state.registered = false }
-                return state.registered
-            }
-            self.link.isUp = false
-            if was {
-                self.logger.warning("lost the cluster's Redis; trying again", metadata: ["error": "\(why)"])
-            }
-        }
-    }
-
-    /// The subscription came or went: on a new one, subscribe, then read the whole directory.
-    private func subscriptionChanged(_ event: RESPClient.Event) async {
-        switch event {
-        case .connected(let connection):
-            self.state.withLockedValue { state in
-                state.subscriptionEpoch += 1
-                state.directory.awaitSnapshot(droppingEvents: true)
-            }
-            do {
-                _ = try await connection.send(["SUBSCRIBE", .text(self.keys.events)]).get()
-                _ = try await connection.send(["SUBSCRIBE", .text(self.keys.inbox(self.nodeID))]).get()
-            } catch {
-                self.logger.warning("cannot subscribe", metadata: ["error": "\(error)"])
-                await connection.close()
-                return
-            }
-            self.state.withLockedValue { $0.subscribed = true }
-            self.link.loop.execute { self.requestSnapshot() }
-        case .disconnected:
-            self.state.withLockedValue { state in
-                state.subscribed = false
-                state.subscriptionEpoch += 1
-                state.directory.awaitSnapshot(droppingEvents: true)
-            }
-        }
-    }
-
-    /// Takes the lease and writes this node's ids (all of them: after a restart of Redis, or a
-    /// release that failed, Redis may have lost or kept the wrong ones). Ids another node took
-    /// meanwhile are closed here.
-    private func register() {
-        let request: (names: [String], again: Bool)? = self.state.withLockedValue { state in
-            guard !state.registerInFlight, !state.stopped else { return nil }
-            state.registerInFlight = true
-            state.mustRegister = false
-            let names = Set(self.local.localRecipients().map(\.name)).union(state.claiming)
-            return (names.map(\.text), state.everRegistered)
-        }
-        guard let (names, again) = request else { return }
-        let sentAt = self.clock.now
-        let arguments: [RESPArgument] =
-            [
-                "EVAL", .text(ClusterScripts.register), "6", .text(self.keys.names), .text(self.keys.version),
-                .text(self.keys.nodes), .text(self.keys.lease(self.nodeID)), .text(self.keys.epoch),
-                .text(self.keys.grace), .text(self.nodeID), .text(self.leaseMilliseconds), .text(self.keys.events),
-                again ? "1" : "0",
-            ] + names.map { .text($0) }
-        self.command(arguments).whenComplete { result in
-            self.state.withLockedValue { $0.registerInFlight = false }
-            guard case .success(let value) = result, let parts = value.elements, parts.count == 2,
-                case .integer = parts[0], let taken = parts[1].elements
-            else {
-                self.logger.warning("could not register with the cluster", metadata: ["answer": "\(result)"])
-                self.state.withLockedValue { $0.mustRegister = true }
-                return
-            }
-            self.state.withLockedValue { state in
-                state.registered = true
-                state.everRegistered = true
-            }
-            self.leaseConfirmed(sentAt: sentAt)
-            self.link.isUp = true
-            self.logger.info("registered with the cluster", metadata: ["clients": "\(names.count)"])
-            for name in taken.compactMap(\.text) {
-                guard let id = try? ChatName(validating: name), let client = self.local.local(named: id) else {
-                    continue
-                }
-                self.logger.warning(
-                    "an id of this node was taken by another node meanwhile", metadata: ["id": "\(name)"])
-                client.close(for: .clusterUnavailable)
-            }
-            self.requestSnapshot()
-        }
-    }
-
-    /// Gives `name` back in Redis (it left this node).
-    private func release(_ name: ChatName) {
-        self.command([
-            "EVAL", .text(ClusterScripts.release), "2", .text(self.keys.names), .text(self.keys.version),
-            .text(name.text), .text(self.nodeID), .text(self.keys.events),
-        ]).whenFailure { _ in
-            // Redis keeps the id (or loses it with the lease); the next registration corrects it.
-            self.state.withLockedValue { $0.mustRegister = true }
-        }
-    }
-
-    /// Refreshes the lease (every third of it), or registers again when Redis lost it.
-    private func refresh() {
-        let (registered, mustRegister) = self.state.withLockedValue { ($0.registered, $0.mustRegister) }
-        guard self.commands.isConnected else { return }
-        guard registered, !mustRegister else {
-            self.register()
-            return
-        }
-        let sentAt = self.clock.now
-        self.command([
-            "EVAL", .text(ClusterScripts.refresh), "2", .text(self.keys.lease(self.nodeID)), .text(self.keys.version),
-            .text(self.leaseMilliseconds),
-        ]).whenSuccess { value in
-            guard case .integer(let version) = value else { return }
-            guard version >= 0 else {
-                self.logger.warning("Redis lost this node's lease (restarted or flushed); registering again")
-                self.register()
-                return
-            }
-            self.leaseConfirmed(sentAt: sentAt)
-            let outcome = self.state.withLockedValue { $0.directory.check(redisVersion: UInt64(version)) }
-            if outcome == .needsSnapshot { self.requestSnapshot() }
-        }
-    }
-
-    /// Redis confirmed the lease (a refresh or a registration sent at `sentAt`): extends it, and
-    /// sets a timer for the moment it would run out.
-    private func leaseConfirmed(sentAt: NIODeadline) {
-        let until: NIODeadline? = self.state.withLockedValue { state in
-            state.lease.confirmed(sentAt: sentAt)
-            state.closedForOutage = false  // a later outage closes the clients again
-            return state.lease.validUntil
-        }
-        guard let until else { return }
-        // Stale timers find the lease extended and do nothing.
-        self.clock.schedule(at: until, on: self.link.loop) { self.fenceIfExpired() }
-    }
-
-    /// Closes this node's clients (`Error cluster unavailable`) once its lease has run out: from
-    /// then on Redis may let another node take their ids.
-    private func fenceIfExpired() {
-        let now = self.clock.now
-        let close = self.state.withLockedValue { state in
-            guard !state.lease.isValid(at: now), !state.closedForOutage, !state.stopped else { return false }
-            state.closedForOutage = true
-            state.lease.lost()
-            return true
-        }
-        guard close else { return }
-        let clients = self.local.localRecipients()
-        if !clients.isEmpty {
-            self.logger.warning(
-                "the cluster's Redis has been out of reach for the whole lease: closing this node's clients",
-                metadata: ["clients": "\(clients.count)"])
-        }
-        for client in clients { client.close(for: .clusterUnavailable) }
-    }
-
-    /// Four times a lease (at most every 250 ms): drops dead nodes' ids, and reloads a directory
-    /// copy that fell behind; checks the lease too (its own timer is the one that counts).
-    private func watch() {
-        self.fenceIfExpired()
-        let now = self.clock.now
-        let (reap, reload) = self.state.withLockedValue { state in
-            (
-                state.registered && state.lease.isValid(at: now),
-                state.subscribed && !state.directory.isCurrent && !state.snapshotInFlight
-            )
-        }
-        if reap {
-            self.command([
-                "EVAL", .text(ClusterScripts.reap), "3", .text(self.keys.names), .text(self.keys.version),
-                .text(self.keys.nodes), .text(self.keys.leasePrefix), .text(self.keys.events),
-            ]).whenSuccess { value in
-                if case .integer(let version) = value, version > 0 {
-                    self.logger.info("removed the clients of nodes whose lease expired")
-                }
-            }
-        }
-        if reload { self.requestSnapshot() }
-    }
-
-    /// Reads the whole directory at one instant; the events kept meanwhile are replayed on it.
-    private func requestSnapshot() {
-        let epoch: Int? = self.state.withLockedValue { state in
-            guard state.subscribed, !state.snapshotInFlight, !state.stopped else { return nil }
-            state.snapshotInFlight = true
-            state.directory.awaitSnapshot(droppingEvents: false)
-            return state.subscriptionEpoch
-        }
-        guard let epoch else { return }
-        self.command(["EVAL", .text(ClusterScripts.snapshot), "2", .text(self.keys.names), .text(self.keys.version)])
-            .whenComplete { result in
-                var owners: [ChatName: String] = [:]
-                var version: UInt64?
-                if case .success(let value) = result, let parts = value.elements, parts.count == 2,
-                    case .integer(let number) = parts[0], number >= 0, let flat = parts[1].elements
-                {
-                    version = UInt64(number)
-                    var index = 0
-                    while index + 1 < flat.count {
-                        if let text = flat[index].text, let name = try? ChatName(validating: text),
-                            let node = flat[index + 1].text
-                        {
-                            owners[name] = node
-                        }
-                        index += 2
-                    }
-                }
-                let outcome: ClusterDirectory.Outcome? = self.state.withLockedValue { state in
-                    state.snapshotInFlight = false
-                    // Read before the subscription was made again: changes since may be missing.
-                    guard state.subscriptionEpoch == epoch else { return .needsSnapshot }
-                    guard let version else { return nil }
-                    // Nodes that hold no id any more (stopped, died, restarted under a new id) go.
-                    let holding = Set(owners.values)
-                    state.nodes = state.nodes.filter { holding.contains($0.key) }
-                    return state.directory.load(version: version, owners: owners)
-                }
-                guard let outcome else {
-                    self.logger.debug("could not read the directory; trying again", metadata: ["answer": "\(result)"])
-                    return
-                }
-                self.handle(outcome)
-                if self.state.withLockedValue({ $0.registered && $0.directory.isCurrent }) { self.completeReady() }
-            }
-    }
-
-    /// Lets the start go on (once).
-    private func completeReady() {
-        let first = self.state.withLockedValue { state in
-            defer { state.readyCompleted = true }
-            return !state.readyCompleted
-        }
-        if first { self.ready.succeed() }
-    }
-
-    /// Does what a change of the copied directory asks for.
-    private func handle(_ outcome: ClusterDirectory.Outcome) {
-        switch outcome {
-        case .unchanged:
-            break
-        case .changed:
-            self.remoteChanges.add(1, ordering: .releasing)
-            self.state.withLockedValue { $0.changed }?()
-        case .needsSnapshot:
-            self.requestSnapshot()
-        }
-    }
-
-    // MARK: Arrivals
-
-    /// A published message: a change of the directory, or frames for this node's clients.
-    private func received(_ message: RESPMessage) {
-        if message.channel == self.keys.events {
-            guard let event = ClusterEvent(line: String(buffer: message.payload)) else {
-                self.logger.warning(
-                    "unreadable cluster event; reloading", metadata: ["event": "\(String(buffer: message.payload))"])
-                self.state.withLockedValue { $0.directory.awaitSnapshot(droppingEvents: true) }
-                self.requestSnapshot()
-                return
-            }
-            self.handle(self.state.withLockedValue { $0.directory.receive(event) })
-        } else {
-            self.arrived(message.payload)
-        }
-    }
-
-    /// Frames from another node: each goes to its client here (`ALL` to all of them); direct
-    /// messages for an id not here are answered `Offline` back through the sending node.
-    private func arrived(_ payload: ByteBuffer) {
-        guard let (origin, frames) = ClusterPayload.read(payload) else {
-            self.logger.warning("unreadable message in this node's inbox")
-            return
-        }
-        let sender = self.state.withLockedValue { self.node(origin, in: &$0) }
-        var batch = OutboundBatch()
-        var cursor = frames
-        var nobody = ByteBufferAllocator().buffer(capacity: 0)
-        while cursor.readableBytes > 0 {
-            guard let header = try? FrameDecoder.header(of: cursor), let frame = cursor.readSlice(length: header.length)
-            else {
-                self.logger.warning("malformed frames from another node", metadata: ["node": "\(origin)"])
-                break
-            }
-            if header.destination == .all {
-                for client in self.local.localRecipients() { batch.append(frame, to: client) }
-            } else if let client = self.local.local(named: header.destination) {
-                batch.append(frame, to: client)
-            } else {
-                nobody.writeImmutableBuffer(frame)
-            }
-        }
-        batch.deliver(on: self.link.loop, sender: sender, observer: self.observer)
-        if nobody.readableBytes > 0 {
-            let answered = sender.answerOffline(for: nobody)
-            if answered > 0 { self.observer.answeredOffline(answered) }
-        }
-    }
-
-    // MARK: Commands
-
-    /// Sends a command on the command connection; one that takes longer than `commandTimeout`
-    /// fails (a Redis that stopped answering must not hold Connects forever).
-    private func command(_ arguments: [RESPArgument]) -> EventLoopFuture<RESPValue> {
-        let answer = self.commands.send(arguments)
-        let promise = self.link.loop.makePromise(of: RESPValue.self)
-        let timeout = self.link.loop.scheduleTask(in: Self.commandTimeout) {
-            promise.fail(RESPError.unexpected("no answer within \(Self.commandTimeout)"))
-        }
-        answer.whenComplete { result in
-            timeout.cancel()
-            promise.completeWith(result)
-        }
-        return promise.futureResult
     }
 }

@@ -9,36 +9,39 @@ import NIOTLS
 /// path), every event through the `ConnectionStateMachine`, and the handler carries out the
 /// actions it returns: replies and forwarding (`ClientOutput`), list pushes, presence, the life
 /// timer, closing. Forwarded bytes are delivered, and replies flushed, once per read burst.
+/// Admission (`+Admission`), lists (`+Lists`), flood control (`+FloodControl`) and the timer's
+/// and scanner's callbacks (`+Callbacks`) are extensions in files of their own; their state is
+/// here, internal to the module for them.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     // Stored properties in an order that packs them tightly: idle connections are most of the
     // server's memory (ConnectionHandler, 256 bytes per connection with malloc's rounding).
-    private let shared: ServerShared
+    let shared: ServerShared
     /// This client as presence knows it, from the moment it is asked to admit it.
-    private var recipient: LocalRecipient?
+    var recipient: LocalRecipient?
     /// Kept for the life timer's callback (between `handlerAdded` and `handlerRemoved`).
-    private var context: ChannelHandlerContext?
+    var context: ChannelHandlerContext?
     /// Bytes that arrived while presence was deciding on the Connect, in order; `nil` otherwise
     /// (a box: one word per connection for a state only a presence that answers later uses).
-    private var held: HeldInput?
-    private var lifeCheck: ServerTimer?
+    var held: HeldInput?
+    var lifeCheck: ServerTimer?
     /// The per-client rate limit, when one is set (`--max-msgs-per-sec`, `--max-bytes-per-sec`).
-    private let gate: FloodGate?
+    let gate: FloodGate?
     /// Bytes read in the current burst, counted only for an observer that wants traffic or a gate.
-    private var burstBytes: UInt32 = 0
+    var burstBytes: UInt32 = 0
     /// Whether this connection counts against its source address (`AddressLimiter`).
-    private var countedAddress = false
+    var countedAddress = false
     /// The transport's handshake (TLS) has not completed: nothing written reaches the peer yet,
     /// so a close does not wait for its `Error` to be written.
-    private var handshaking: Bool
-    private var scanner: InboundScanner
-    private var output = ClientOutput()
-    private var machine: ConnectionStateMachine
+    var handshaking: Bool
+    var scanner: InboundScanner
+    var output = ClientOutput()
+    var machine: ConnectionStateMachine
     /// The server's logger; per-connection metadata is built at each (rare) log call instead of
     /// being stored, which saves memory per idle client.
-    private var logger: Logger { self.shared.logger }
+    var logger: Logger { self.shared.logger }
 
     /// A handler for a connection opened at `now`; `handshaking` when its transport completes a
     /// handshake before anything can be written to the peer (TLS).
@@ -69,7 +72,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Counts the new connection against its address and among those waiting for `Connect`,
     /// and arms its life timer; the words of the limit that turns it away, if one does.
-    private func opened(context: ChannelHandlerContext) -> String? {
+    func opened(context: ChannelHandlerContext) -> String? {
         if let address = context.channel.remoteAddress?.ipAddress {
             switch self.shared.addresses.opened(address, at: self.shared.clock.now) {
             case .admitted: self.countedAddress = true
@@ -167,7 +170,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     // MARK: Frames
 
     /// Handles the bytes of one read (all of them wait while presence decides on the Connect).
-    private func process(_ input: inout ByteBuffer, context: ChannelHandlerContext) {
+    func process(_ input: inout ByteBuffer, context: ChannelHandlerContext) {
         if let held = self.held {
             held.bytes.writeBuffer(&input)
             return
@@ -217,7 +220,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Carries out what the machine decided.
-    private func perform(_ action: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
+    func perform(_ action: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
         switch action {
         case .none, .hold, .forward, .broadcast, .sendList, .sendChanges, .reject:
             break  // `.hold` is handled by the scanner, the frame actions by `carryOut`
@@ -249,7 +252,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// The client leaves: out of presence (the new list pushed) if it was in it, out of the tracker.
-    private func leave(_ reason: CloseReason, context: ChannelHandlerContext) {
+    func leave(_ reason: CloseReason, context: ChannelHandlerContext) {
         self.settle(context: context)
         if self.output.receivesChanges { self.shared.publisher.changeEventsEnded() }
         if let recipient = self.recipient, self.shared.presence.remove(recipient) {
@@ -262,91 +265,12 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Takes the connection out of the tracker: it is online, or closed.
-    private func settle(context: ChannelHandlerContext) {
+    func settle(context: ChannelHandlerContext) {
         self.shared.connections.settled(context.channel)
     }
 
-    /// Checks the client certificate's names (with `--tls-client-ca`) and the password (with
-    /// `--users`), then asks presence; an answer to come is waited for on this loop, frames held
-    /// meanwhile.
-    private func admit(_ id: ChatName, password: [UInt8]?, context: ChannelHandlerContext) {
-        let recipient = LocalRecipient(name: id, channel: context.channel)
-        self.recipient = recipient
-        if self.shared.clientCertificates, let refusal = self.certificateRefusal(id, context: context) {
-            self.perform(self.machine.admissionAnswered(.refused(refusal)), context: context)
-            return
-        }
-        guard let accounts = self.shared.accounts else {
-            switch self.shared.presence.admit(recipient) {
-            case .now(let admission): self.perform(self.machine.admissionAnswered(admission), context: context)
-            case .later(let answer): self.awaitAdmission(answer, context: context)
-            }
-            return
-        }
-        let presence = self.shared.presence
-        let loop = context.eventLoop
-        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        let answer = accounts.check(id, password: password, from: address, on: loop).flatMap {
-            refusal -> EventLoopFuture<Admission> in
-            if let refusal { return loop.makeSucceededFuture(.refused(refusal)) }
-            return presence.admit(recipient).future(on: loop)
-        }
-        self.awaitAdmission(answer, context: context)
-    }
-
-    /// Why `id` may not connect with this connection's certificate, or `nil` when one of the
-    /// certificate's names is `id`. A connection without TLS (a plain listener beside a TLS one)
-    /// has no certificate: client certificates are required everywhere.
-    private func certificateRefusal(_ id: ChatName, context: ChannelHandlerContext) -> CloseReason.Refusal? {
-        guard let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
-            let certificate = tls.peerCertificate
-        else { return .certificateRequired }
-        return CertificateNames.of(certificate).contains(id.text) ? nil : .notYourCertificate(id)
-    }
-
-    /// Waits on this loop for an admission decided elsewhere (a password check, a cluster).
-    private func awaitAdmission(_ answer: EventLoopFuture<Admission>, context: ChannelHandlerContext) {
-        answer.hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
-            let admission: Admission
-            switch result {
-            case .success(let answer): admission = answer
-            case .failure(let error):
-                // The reason is logged; the client learns only that it cannot get in now.
-                self.logger.warning("admission failed to answer", metadata: self.metadata(["error": "\(error)"]))
-                admission = .refused(.unavailable("the server cannot admit clients now"))
-            }
-            self.admissionAnswered(admission)
-        }
-    }
-
-    /// Presence answered later: carry out the answer, then the frames held meanwhile.
-    private func admissionAnswered(_ admission: Admission) {
-        let action = self.machine.admissionAnswered(admission)
-        guard let context = self.context else {
-            if case .release = action { self.release() }
-            return
-        }
-        self.perform(action, context: context)
-        guard var held = self.held?.bytes else {
-            // The answer (`Connected`) goes out now, not with the next burst or list push.
-            self.flushPending(context: context)
-            return
-        }
-        self.held = nil
-        self.updateReading(context: context)
-        self.process(&held, context: context)
-        self.flushPending(context: context)
-    }
-
-    /// Gives back an id presence admitted for a connection that closed meanwhile.
-    private func release() {
-        if let recipient = self.recipient, self.shared.presence.remove(recipient) {
-            self.shared.publisher.changed()
-        }
-    }
-
     /// Logs why, tells the client (if the reason has an `Error`) and closes.
-    private func close(for reason: CloseReason, context: ChannelHandlerContext) {
+    func close(for reason: CloseReason, context: ChannelHandlerContext) {
         if let line = reason.logLine {
             self.logger.log(level: line.level, "\(line.message)", metadata: self.metadata([line.key: "\(reason)"]))
         }
@@ -373,87 +297,14 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Writes server frames to this client (its id, or the reply address before it has one);
     /// flushed at the end of the read burst.
-    private func reply(_ bodies: [ByteBuffer], context: ChannelHandlerContext) {
+    func reply(_ bodies: [ByteBuffer], context: ChannelHandlerContext) {
         let bytes = ServerBodies.frames(to: self.machine.replyAddress, bodies, allocator: context.channel.allocator)
         context.write(self.wrapOutboundOut(bytes), promise: nil)
         self.output.repliesPending = true
     }
 
-    /// Hands a pushed list over; writes its first chunk if none is in flight.
-    private func offerList(_ edition: ListEdition, context: ChannelHandlerContext) {
-        guard self.machine.isOnline, let chunk = self.output.offerList(edition) else { return }
-        self.writeList(chunk, context: context)
-    }
-
-    /// Answers a `List` request with the current list (with change events, `changes`: the
-    /// last pushed list, versioned, then its changes): at once, or (the client had this same
-    /// list less than 100 ms ago) when the spacing allows, by a timer (`ListWriter`).
-    private func answerList(changes: Bool, context: ChannelHandlerContext) {
-        let now = self.shared.clock.now
-        let answer =
-            changes
-            ? self.output.requestChanges(self.shared.publisher.latestEdition, at: now)
-            : self.output.requestList(self.shared.publisher.currentList(), at: now)
-        self.carryOut(answer, context: context)
-    }
-
-    /// Writes a list chunk now, or sets the timer for a list owed later.
-    private func carryOut(_ answer: ListWriter.RequestAnswer, context: ChannelHandlerContext) {
-        switch answer {
-        case .write(let chunk):
-            self.writeList(chunk, context: context)
-        case .covered:
-            break
-        case .later(let due):
-            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-            self.shared.clock.schedule(at: due, on: context.eventLoop) { handler.value.owedListDue() }
-        }
-    }
-
-    /// A newcomer's first list may wait for its `List changes` (`ListPublisher.newcomerHold`;
-    /// clients send it once `Connected` reached them): a full list is not begun for nothing.
-    private func holdFirstList(context: ChannelHandlerContext) {
-        guard let hold = self.shared.publisher.newcomerHold else { return }
-        self.output.holdFirstList()
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        self.shared.clock.schedule(at: self.shared.clock.now + hold, on: context.eventLoop) {
-            handler.value.holdEnded()
-        }
-    }
-
-    /// The newcomer's hold is over without `List changes`: a list that waited goes out.
-    private func holdEnded() {
-        guard let context = self.context, self.machine.isOnline, self.output.holdsFirstList else { return }
-        self.shared.publisher.newcomerDidNotAsk()
-        if let chunk = self.output.releaseHold() { self.writeList(chunk, context: context) }
-    }
-
-    /// The answer to `List` put off for its spacing is due.
-    private func owedListDue() {
-        guard let context = self.context, self.machine.isOnline else { return }
-        let now = self.shared.clock.now
-        let chunk =
-            self.output.receivesChanges
-            ? self.output.owedChangesDue(self.shared.publisher.latestEdition, at: now)
-            : self.output.owedListDue(self.shared.publisher.currentList(), at: now)
-        if let chunk { self.writeList(chunk, context: context) }
-    }
-
-    /// Writes one chunk of list parts as one buffer (a few KB: one write instead of two per
-    /// part); when it reached the socket, the next one.
-    private func writeList(_ chunk: ArraySlice<ByteBuffer>, context: ChannelHandlerContext) {
-        let bytes = ServerBodies.frames(to: self.machine.replyAddress, chunk, allocator: context.channel.allocator)
-        let written = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(self.wrapOutboundOut(bytes), promise: written)
-        written.futureResult.assumeIsolated().whenSuccess {
-            if let next = self.output.listChunkWritten(at: self.shared.clock.now) {
-                self.writeList(next, context: context)
-            }
-        }
-    }
-
     /// Delivers what was forwarded, then flushes the replies.
-    private func flushPending(context: ChannelHandlerContext) {
+    func flushPending(context: ChannelHandlerContext) {
         self.deliverForwarded(on: context.eventLoop, sender: self.recipient)
         if self.output.repliesPending {
             self.output.repliesPending = false
@@ -463,90 +314,25 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Hands the frames for other clients to their loops (a target gone meanwhile is answered
     /// `Offline` to `sender`); the batch is out of `output` while it is delivered.
-    private func deliverForwarded(on loop: any EventLoop, sender: LocalRecipient?) {
+    func deliverForwarded(on loop: any EventLoop, sender: LocalRecipient?) {
         guard self.output.hasForwarded else { return }
         var batch = self.output.takeForwarded()
         batch.deliver(on: loop, sender: sender, observer: self.shared.observer)
         self.output.giveBack(batch)
     }
 
-    // MARK: Flood control
-
-    /// The client sent more than its rate: read nothing more from it until `due` (TCP pushes
-    /// back on it meanwhile; what it sent stays in the socket, nothing is dropped).
-    private func pauseReading(until due: NIODeadline, gate: FloodGate, context: ChannelHandlerContext) {
-        guard !gate.isPaused else { return }
-        gate.isPaused = true
-        self.updateReading(context: context)
-        if !gate.readsNarrowed {
-            gate.readsNarrowed = true
-            context.channel.setOption(
-                ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: gate.readChunk)
-            ).whenFailure { _ in }
-            context.channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1).whenFailure { _ in }
-        }
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        self.shared.clock.schedule(at: due, on: context.eventLoop) { handler.value.resumeReading() }
-    }
-
-    /// The client's buckets are out of debt: read again (unless presence is still deciding).
-    private func resumeReading() {
-        guard let gate = self.gate, gate.isPaused else { return }
-        gate.isPaused = false
-        if let context = self.context { self.updateReading(context: context) }
-    }
-
-    /// Reads from the client unless something waits: presence deciding on its Connect (`held`)
-    /// or its rate (`gate`). The one place that switches reading.
-    private func updateReading(context: ChannelHandlerContext) {
-        let reading = self.held == nil && self.gate?.isPaused != true
-        context.channel.setOption(ChannelOptions.autoRead, value: reading).whenFailure { _ in }
-    }
-
     // MARK: Life
 
     /// Arms the life timer: a scheduled callback on this handler (no closure, no promise per connection).
-    private func scheduleLifeCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
+    func scheduleLifeCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
         self.lifeCheck = self.shared.clock.scheduleCallback(at: deadline, on: context.eventLoop, handler: self)
     }
 
     /// `extra` plus who this connection is (peer address, client id).
-    private func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+    func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
         var metadata = extra
         if let peer = self.context?.remoteAddress { metadata["peer"] = "\(peer)" }
         if let name = self.recipient?.name { metadata["client"] = "\(name)" }
         return metadata
-    }
-}
-
-extension ConnectionHandler: NIOScheduledCallbackHandler {
-    /// The life timer fired: one timer per connection, re-armed only when it fires.
-    func handleScheduledCallback(eventLoop: some EventLoop) {
-        guard let context = self.context else { return }
-        self.perform(
-            self.machine.lifeTimerFired(
-                at: self.shared.clock.now, timeout: self.shared.aliveTimeout,
-                connectTimeout: self.shared.connectTimeout),
-            context: context)
-    }
-}
-
-extension ConnectionHandler: InboundScannerDelegate {
-    var onlineName: ChatName? { self.recipient?.name }
-
-    var presence: any Presence { self.shared.presence }
-
-    func verdict(on header: FrameHeader, body: () -> ByteBuffer) -> ConnectionStateMachine.Action {
-        self.machine.received(header, body: body)
-    }
-
-    func forward(_ frames: ByteBuffer, to target: any Recipient) {
-        self.output.forward(frames, to: target)
-    }
-
-    func log(_ header: FrameHeader) {
-        self.logger.debug(
-            "frame",
-            metadata: ["to": "\(header.destination)", "from": "\(header.source)", "bytes": "\(header.bodyLength)"])
     }
 }
