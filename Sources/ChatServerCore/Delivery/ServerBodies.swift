@@ -7,7 +7,11 @@ import NIOCore
 enum ServerBodies {
     /// One control body plus its NUL.
     static func encode(_ control: ServerControl, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
-        let text = control.body
+        self.encode(text: control.body, allocator: allocator)
+    }
+
+    /// A body in words of its own (the padded interval that answers a bare `Connect`) plus its NUL.
+    static func encode(text: String, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: text.utf8.count + 1)
         buffer.writeString(text)
         buffer.writeInteger(Wire.terminator)

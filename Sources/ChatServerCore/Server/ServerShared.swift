@@ -47,9 +47,7 @@ final class ServerShared: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.connectedBody = ServerBodies.encode(.connected(interval: configuration.aliveInterval))
-        var intervalBody = ByteBuffer(string: HeartbeatInterval.padded(configuration.aliveInterval))
-        intervalBody.writeInteger(Wire.terminator)
-        self.intervalBody = intervalBody
+        self.intervalBody = ServerBodies.encode(text: HeartbeatInterval.padded(configuration.aliveInterval))
         self.aliveTimeout = TimeAmount(configuration.effectiveAliveTimeout)
         self.connectTimeout = TimeAmount(configuration.flood.connectTimeout)
         self.addresses = AddressLimiter(
