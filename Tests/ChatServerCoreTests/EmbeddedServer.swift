@@ -39,7 +39,7 @@ final class EmbeddedServer {
     /// A new connection, active, its handler in place.
     func connect() throws -> EmbeddedConnection {
         let channel = EmbeddedChannel(loop: self.loop)
-        try channel.pipeline.syncOperations.addHandler(ConnectionHandler(shared: self.shared, now: self.clock.now))
+        try ConnectionPipeline(shared: self.shared, transport: PlainTCP()).configure(channel)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40_000)).wait()
         return EmbeddedConnection(channel: channel)
     }

@@ -48,7 +48,7 @@ struct ListEditionTests {
         var writer = ListWriter()
         let crowd = (1...20).map { "user\($0)" }
         let v1 = try edition(after: ListEdition(), crowd)
-        guard case .write(let first) = writer.requestChanges(v1, at: t0) else { throw TestFailure("not written") }
+        guard case .write(let first) = writer.request(.changes(v1), at: t0) else { throw TestFailure("not written") }
         #expect(texts(first).first?.hasPrefix("Online 1 1/1 user1 ") == true)
         #expect(writer.offer(v1) == nil, "a version the client has is not sent")
         let v2 = try edition(after: v1, crowd + ["bob"])
@@ -78,7 +78,7 @@ struct ListEditionTests {
         #expect(v1.listParts.count > ListWriter.chunkParts)
         let firstChunk = writer.offer(v1)
         #expect(texts(firstChunk ?? []).first?.hasPrefix("List 1/") == true)
-        #expect(writer.requestChanges(v1, at: t0) == .covered, "behind the chunk in flight")
+        #expect(writer.request(.changes(v1), at: t0) == .covered, "behind the chunk in flight")
         let next = texts(writer.written(at: t0) ?? [])
         #expect(next.first?.hasPrefix("Online 1 1/") == true, "no more List parts: \(next.first ?? "none")")
     }
@@ -93,7 +93,7 @@ struct ListEditionTests {
         asking.holdFirstList()
         #expect(asking.offer(v1) == nil, "held")
         #expect(asking.offer(v2) == nil, "held; the newer replaces it")
-        guard case .write(let online) = asking.requestChanges(v2, at: t0) else { throw TestFailure("not written") }
+        guard case .write(let online) = asking.request(.changes(v2), at: t0) else { throw TestFailure("not written") }
         #expect(texts(online) == ["Online 2 1/1 alice bob carol"], "no full list first")
         #expect(asking.releaseHold() == nil, "the hold ended with the request")
 
@@ -106,7 +106,9 @@ struct ListEditionTests {
         var listing = ListWriter()
         listing.holdFirstList()
         #expect(listing.offer(v1) == nil)
-        guard case .write(let answer) = listing.request(v1.listParts, at: t0) else { throw TestFailure("not written") }
+        guard case .write(let answer) = listing.request(.full(v1.listParts), at: t0) else {
+            throw TestFailure("not written")
+        }
         #expect(texts(answer) == ["List 1/1 alice bob"])
         #expect(!listing.holdsFirstList)
     }

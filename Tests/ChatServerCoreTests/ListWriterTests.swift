@@ -63,30 +63,30 @@ struct ListWriterTests {
     func repeatedRequests() {
         var writer = ListWriter()
         let list = list("a", parts: 1)
-        #expect(writes(writer.request(list, at: self.t0)) == ["a1"])
-        #expect(writer.request(list, at: self.at(1)) == .covered, "on its way")
+        #expect(writes(writer.request(.full(list), at: self.t0)) == ["a1"])
+        #expect(writer.request(.full(list), at: self.at(1)) == .covered, "on its way")
         #expect(writer.written(at: self.at(2)) == nil)
-        #expect(writer.request(list, at: self.at(3)) == .later(self.at(102)))
-        #expect(writer.request(list, at: self.at(4)) == .covered, "one answer owed, one timer")
-        #expect(texts(writer.owedAnswerDue(list, at: self.at(102))) == ["a1"])
+        #expect(writer.request(.full(list), at: self.at(3)) == .later(self.at(102)))
+        #expect(writer.request(.full(list), at: self.at(4)) == .covered, "one answer owed, one timer")
+        #expect(texts(writer.owedAnswerDue(.full(list), at: self.at(102))) == ["a1"])
         #expect(writer.written(at: self.at(103)) == nil)
-        #expect(writes(writer.request(list, at: self.at(203))) == ["a1"], "100 ms after the last answer")
+        #expect(writes(writer.request(.full(list), at: self.at(203))) == ["a1"], "100 ms after the last answer")
         // Another list is answered at once.
         _ = writer.written(at: self.at(204))
-        #expect(writes(writer.request(self.list("b", parts: 1), at: self.at(205))) == ["b1"])
+        #expect(writes(writer.request(.full(self.list("b", parts: 1)), at: self.at(205))) == ["b1"])
     }
 
     @Test("an owed answer is dropped when a newer list was written since the request")
     func owedAnswerOvertaken() {
         var writer = ListWriter()
         let old = list("a", parts: 1)
-        _ = writer.request(old, at: self.t0)
+        _ = writer.request(.full(old), at: self.t0)
         _ = writer.written(at: self.at(1))
-        #expect(writer.request(old, at: self.at(2)) == .later(self.at(101)))
+        #expect(writer.request(.full(old), at: self.at(2)) == .later(self.at(101)))
         let pushed = list("b", parts: 1)
         #expect(texts(writer.offer(pushed)) == ["b1"])
         #expect(writer.written(at: self.at(50)) == nil)
-        #expect(writer.owedAnswerDue(pushed, at: self.at(101)) == nil, "the push answered it")
+        #expect(writer.owedAnswerDue(.full(pushed), at: self.at(101)) == nil, "the push answered it")
         #expect(!writer.owesAnswer)
     }
 }

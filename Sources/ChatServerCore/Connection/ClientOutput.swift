@@ -1,3 +1,4 @@
+import ChatWire
 import NIOCore
 
 /// What one connection has to send, gathered over a read burst: frames for other clients
@@ -39,45 +40,72 @@ struct ClientOutput {
         self.lists.offer(edition)
     }
 
-    /// The client just came online: its first pushed list waits for `releaseHold` (`ListWriter`).
-    mutating func holdFirstList() {
-        self.lists.holdFirstList()
-    }
-
-    /// Whether the newcomer's first list is still held.
-    var holdsFirstList: Bool { self.lists.holdsFirstList }
-
-    /// The newcomer's hold is over; the chunk to write now, if any.
-    mutating func releaseHold() -> ArraySlice<ByteBuffer>? {
-        self.lists.releaseHold()
-    }
-
     /// Whether the client asked for change events (`List changes`).
     var receivesChanges: Bool { self.lists.receivesChanges }
 
-    /// Change events asked for before the last list pushed holds the client (`ListWriter`).
-    mutating func awaitFirstEdition() {
-        self.lists.awaitFirstEdition()
+    /// Answers `List` with the current list of `publisher` (with change events on: the last
+    /// pushed list, versioned, then its changes): at once, or (the client had this same list
+    /// less than 100 ms ago) when the spacing allows, by a timer (`ListWriter`).
+    mutating func answerList(from publisher: ListPublisher, at now: NIODeadline) -> ListWriter.RequestAnswer {
+        self.lists.request(self.currentList(of: publisher), at: now)
     }
 
-    /// Answers `List changes`, or `List` with change events on (`ListWriter.requestChanges`).
-    mutating func requestChanges(_ edition: ListEdition, at now: NIODeadline) -> ListWriter.RequestAnswer {
-        self.lists.requestChanges(edition, at: now)
+    /// Answers `List changes` from the client `name`. A client that asks right behind Connect
+    /// is not in the last list pushed yet: its first list is the push that holds it (due within
+    /// the usual delay), so that it never sees a list without itself.
+    mutating func startChanges(
+        from publisher: ListPublisher, for name: ChatName, at now: NIODeadline
+    ) -> ListWriter.RequestAnswer {
+        let first = !self.lists.receivesChanges
+        if first { publisher.changeEventsStarted() }
+        let latest = publisher.latestEdition
+        guard !first || latest.holds(name) else {
+            self.lists.awaitFirstEdition()
+            return .covered
+        }
+        return self.lists.request(.changes(latest), at: now)
     }
 
-    /// An answer put off for its spacing is due, change events on.
-    mutating func owedChangesDue(_ edition: ListEdition, at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
-        self.lists.owedChangesDue(edition, at: now)
+    /// The client just came online: how long its first pushed list waits for its
+    /// `List changes` (`ListPublisher.newcomerHold`), or `nil`: it does not wait.
+    mutating func holdFirstList(for publisher: ListPublisher) -> TimeAmount? {
+        guard let hold = publisher.newcomerHold else { return nil }
+        self.lists.holdFirstList()
+        return hold
     }
 
-    /// Answers a `List` request with `parts`, the current list (`ListWriter.request`).
-    mutating func requestList(_ parts: [ByteBuffer], at now: NIODeadline) -> ListWriter.RequestAnswer {
-        self.lists.request(parts, at: now)
+    /// A list timer set by a `ListWriter.RequestAnswer.later` or `holdFirstList`.
+    enum ListTimer {
+        /// An answer to `List` put off for its spacing.
+        case owedAnswer
+        /// The end of a newcomer's hold.
+        case newcomerHold
     }
 
-    /// An answer to `List` put off for its spacing is due; the chunk to write now, if any.
-    mutating func owedListDue(_ parts: [ByteBuffer], at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
-        self.lists.owedAnswerDue(parts, at: now)
+    /// `timer` fired at `now`: the chunk to write now, if any. An owed answer is the current
+    /// list then; at the end of a hold that still stood (no `List changes` came), the list that
+    /// waited.
+    mutating func listTimerFired(
+        _ timer: ListTimer, publisher: ListPublisher, at now: NIODeadline
+    ) -> ArraySlice<ByteBuffer>? {
+        switch timer {
+        case .owedAnswer:
+            return self.lists.owedAnswerDue(self.currentList(of: publisher), at: now)
+        case .newcomerHold:
+            guard self.lists.holdsFirstList else { return nil }
+            publisher.newcomerDidNotAsk()
+            return self.lists.releaseHold()
+        }
+    }
+
+    /// The client leaves: its change events end.
+    func left(_ publisher: ListPublisher) {
+        if self.lists.receivesChanges { publisher.changeEventsEnded() }
+    }
+
+    /// The list a request is answered with, as this client receives lists.
+    private func currentList(of publisher: ListPublisher) -> ListWriter.Current {
+        self.lists.receivesChanges ? .changes(publisher.latestEdition) : .full(publisher.currentList())
     }
 
     /// The list chunk in flight reached the socket at `now`; the next one to write, if any.

@@ -1,45 +1,19 @@
 import ChatWire
 import NIOCore
-import NIOSSL
 
-/// Admission: the certificate, the password, presence; an answer that comes later.
+/// Admission: the `AdmissionChain`'s answer, now or later (frames held meanwhile).
 extension ConnectionHandler {
-    /// Checks the client certificate's names (with `--tls-client-ca`) and the password (with
-    /// `--users`), then asks presence; an answer to come is waited for on this loop, frames held
-    /// meanwhile.
+    /// Asks the admission chain (certificate, password, presence, as the server's options
+    /// have it) to admit `id`; an answer to come is waited for on this loop.
     func admit(_ id: ChatName, password: [UInt8]?, context: ChannelHandlerContext) {
         let recipient = LocalRecipient(name: id, channel: context.channel)
         self.recipient = recipient
-        if self.shared.clientCertificates, let refusal = self.certificateRefusal(id, context: context) {
-            self.perform(self.machine.admissionAnswered(.refused(refusal)), context: context)
-            return
+        let request = AdmissionRequest(
+            id: id, password: password, peer: context.channel.remoteAddress, identity: self.identity)
+        switch self.shared.admission.admit(request, recipient: recipient, on: context.eventLoop) {
+        case .now(let admission): self.perform(self.machine.admissionAnswered(admission), context: context)
+        case .later(let answer): self.awaitAdmission(answer, context: context)
         }
-        guard let accounts = self.shared.accounts else {
-            switch self.shared.presence.admit(recipient) {
-            case .now(let admission): self.perform(self.machine.admissionAnswered(admission), context: context)
-            case .later(let answer): self.awaitAdmission(answer, context: context)
-            }
-            return
-        }
-        let presence = self.shared.presence
-        let loop = context.eventLoop
-        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        let answer = accounts.check(id, password: password, from: address, on: loop).flatMap {
-            refusal -> EventLoopFuture<Admission> in
-            if let refusal { return loop.makeSucceededFuture(.refused(refusal)) }
-            return presence.admit(recipient).future(on: loop)
-        }
-        self.awaitAdmission(answer, context: context)
-    }
-
-    /// Why `id` may not connect with this connection's certificate, or `nil` when one of the
-    /// certificate's names is `id`. A connection without TLS (a plain listener beside a TLS one)
-    /// has no certificate: client certificates are required everywhere.
-    func certificateRefusal(_ id: ChatName, context: ChannelHandlerContext) -> CloseReason.Refusal? {
-        guard let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
-            let certificate = tls.peerCertificate
-        else { return .certificateRequired }
-        return CertificateNames.of(certificate).contains(id.text) ? nil : .notYourCertificate(id)
     }
 
     /// Waits on this loop for an admission decided elsewhere (a password check, a cluster).
@@ -57,7 +31,7 @@ extension ConnectionHandler {
         }
     }
 
-    /// Presence answered later: carry out the answer, then the frames held meanwhile.
+    /// The answer came later: carry it out, then the frames held meanwhile, reading again.
     func admissionAnswered(_ admission: Admission) {
         let action = self.machine.admissionAnswered(admission)
         guard let context = self.context else {
@@ -71,7 +45,7 @@ extension ConnectionHandler {
             return
         }
         self.held = nil
-        self.updateReading(context: context)
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         self.process(&held, context: context)
         self.flushPending(context: context)
     }

@@ -3,6 +3,11 @@ import Logging
 import NIOCore
 
 extension ConnectionHandler: NIOScheduledCallbackHandler {
+    /// Arms the life timer: a scheduled callback on this handler (no closure, no promise per connection).
+    func scheduleLifeCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        self.lifeCheck = self.shared.clock.scheduleCallback(at: deadline, on: context.eventLoop, handler: self)
+    }
+
     /// The life timer fired: one timer per connection, re-armed only when it fires.
     func handleScheduledCallback(eventLoop: some EventLoop) {
         guard let context = self.context else { return }

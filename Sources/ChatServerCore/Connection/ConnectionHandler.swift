@@ -1,17 +1,18 @@
 import ChatWire
 import Logging
 import NIOCore
-import NIOSSL
 import NIOTLS
 
-/// Serves one client connection on its event loop: the adapter between NIO's events and the
-/// values that hold the rules. Reads go through the `InboundScanner` (frames, runs, the fast
-/// path), every event through the `ConnectionStateMachine`, and the handler carries out the
-/// actions it returns: replies and forwarding (`ClientOutput`), list pushes, presence, the life
-/// timer, closing. Forwarded bytes are delivered, and replies flushed, once per read burst.
-/// Admission (`+Admission`), lists (`+Lists`), flood control (`+FloodControl`) and the timer's
-/// and scanner's callbacks (`+Callbacks`) are extensions in files of their own; their state is
-/// here, internal to the module for them.
+/// The protocol adapter of one connection, last in its pipeline (`ConnectionPipeline`): NIO's
+/// events in, the `ConnectionStateMachine`'s actions out. Reads go through the `InboundScanner`
+/// (frames, runs, the fast path); replies, forwarding and lists through `ClientOutput`;
+/// admission through the `AdmissionChain`. Forwarded bytes are delivered, and replies flushed,
+/// once per read burst.
+///
+/// Policies that are off are not here: per-address limits, read pacing and the client
+/// certificate are handlers in front of this one, present only when their option is on.
+/// Admission (`+Admission`), lists (`+Lists`) and the timer's and scanner's callbacks
+/// (`+Callbacks`) are extensions in files of their own; their state is here.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -21,18 +22,16 @@ final class ConnectionHandler: ChannelInboundHandler {
     let shared: ServerShared
     /// This client as presence knows it, from the moment it is asked to admit it.
     var recipient: LocalRecipient?
-    /// Kept for the life timer's callback (between `handlerAdded` and `handlerRemoved`).
+    /// Kept for the timers' callbacks (between `handlerAdded` and `handlerRemoved`).
     var context: ChannelHandlerContext?
     /// Bytes that arrived while presence was deciding on the Connect, in order; `nil` otherwise
     /// (a box: one word per connection for a state only a presence that answers later uses).
     var held: HeldInput?
     var lifeCheck: ServerTimer?
-    /// The per-client rate limit, when one is set (`--max-msgs-per-sec`, `--max-bytes-per-sec`).
-    let gate: FloodGate?
-    /// Bytes read in the current burst, counted only for an observer that wants traffic or a gate.
+    /// What the client's TLS certificate proved (`ClientCertificateHandler`), for admission.
+    var identity: ClientIdentity?
+    /// Bytes read in the current burst, counted only when someone wants them (`countsBursts`).
     var burstBytes: UInt32 = 0
-    /// Whether this connection counts against its source address (`AddressLimiter`).
-    var countedAddress = false
     /// The transport's handshake (TLS) has not completed: nothing written reaches the peer yet,
     /// so a close does not wait for its `Error` to be written.
     var handshaking: Bool
@@ -50,7 +49,6 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.handshaking = handshaking
         self.scanner = InboundScanner(logsFrames: shared.logger.logLevel <= .debug)
         self.machine = ConnectionStateMachine(openedAt: now)
-        self.gate = FloodGate(shared.configuration.flood, now: now)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -64,59 +62,39 @@ final class ConnectionHandler: ChannelInboundHandler {
     // MARK: NIO events
 
     func channelActive(context: ChannelHandlerContext) {
-        if let refusal = self.opened(context: context) {
-            self.perform(self.machine.mustClose(.turnedAway(refusal)), context: context)
+        // A connection a handler in front turned away (`CloseRequest`) is closing already.
+        if case .awaitingConnect = self.machine.state {
+            switch self.shared.connections.opened(context.channel) {
+            case .tracked:
+                let timeout = self.machine.lifeTimeout(self.shared.aliveTimeout, self.shared.connectTimeout)
+                self.scheduleLifeCheck(at: self.machine.lastHeard + timeout, context: context)
+            case .shuttingDown:
+                // Accepted as the server began to shut down: told so, like every other connection.
+                self.perform(self.machine.shutdown(), context: context)
+            case .full(let limit):
+                let words = "too many connections waiting for Connect (\(limit))"
+                self.perform(self.machine.mustClose(.turnedAway(words)), context: context)
+            }
         }
         context.fireChannelActive()
     }
 
-    /// Counts the new connection against its address and among those waiting for `Connect`,
-    /// and arms its life timer; the words of the limit that turns it away, if one does.
-    func opened(context: ChannelHandlerContext) -> String? {
-        if let address = context.channel.remoteAddress?.ipAddress {
-            switch self.shared.addresses.opened(address, at: self.shared.clock.now) {
-            case .admitted: self.countedAddress = true
-            case .tooManyOpen(let limit): return "too many connections from your address (\(limit))"
-            case .tooManyNew(let limit): return "too many new connections from your address (\(limit) a second)"
-            }
-        }
-        switch self.shared.connections.opened(context.channel) {
-        case .tracked:
-            let timeout = self.machine.lifeTimeout(self.shared.aliveTimeout, self.shared.connectTimeout)
-            self.scheduleLifeCheck(at: self.machine.lastHeard + timeout, context: context)
-        case .shuttingDown:
-            // Accepted as the server began to shut down: told so, like every other connection.
-            self.perform(self.machine.shutdown(), context: context)
-        case .full(let limit):
-            return "too many connections waiting for Connect (\(limit))"
-        }
-        return nil
-    }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var input = self.unwrapInboundIn(data)
-        if self.shared.observesTraffic || self.gate != nil {
+        if self.shared.countsBursts {
             self.burstBytes &+= UInt32(truncatingIfNeeded: input.readableBytes)
         }
         self.process(&input, context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if let gate = self.gate {
-            // A client with a rate limit: the clock is read once for both rules.
-            let now = self.shared.clock.now
-            self.machine.burstEnded(at: now)
-            if let due = gate.burst(frames: Int(self.scanner.burstFrames), bytes: Int(self.burstBytes), at: now) {
-                self.pauseReading(until: due, gate: gate, context: context)
-            }
-        } else {
-            self.machine.burstEnded(at: self.shared.clock.now)
-        }
+        self.machine.burstEnded(at: self.shared.clock.now)
         if self.burstBytes > 0 {
-            if self.shared.observesTraffic {
-                self.shared.observer.received(frames: Int(self.scanner.burstFrames), bytes: Int(self.burstBytes))
-            }
+            let burst = ReadBurst(frames: Int(self.scanner.burstFrames), bytes: Int(self.burstBytes))
             self.burstBytes = 0
+            if self.shared.observesTraffic { self.shared.observer.received(frames: burst.frames, bytes: burst.bytes) }
+            // To the `ReadPacingHandler` in front, which decides whether to read on.
+            if self.shared.pacesReads { context.triggerUserOutboundEvent(burst, promise: nil) }
         }
         self.scanner.burstEnded()
         self.flushPending(context: context)
@@ -127,10 +105,6 @@ final class ConnectionHandler: ChannelInboundHandler {
         // what the client sent before it left still goes out.
         self.deliverForwarded(on: context.eventLoop, sender: nil)
         self.lifeCheck?.cancel()
-        if self.countedAddress, let address = context.channel.remoteAddress?.ipAddress {
-            self.countedAddress = false
-            self.shared.addresses.closed(address, at: self.shared.clock.now)
-        }
         self.perform(self.machine.closed(), context: context)
         if self.recipient != nil { self.settle(context: context) }  // out of `closing`, if it was there
         context.fireChannelInactive()
@@ -149,14 +123,14 @@ final class ConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? OnlineListEvent {
             self.offerList(event.edition, context: context)
-        } else if case TLSUserEvent.handshakeCompleted = event {
-            self.handshaking = false
-            context.fireUserInboundEventTriggered(event)
-        } else if event is ChannelShouldQuiesceEvent {
-            self.perform(self.machine.shutdown(), context: context)
         } else if let request = event as? CloseRequest {
             self.perform(self.machine.mustClose(request.reason), context: context)
+        } else if event is ChannelShouldQuiesceEvent {
+            self.perform(self.machine.shutdown(), context: context)
+        } else if let identity = event as? ClientIdentity {
+            self.identity = identity
         } else {
+            if case TLSUserEvent.handshakeCompleted = event { self.handshaking = false }
             context.fireUserInboundEventTriggered(event)
         }
     }
@@ -177,15 +151,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
         do {
             if let waiting = try self.scanner.read(&input, delegate: self, context: context) {
+                // No more reads until presence answers (`admissionAnswered` reads again).
                 self.held = HeldInput(waiting)
-                self.updateReading(context: context)
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
             }
         } catch {
             self.perform(self.machine.malformed(error), context: context)
         }
     }
-
-    // MARK: Actions
 
     /// Carries out what the machine decided about one frame (`wire`: its bytes).
     func carryOut(
@@ -200,17 +173,12 @@ final class ConnectionHandler: ChannelInboundHandler {
                 self.output.forward(wire, to: target)
             }
         case .sendList:
-            self.answerList(changes: self.output.receivesChanges, context: context)
+            self.carryOut(
+                self.output.answerList(from: self.shared.publisher, at: self.shared.clock.now), context: context)
         case .sendChanges:
-            let first = !self.output.receivesChanges
-            if first { self.shared.publisher.changeEventsStarted() }
-            // A client that asks right behind Connect is not in the last list pushed yet: its
-            // first list is the push that holds it (due within the usual delay).
-            if first, let name = self.recipient?.name, !self.shared.publisher.latestEdition.holds(name) {
-                self.output.awaitFirstEdition()
-            } else {
-                self.answerList(changes: true, context: context)
-            }
+            guard let name = self.recipient?.name else { return }
+            let answer = self.output.startChanges(from: self.shared.publisher, for: name, at: self.shared.clock.now)
+            self.carryOut(answer, context: context)
         case .reject(let text):
             self.logger.debug("frame rejected", metadata: self.metadata(["why": "\(text)"]))
             self.reply([ServerBodies.encode(.error(text))], context: context)
@@ -218,6 +186,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.perform(action, context: context)
         }
     }
+
+    // MARK: Actions
 
     /// Carries out what the machine decided.
     func perform(_ action: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
@@ -249,90 +219,5 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .leave(let reason):
             self.leave(reason, context: context)
         }
-    }
-
-    /// The client leaves: out of presence (the new list pushed) if it was in it, out of the tracker.
-    func leave(_ reason: CloseReason, context: ChannelHandlerContext) {
-        self.settle(context: context)
-        if self.output.receivesChanges { self.shared.publisher.changeEventsEnded() }
-        if let recipient = self.recipient, self.shared.presence.remove(recipient) {
-            self.logger.info("client left", metadata: self.metadata(["reason": "\(reason)"]))
-            self.shared.publisher.changed()
-            self.shared.observer.left(recipient.name, reason: reason)
-        } else {
-            self.shared.observer.closedBeforeJoining(reason: reason)
-        }
-    }
-
-    /// Takes the connection out of the tracker: it is online, or closed.
-    func settle(context: ChannelHandlerContext) {
-        self.shared.connections.settled(context.channel)
-    }
-
-    /// Logs why, tells the client (if the reason has an `Error`) and closes.
-    func close(for reason: CloseReason, context: ChannelHandlerContext) {
-        if let line = reason.logLine {
-            self.logger.log(level: line.level, "\(line.message)", metadata: self.metadata([line.key: "\(reason)"]))
-        }
-        if let text = reason.errorText {
-            self.reply([ServerBodies.encode(.error(text))], context: context)
-        }
-        self.flushPending(context: context)
-        guard reason.errorText != nil, !reason.closesAtOnce, !self.handshaking else {
-            // Flushing wrote what the socket takes at once, which a small frame always fits
-            // unless the client stopped reading (`CloseReason.closesAtOnce` says when not to
-            // wait). Before the TLS handshake completes nothing can reach the peer: a connection
-            // that never starts it is closed at the connect timeout, not left open.
-            context.close(promise: nil)
-            return
-        }
-        // An empty write completes once everything queued before it has been written.
-        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(self.wrapOutboundOut(ByteBuffer())).whenComplete { _ in
-            loopBoundContext.value.close(promise: nil)
-        }
-    }
-
-    // MARK: Output to this client
-
-    /// Writes server frames to this client (its id, or the reply address before it has one);
-    /// flushed at the end of the read burst.
-    func reply(_ bodies: [ByteBuffer], context: ChannelHandlerContext) {
-        let bytes = ServerBodies.frames(to: self.machine.replyAddress, bodies, allocator: context.channel.allocator)
-        context.write(self.wrapOutboundOut(bytes), promise: nil)
-        self.output.repliesPending = true
-    }
-
-    /// Delivers what was forwarded, then flushes the replies.
-    func flushPending(context: ChannelHandlerContext) {
-        self.deliverForwarded(on: context.eventLoop, sender: self.recipient)
-        if self.output.repliesPending {
-            self.output.repliesPending = false
-            context.flush()
-        }
-    }
-
-    /// Hands the frames for other clients to their loops (a target gone meanwhile is answered
-    /// `Offline` to `sender`); the batch is out of `output` while it is delivered.
-    func deliverForwarded(on loop: any EventLoop, sender: LocalRecipient?) {
-        guard self.output.hasForwarded else { return }
-        var batch = self.output.takeForwarded()
-        batch.deliver(on: loop, sender: sender, observer: self.shared.observer)
-        self.output.giveBack(batch)
-    }
-
-    // MARK: Life
-
-    /// Arms the life timer: a scheduled callback on this handler (no closure, no promise per connection).
-    func scheduleLifeCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
-        self.lifeCheck = self.shared.clock.scheduleCallback(at: deadline, on: context.eventLoop, handler: self)
-    }
-
-    /// `extra` plus who this connection is (peer address, client id).
-    func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
-        var metadata = extra
-        if let peer = self.context?.remoteAddress { metadata["peer"] = "\(peer)" }
-        if let name = self.recipient?.name { metadata["client"] = "\(name)" }
-        return metadata
     }
 }

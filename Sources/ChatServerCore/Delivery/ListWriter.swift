@@ -22,6 +22,15 @@ struct ListWriter {
     /// The least time between two answers to `List` that carry the same list.
     static let repeatSpacing = TimeAmount.milliseconds(100)
 
+    /// The current list, as a request is answered: full `List k/n` parts, or (change events on)
+    /// the latest edition.
+    enum Current {
+        /// The `List k/n` bodies of the current list.
+        case full([ByteBuffer])
+        /// The last list pushed, answered as `Online` parts, then its changes.
+        case changes(ListEdition)
+    }
+
     /// What to do about a `List` request.
     enum RequestAnswer: Equatable {
         /// Write this chunk now.
@@ -121,24 +130,9 @@ struct ListWriter {
         return self.isWriting ? nil : self.take()
     }
 
-    /// `List changes`, or `List` with change events on: the whole list of `edition` as
-    /// `Online` parts (answered as any `List`), then its changes.
-    mutating func requestChanges(_ edition: ListEdition, at now: NIODeadline) -> RequestAnswer {
-        if self.feedVersion == nil, !self.awaitsFirstEdition { self.dropFullList() }
-        self.awaitsFirstEdition = false
-        self.feedVersion = max(self.feedVersion ?? 0, edition.version)
-        return self.request(edition.fullParts(), at: now)
-    }
-
-    /// The owed answer's time came with change events on, `edition` the latest.
-    mutating func owedChangesDue(_ edition: ListEdition, at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
-        guard self.owesAnswer else { return nil }
-        self.feedVersion = max(self.feedVersion ?? 0, edition.version)
-        return self.owedAnswerDue(edition.fullParts(), at: now)
-    }
-
-    /// A `List` request, with `parts` the current list, at `now`.
-    mutating func request(_ parts: [ByteBuffer], at now: NIODeadline) -> RequestAnswer {
+    /// A `List` request (or `List changes`) at `now`, `list` the current list then.
+    mutating func request(_ list: Current, at now: NIODeadline) -> RequestAnswer {
+        let parts = self.parts(of: list)
         let held = self.holdsFirstList
         self.holdsFirstList = false
         if let waiting = self.waiting, Self.same(waiting, parts) {
@@ -162,11 +156,12 @@ struct ListWriter {
         return self.isWriting ? .covered : self.take().map { .write($0) } ?? .covered
     }
 
-    /// The owed answer's time came, with `parts` the current list then: the chunk to write now,
+    /// The owed answer's time came, with `list` the current list then: the chunk to write now,
     /// if any. A list written to its end since the request (a push) was its answer.
-    mutating func owedAnswerDue(_ parts: [ByteBuffer], at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
+    mutating func owedAnswerDue(_ list: Current, at now: NIODeadline) -> ArraySlice<ByteBuffer>? {
         guard self.owesAnswer else { return nil }
         self.owesAnswer = false
+        let parts = self.parts(of: list)
         if let waiting = self.waiting, Self.same(waiting, parts) { return nil }
         if Self.same(self.current, parts) {
             if self.isWriting || now < self.finishedAt + Self.repeatSpacing { return nil }
@@ -175,6 +170,21 @@ struct ListWriter {
         }
         self.waiting = parts
         return self.isWriting ? nil : self.take()
+    }
+
+    /// The parts that answer a request for `list`. For change events, the whole list of the
+    /// edition as `Online` parts, its changes following: a client switching to them drops the
+    /// full list it was being sent, and holds this version once the answer is written.
+    private mutating func parts(of list: Current) -> [ByteBuffer] {
+        switch list {
+        case .full(let parts):
+            return parts
+        case .changes(let edition):
+            if self.feedVersion == nil, !self.awaitsFirstEdition { self.dropFullList() }
+            self.awaitsFirstEdition = false
+            self.feedVersion = max(self.feedVersion ?? 0, edition.version)
+            return edition.fullParts()
+        }
     }
 
     /// The chunk in flight reached the socket at `now`; returns the next chunk to write, if any.

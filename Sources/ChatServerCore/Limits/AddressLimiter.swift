@@ -35,7 +35,11 @@ final class AddressLimiter: Sendable {
         self.connectsPerSecond = connectsPerSecond
     }
 
-    /// A connection from `address` opened at `now`: counted if admitted.
+    /// Whether open connections are capped, and so counted: then each admitted connection must
+    /// be given back (`closed`) when it closes; with the rate alone, nothing is to give back.
+    var countsOpen: Bool { self.maxOpen != .max }
+
+    /// A connection from `address` opened at `now`: counted if admitted (and open ones are capped).
     func opened(_ address: String, at now: NIODeadline) -> Verdict {
         self.state.withLockedValue { state in
             var entry =
@@ -49,7 +53,7 @@ final class AddressLimiter: Sendable {
                 state.entries[address] = entry
                 return .tooManyNew(self.connectsPerSecond)
             }
-            entry.open += 1
+            if self.countsOpen { entry.open += 1 }
             state.entries[address] = entry
             if state.entries.count > 2 * state.sweptAt {
                 state.entries = state.entries.filter { $0.value.open > 0 || !$0.value.connects.isFull(at: now) }

@@ -1,5 +1,4 @@
 public import ChatWire
-public import NIOCore
 
 /// Who is online: the seam between the connections and the directory of ids.
 ///
@@ -33,30 +32,4 @@ public protocol Presence: AnyObject, Sendable {
     var listedCount: Int { get }
     /// Gives back what `start` took (the clients of this process are gone by then).
     func stop() async
-}
-
-/// What presence says to a Connect.
-public enum Admission: Equatable, Sendable {
-    /// The client is online.
-    case admitted
-    /// Refused; the connection is told why and closed.
-    case refused(CloseReason.Refusal)
-}
-
-/// A decision now, or one to come.
-public enum AdmissionAnswer: Sendable {
-    /// Decided at once (the in-process registry).
-    case now(Admission)
-    /// Decided later (a presence that asks another process); frames that arrive meanwhile are
-    /// held, in order, and handled after the answer.
-    case later(EventLoopFuture<Admission>)
-
-    /// The answer as a future on `loop` (for a step that is asynchronous anyway, as a password
-    /// check before it).
-    func future(on loop: any EventLoop) -> EventLoopFuture<Admission> {
-        switch self {
-        case .now(let admission): loop.makeSucceededFuture(admission)
-        case .later(let answer): answer
-        }
-    }
 }

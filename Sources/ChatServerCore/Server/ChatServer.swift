@@ -123,12 +123,13 @@ public final class ChatServer: Sendable {
         ]
     }
 
-    /// Binds one listener: its transport's handlers, then a `ConnectionHandler`, on every connection.
+    /// Binds one listener: every connection's pipeline is built by a `ConnectionPipeline`.
     private static func bind(
         _ listener: Listener, shared: ServerShared, group: any EventLoopGroup
     ) async throws -> any Channel {
         let maxPendingBytes = shared.configuration.maxPendingBytes
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: maxPendingBytes / 2, high: maxPendingBytes)
+        let pipeline = ConnectionPipeline(shared: shared, transport: listener.transport)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 4096)
@@ -146,12 +147,7 @@ public final class ChatServer: Sendable {
             )
             .childChannelOption(.writeBufferWaterMark, value: waterMark)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try listener.transport.configure(channel)
-                    try channel.pipeline.syncOperations.addHandler(
-                        ConnectionHandler(
-                            shared: shared, now: shared.clock.now, handshaking: listener.transport.handshakes))
-                }
+                channel.eventLoop.makeCompletedFuture { try pipeline.configure(channel) }
             }
             .bind(host: listener.host, port: listener.port)
             .get()

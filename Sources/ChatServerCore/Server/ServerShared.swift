@@ -24,24 +24,30 @@ final class ServerShared: Sendable {
     let aliveTimeout: TimeAmount
     /// The connect timeout in NIO's unit.
     let connectTimeout: TimeAmount
-    /// Connections per source address.
+    /// Connections per source address (`AddressLimitHandler`).
     let addresses: AddressLimiter
-    /// The accounts (`--users`); `nil`: any free id may connect, a password is ignored.
-    let accounts: Accounts?
-    /// Whether TLS clients must present a certificate whose names include their id.
-    let clientCertificates: Bool
+    /// The checks a Connect passes (certificate, password, as the options have it), then presence.
+    let admission: AdmissionChain
+    /// Whether clients' reads are paced (`ReadPacingHandler`): a per-client rate is set.
+    let pacesReads: Bool
+    /// Whether the protocol handler counts each read burst's bytes: for the observer, or for pacing.
+    let countsBursts: Bool
 
     init(
         presence: any Presence, publisher: ListPublisher, observer: any ServerObserver,
         connections: ConnectionTracker, clock: any ServerClock, configuration: ServerConfiguration, logger: Logger,
         accounts: Accounts? = nil
     ) {
-        self.accounts = accounts
-        self.clientCertificates = configuration.tls?.clientCAFile != nil
+        var checks: [any AdmissionCheck] = []
+        if configuration.tls?.clientCAFile != nil { checks.append(CertificateCheck()) }
+        if let accounts { checks.append(PasswordCheck(accounts: accounts)) }
+        self.admission = AdmissionChain(checks: checks, presence: presence)
+        self.pacesReads = configuration.flood.isEnabled
         self.presence = presence
         self.publisher = publisher
         self.observer = observer
         self.observesTraffic = !(observer is NoObserver)
+        self.countsBursts = self.observesTraffic || self.pacesReads
         self.connections = connections
         self.clock = clock
         self.configuration = configuration

@@ -1,7 +1,7 @@
 public import NIOCore
 import NIOSSL
 
-/// chat255 over TLS: a TLS server handler in front of the connection handler, with the
+/// chat255 over TLS: a TLS server handler in front of the protocol handler, with the
 /// context current when the connection opens (`TLSContextStore`).
 public struct TLSTransport: ChatTransport {
     /// Where the context comes from.
@@ -18,8 +18,11 @@ public struct TLSTransport: ChatTransport {
     /// TLS opens with its handshake.
     public var handshakes: Bool { true }
 
-    /// Adds the TLS server handler.
+    /// Adds the TLS server handler; with client certificates required (`--tls-client-ca`), the
+    /// `ClientCertificateHandler` behind it, which hands their names on once the handshake completes.
     public func configure(_ channel: any Channel) throws {
-        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: self.store.current))
+        let handlers = channel.pipeline.syncOperations
+        try handlers.addHandler(NIOSSLServerHandler(context: self.store.current))
+        if self.store.settings.clientCAFile != nil { try handlers.addHandler(ClientCertificateHandler()) }
     }
 }
