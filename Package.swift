@@ -38,12 +38,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
-        // Process-level set-up shared by the executables: the open-file limit and descriptor table.
+        // Process-level pieces shared by the executables and libraries: the open-file limit, secret
+        // input, text files, the backoff between attempts to reach a server.
         .target(name: "ChatSystem", swiftSettings: strictSettings),
         // A small Redis client (RESP2 over SwiftNIO) for the cluster backbone: no chat in it.
         .target(
             name: "RESP",
             dependencies: [
+                "ChatSystem",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -80,6 +82,7 @@ let package = Package(
         .target(
             name: "ChatClientCore",
             dependencies: [
+                "ChatSystem",
                 "ChatWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -179,6 +182,7 @@ let package = Package(
         .testTarget(
             name: "RESPTests",
             dependencies: [
+                "ChatSystem",
                 "RESP",
                 "ChatTestSupport",
                 "ChatWireTestSupport",
@@ -240,6 +244,7 @@ let package = Package(
         .testTarget(
             name: "ChatClientCoreTests",
             dependencies: [
+                "ChatSystem",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 "ChatWireTestSupport",
                 "ChatClientCore",

@@ -1,3 +1,4 @@
+public import ChatSystem
 public import ChatWire
 
 /// How `chatclient` was asked to run.

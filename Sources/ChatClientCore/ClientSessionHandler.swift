@@ -146,10 +146,7 @@ final class ClientSessionHandler: ChannelInboundHandler {
             self.events.yield(.list(ListUpdate(names: names, previous: self.lastList)))
             self.lastList = names
         case .listChanged(let joined, let left, _, _):
-            var names = Set(self.lastList ?? [])
-            names.subtract(left)
-            names.formUnion(joined)
-            let list = names.sorted()
+            let list = SortedNames.applying(joined: joined, left: left, to: self.lastList ?? [])
             self.events.yield(.list(ListUpdate(names: list, previous: self.lastList)))
             self.lastList = list
         case .askFullList:

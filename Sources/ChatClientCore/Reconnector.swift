@@ -1,3 +1,5 @@
+import ChatSystem
+
 /// Reconnecting after the server was lost: waits out each `Backoff` delay on `clock`, then
 /// tries again, until an attempt succeeds or the user quits. The clock is injected, so tests
 /// move time by hand; `chatclient` uses the `ContinuousClock`.

@@ -50,26 +50,10 @@ public struct ChangesPart: Equatable, Sendable {
 
     /// The changes from `from` to `to` in as few parts as fit 239-byte bodies.
     public static func parts(from: UInt64, to: UInt64, changes: [ListChange]) -> [ChangesPart] {
-        var digits = 1
-        while true {
-            let head = "Changed \(from) \(to) ".utf8.count + 2 * digits + 1
-            let capacity = Wire.maxBodyLength - head
-            var groups: [[ListChange]] = [[]]
-            var used = 0
-            for change in changes {
-                if used + change.length > capacity {
-                    groups.append([])
-                    used = 0
-                }
-                groups[groups.count - 1].append(change)
-                used += change.length
-            }
-            if String(groups.count).count <= digits {
-                return groups.enumerated().map {
-                    ChangesPart(from: from, to: to, index: $0.offset + 1, count: groups.count, changes: $0.element)
-                }
-            }
-            digits += 1
+        let head = "Changed \(from) \(to) ".utf8.count
+        let groups = PartPacking.groups(changes, headLength: { head + 2 * $0 + 1 }, cost: \.length)
+        return groups.enumerated().map {
+            ChangesPart(from: from, to: to, index: $0.offset + 1, count: groups.count, changes: $0.element)
         }
     }
 
@@ -79,10 +63,7 @@ public struct ChangesPart: Equatable, Sendable {
         let fields = argument.split(separator: Wire.padding, omittingEmptySubsequences: false)
         guard fields.count >= 3, let from = Version.parse(fields[0]), let to = Version.parse(fields[1]), from < to
         else { throw invalid("not two versions, the first below the second") }
-        let numbers = fields[2].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard numbers.count == 2, let index = ListPart.number(numbers[0]), let count = ListPart.number(numbers[1]),
-            1 <= index, index <= count
-        else { throw invalid("part number is not k/n with 1 <= k <= n") }
+        guard let (index, count) = PartPacking.partNumber(fields[2]) else { throw PartPacking.badPartNumber("Changed") }
         var changes: [ListChange] = []
         changes.reserveCapacity(fields.count - 3)
         for field in fields.dropFirst(3) {

@@ -12,7 +12,7 @@ public import NIOCore
 /// - `next(from:)` yields one frame at a time (client, load tool);
 /// - the server scans whole reads itself (to forward runs of frames as one slice), so it asks
 ///   `completeHeld(from:)` for the held frame first, gives back what it left with `hold(_:)`,
-///   and hands padding to `skipPadding(_:)`.
+///   and reads each frame's header with `header(at:)`, which skips padding.
 public struct FrameCutter: Sendable {
     /// The start of a frame cut by the end of a read (1...255 bytes), or `nil`.
     private var held: ByteBuffer?
@@ -36,26 +36,22 @@ public struct FrameCutter: Sendable {
         if var completed = try self.completeHeld(from: &input) {
             return try Self.take(from: &completed)
         }
-        while true {
-            do {
-                guard let header = try FrameDecoder.header(of: input) else {
-                    self.hold(&input)
-                    return nil
-                }
-                guard let wire = input.readSlice(length: header.length) else { return nil }
-                return (header, wire)
-            } catch .tooShort(0) {
-                try self.skipPadding(&input)
-            }
+        guard let header = try self.header(at: &input) else {
+            self.hold(&input)
+            return nil
         }
+        guard let wire = input.readSlice(length: header.length) else { return nil }
+        return (header, wire)
     }
 
-    /// Skips the NULs at the start of `input` (`FrameDecoder.header(of:)` said `tooShort(0)`):
-    /// padding between frames, which may go on in the next read.
+    /// The header of the frame at the start of `input`, the padding before it skipped (it may go
+    /// on in the next read); `nil` when that frame is not complete yet: the caller gives the
+    /// rest to `hold(_:)`.
     ///
-    /// - Throws: `FrameError.tooMuchPadding` for more than `FramePadding.limit` NULs in a row.
-    public mutating func skipPadding(_ input: inout ByteBuffer) throws(FrameError) {
-        try self.padding.skip(&input)
+    /// - Throws: the frame's `FrameError`; `tooMuchPadding` for more than `FramePadding.limit`
+    ///   NULs in a row.
+    public mutating func header(at input: inout ByteBuffer) throws(FrameError) -> FrameHeader? {
+        try self.padding.header(skippingPaddingIn: &input)
     }
 
     /// Takes up where the last read stopped: adds the first bytes of `input` to the held frame,

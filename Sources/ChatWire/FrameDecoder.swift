@@ -19,22 +19,16 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     /// Yields the next complete frame, or `nil` when more bytes are needed.
     public mutating func decode(buffer: inout ByteBuffer) throws -> Frame? {
         if self.padding.isOpen { try self.padding.skip(&buffer) }
-        while true {
-            do {
-                guard let header = try Self.header(of: buffer) else { return nil }
-                guard let wire = buffer.readSlice(length: header.length) else {
-                    preconditionFailure("a scanned frame lies inside the readable bytes")
-                }
-                return Frame(destination: header.destination, source: header.source, validatedWire: wire)
-            } catch .tooShort(0) {
-                try self.padding.skip(&buffer)
-            }
+        guard let header = try self.padding.header(skippingPaddingIn: &buffer) else { return nil }
+        guard let wire = buffer.readSlice(length: header.length) else {
+            preconditionFailure("a scanned frame lies inside the readable bytes")
         }
+        return Frame(destination: header.destination, source: header.source, validatedWire: wire)
     }
 
     /// Checks the frame at the start of `buffer`'s readable bytes without consuming or copying
     /// anything: its names and length, or `nil` if it is not complete yet. A NUL first is
-    /// `tooShort(0)`: the caller skips it as padding (`FramePadding`).
+    /// `tooShort(0)`: padding, which `FramePadding.header(skippingPaddingIn:)` skips.
     ///
     /// This is the whole of the decoding rules; `decode(buffer:)` and the server's read path
     /// (which forwards runs of frames as one slice) both rest on it.

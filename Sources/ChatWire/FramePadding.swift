@@ -38,4 +38,19 @@ struct FramePadding: Sendable {
         guard self.run <= Self.limit else { throw .tooMuchPadding }
         if input.readableBytes > 0 { self.run = 0 }
     }
+
+    /// The header of the frame at the start of `input`, after skipping the padding before it;
+    /// `nil` when that frame is not complete yet (or `input` ends in padding). The one place
+    /// that reads "a NUL where a frame starts" as padding, for every reader of frames.
+    ///
+    /// - Throws: the frame's `FrameError`, or `tooMuchPadding`.
+    mutating func header(skippingPaddingIn input: inout ByteBuffer) throws(FrameError) -> FrameHeader? {
+        while true {
+            do {
+                return try FrameDecoder.header(of: input)
+            } catch .tooShort(0) {
+                try self.skip(&input)
+            }
+        }
+    }
 }

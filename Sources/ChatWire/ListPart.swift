@@ -37,10 +37,7 @@ public struct ListPart: Equatable, Sendable {
         func invalid(_ reason: String) -> ControlError { .invalidArgument(command: command, reason: reason) }
         let fields = argument.split(separator: Wire.padding, omittingEmptySubsequences: false)
         guard let position = fields.first else { throw invalid("no part number") }
-        let numbers = position.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard numbers.count == 2, let index = Self.number(numbers[0]), let count = Self.number(numbers[1]),
-            1 <= index, index <= count
-        else { throw invalid("part number is not k/n with 1 <= k <= n") }
+        guard let (index, count) = PartPacking.partNumber(position) else { throw PartPacking.badPartNumber(command) }
         var names: [ChatName] = []
         names.reserveCapacity(fields.count - 1)
         for field in fields.dropFirst() {
@@ -51,11 +48,5 @@ public struct ListPart: Equatable, Sendable {
             }
         }
         return ListPart(index: index, count: count, names: names)
-    }
-
-    /// A decimal number of 1 to 6 digits.
-    static func number(_ digits: ArraySlice<UInt8>) -> Int? {
-        guard (1...6).contains(digits.count), digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        return digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
     }
 }

@@ -9,30 +9,9 @@ public enum OnlineList {
 
     /// `parts(of:word:)` for names already sorted by byte order.
     public static func parts(ofSorted sorted: [ChatName], word: String = "List") -> [ListPart] {
-        // The header `List k/n` grows with the number of digits of n; pack assuming `digits`
-        // and retry with one more digit in the rare case the part count outgrew it.
-        var digits = 1
-        while true {
-            let parts = Self.pack(sorted, digits: digits, word: word)
-            if String(parts.count).count <= digits { return parts }
-            digits += 1
-        }
-    }
-
-    /// Packs greedily, reserving room for `word`, a space, and two numbers of `digits` digits and `/`.
-    private static func pack(_ sorted: [ChatName], digits: Int, word: String) -> [ListPart] {
-        let capacity = Wire.maxBodyLength - (word.utf8.count + 1 + 2 * digits + 1)
-        var groups: [[ChatName]] = [[]]
-        var used = 0
-        for name in sorted {
-            let cost = 1 + name.length
-            if used + cost > capacity {
-                groups.append([])
-                used = 0
-            }
-            groups[groups.count - 1].append(name)
-            used += cost
-        }
+        // The head is `word`, a space, then `k/n` (`PartPacking`); each name takes a space and itself.
+        let groups = PartPacking.groups(
+            sorted, headLength: { word.utf8.count + 1 + 2 * $0 + 1 }, cost: { 1 + $0.length })
         return groups.enumerated().map { ListPart(index: $0.offset + 1, count: groups.count, names: $0.element) }
     }
 }

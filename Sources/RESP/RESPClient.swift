@@ -1,8 +1,9 @@
+public import ChatSystem
 import NIOConcurrencyHelpers
 public import NIOCore
 
 /// A connection to Redis that comes back by itself: it connects, and whenever the connection is
-/// lost (or cannot be made) it tries again after `RESPRetry`'s waits, until stopped. The owner
+/// lost (or cannot be made) it tries again after `Backoff`'s waits (100 ms doubling up to 2 s by default), until stopped. The owner
 /// hears each change (`Event`) and does what a new connection needs (subscribe again, register
 /// again). Commands sent while there is no connection fail at once, never wait.
 public final class RESPClient: Sendable {
@@ -22,11 +23,14 @@ public final class RESPClient: Sendable {
 
     private let endpoint: RESPEndpoint
     private let loop: any EventLoop
-    private let retry: RESPRetry
+    private let retry: Backoff
     private let state = NIOLockedValueBox(State())
 
     /// A client of `endpoint` on `loop`. Nothing happens until `start`.
-    public init(endpoint: RESPEndpoint, loop: any EventLoop, retry: RESPRetry = RESPRetry()) {
+    public init(
+        endpoint: RESPEndpoint, loop: any EventLoop,
+        retry: Backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
+    ) {
         self.endpoint = endpoint
         self.loop = loop
         self.retry = retry

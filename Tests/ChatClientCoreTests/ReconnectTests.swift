@@ -1,4 +1,5 @@
 import ChatClientCore
+import ChatSystem
 import ChatTestSupport
 import ChatWireTestSupport
 import Foundation
@@ -10,18 +11,6 @@ import Testing
 
 @Suite("Client: reconnecting", .serialized)
 struct ReconnectTests {
-    @Test("backoff doubles from 0.5 s up to 30 s, each delay within ±20 %")
-    func backoff() {
-        var backoff = Backoff()
-        var generator = SystemRandomNumberGenerator()
-        let expected: [Double] = [0.5, 1, 2, 4, 8, 16, 30, 30, 30]
-        for base in expected {
-            let delay = backoff.next(using: &generator)
-            let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-            #expect(seconds >= base * 0.8 - 1e-9 && seconds <= base * 1.2 + 1e-9, "\(seconds) for \(base)")
-        }
-    }
-
     @Test("--reconnect: the server dies and comes back on the same port; the client registers again and talks")
     func reconnects() async throws {
         let (first, port) = try await startServer()

@@ -1,3 +1,4 @@
+import ChatSystem
 import ChatTestSupport
 import ChatWireTestSupport
 import NIOConcurrencyHelpers

@@ -196,7 +196,7 @@ final class LaterPresence: Presence, @unchecked Sendable {
     var generation: UInt64 { self.registry.generation }
     func broadcastTargets() -> [any Recipient] { self.registry.broadcastTargets() }
     func localRecipients() -> [LocalRecipient] { self.registry.localRecipients() }
-    func names() -> [ChatName] { self.registry.names() }
+    func names(local: [LocalRecipient]) -> [ChatName] { self.registry.names(local: local) }
     var count: Int { self.registry.count }
     var listedCount: Int { self.registry.count }
 }

@@ -138,3 +138,26 @@ struct ChangeEventsTests {
         #expect(greeted.changes.stage == .off)
     }
 }
+
+@Suite("Wire: sorted names under changes")
+struct SortedNamesTests {
+    private func names(_ texts: [String]) throws -> [ChatName] { try texts.map { try ChatName(validating: $0) } }
+
+    @Test("Joins merge in order, leaves drop out, the result equals sorting the set again")
+    func matchesSorting() throws {
+        var generator = SplitMix64(seed: 22)
+        let pool = try self.names((0..<60).map { "n\($0)" })
+        var current: [ChatName] = []
+        for _ in 0..<300 {
+            let listed = Set(current)
+            let left = current.filter { _ in generator.next() % 4 == 0 }
+            let joined = pool.filter { !listed.contains($0) && generator.next() % 5 == 0 }
+            let expected = listed.subtracting(left).union(joined).sorted()
+            current = SortedNames.applying(joined: joined, left: left, to: current)
+            #expect(current == expected)
+        }
+        #expect(
+            try SortedNames.applying(joined: self.names(["bob"]), left: [], to: self.names(["alice", "bob"]))
+                == self.names(["alice", "bob"]), "a repeated join is listed once")
+    }
+}

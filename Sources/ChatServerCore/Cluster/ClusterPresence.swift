@@ -1,3 +1,4 @@
+import ChatSystem
 public import ChatWire
 public import Logging
 import NIOConcurrencyHelpers
@@ -90,7 +91,7 @@ public final class ClusterPresence: Presence {
         var logger = logger
         logger[metadataKey: "node"] = "\(configuration.nodeID)"
         self.logger = logger
-        let retry = RESPRetry(first: .milliseconds(100), limit: .seconds(1))
+        let retry = Backoff(initial: .milliseconds(100), maximum: .seconds(1))
         self.link = ClusterLink(
             nodeID: configuration.nodeID, keys: ClusterKeys(cluster: configuration.name), loop: loop,
             publisher: RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry), local: self.local,
@@ -307,8 +308,8 @@ public final class ClusterPresence: Presence {
 
     /// Everyone in the copied directory, and this node's clients (whose own changes reach the
     /// copy a moment later, through Redis).
-    public func names() -> [ChatName] {
-        var names = Set(self.local.localRecipients().map(\.name))
+    public func names(local: [LocalRecipient]) -> [ChatName] {
+        var names = Set(local.map(\.name))
         self.state.withLockedValue { names.formUnion($0.directory.owners.keys) }
         return names.sorted()
     }

@@ -79,17 +79,9 @@ struct InboundScanner {
                     continue
                 }
             }
-            let scanned: FrameHeader?
-            do {
-                scanned = try FrameDecoder.header(of: cursor)
-            } catch .tooShort(0) {
-                // NULs between frames: padding, skipped (not a frame, so not a sign of life). It
-                // ends the run: a run is one slice of contiguous frames.
-                queueRun()
-                try self.cutter.skipPadding(&cursor)
-                continue
-            }
-            guard let header = scanned else {
+            // NULs between frames are padding, skipped (not a frame, so not a sign of life); a
+            // frame after them does not join the run before them (a run is one contiguous slice).
+            guard let header = try self.cutter.header(at: &cursor) else {
                 self.cutter.hold(&cursor)
                 return nil
             }

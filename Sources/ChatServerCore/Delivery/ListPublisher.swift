@@ -127,8 +127,11 @@ final class ListPublisher: Sendable {
     }
 
     private func publish() {
+        // One snapshot of this process's clients for the list and its recipients (the
+        // generation read first, as the cache needs: `OnlineListCache`).
+        let generation = self.presence.generation
         let recipients = self.presence.localRecipients()
-        let (names, parts) = self.cache.current(of: self.presence)
+        let (names, parts) = self.cache.current(of: self.presence, snapshot: (generation, recipients))
         let bytes = parts.reduce(0) { $0 + Wire.headerLength + $1.readableBytes }
         self.schedule.withLockedValue { $0.listEncoded(names: names.count, bytes: bytes) }
         // Pushes run one at a time on the scheduler's loop, the only writer of `latest`: the

@@ -23,8 +23,10 @@ public protocol Presence: AnyObject, Sendable {
     func broadcastTargets() -> [any Recipient]
     /// The clients connected to this process (list pushes and shutdown reach them).
     func localRecipients() -> [LocalRecipient]
-    /// The ids of everyone online in the chat, sorted by byte order.
-    func names() -> [ChatName]
+    /// The ids of everyone online in the chat, sorted by byte order, with `local` the clients of
+    /// this process as the caller took them (`localRecipients()`): a push then lists exactly the
+    /// local clients it goes to, from one snapshot.
+    func names(local: [LocalRecipient]) -> [ChatName]
     /// How many clients of this process are online.
     var count: Int { get }
     /// How many ids the online list holds (everyone's, on a cluster), without sorting them: what
@@ -32,4 +34,11 @@ public protocol Presence: AnyObject, Sendable {
     var listedCount: Int { get }
     /// Gives back what `start` took (the clients of this process are gone by then).
     func stop() async
+}
+
+extension Presence {
+    /// The ids of everyone online in the chat, sorted by byte order.
+    public func names() -> [ChatName] {
+        self.names(local: self.localRecipients())
+    }
 }

@@ -98,8 +98,8 @@ final class Registry: Presence {
 
     var listedCount: Int { self.count }
 
-    func names() -> [ChatName] {
-        self.state.withLockedValue { Array($0.clients.keys) }.sorted()
+    func names(local: [LocalRecipient]) -> [ChatName] {
+        local.map(\.name).sorted()
     }
 
     var count: Int {
