@@ -9,8 +9,9 @@ import Synchronization
 /// Presence for a chat served by several nodes through one Redis (`--cluster`): ids are unique
 /// across the cluster, every node lists everyone, and frames for another node's clients travel
 /// through Redis pub/sub. docs/CLUSTER.md says how to run it and what each failure does.
-/// Its concerns are extensions in files of their own: the lease and the fence (`+Lease`), the
-/// directory's copy (`+Directory`), frames from other nodes and commands (`+Arrivals`).
+/// Its concerns are extensions in files of their own: the backbone's connections, start and
+/// stop (`+Backbone`), the claims of ids (`+Claims`), the lease and the fence (`+Lease`), the
+/// directory's copy (`+Directory`), and the inbox (`+Inbox`; the outbox is `ClusterNode`).
 ///
 /// - Ids: `<name>:names` in Redis (id → node) is the one truth. A Connect is admitted once a
 ///   script has taken the id there atomically (`ClusterScripts.claim`); a leave gives it back.
@@ -111,165 +112,7 @@ public final class ClusterPresence: Presence {
         String(self.state.withLockedValue { $0.lease.length.nanoseconds } / 1_000_000)
     }
 
-    // MARK: Lifecycle
-
-    /// Checks the backbone once (a wrong password or a server that is not a usable Redis stops
-    /// the start), then connects for good: a Redis out of reach is logged and tried again, and
-    /// Connects are refused (`Error cluster unavailable`) until it answers.
-    public func start(changed: @escaping @Sendable () -> Void) async throws {
-        self.state.withLockedValue { $0.changed = changed }
-        do {
-            let probe = try await RESPConnection.connect(
-                to: self.configuration.endpoint, on: self.link.loop, timeout: .seconds(3))
-            let deadline = self.link.loop.scheduleTask(in: .seconds(3)) { probe.channel.close(promise: nil) }
-            defer {
-                deadline.cancel()
-                Task { await probe.close() }
-            }
-            try await Self.check(probe)
-        } catch let error as ClusterError {
-            throw error
-        } catch RESPError.server(let text) {
-            throw ClusterError.refused(text)
-        } catch let error as RESPError {
-            throw ClusterError.unusable(
-                "\(self.configuration.endpoint) does not answer like a Redis server (\(error))")
-        } catch {
-            self.logger.warning(
-                "cannot reach the cluster's Redis; trying again, Connects are refused until then",
-                metadata: ["redis": "\(self.configuration.endpoint)", "error": "\(error)"])
-        }
-        self.commands.start { event in await self.commandsChanged(event) }
-        self.link.publisher.start { event in
-            if case .disconnected(let why) = event {
-                self.logger.debug("the connection for frames to other nodes is down", metadata: ["error": "\(why)"])
-            }
-        }
-        self.subscription.start(
-            onMessage: { message in self.received(message) },
-            onEvent: { event in await self.subscriptionChanged(event) })
-        let lease = self.state.withLockedValue { $0.lease }
-        let refresh = self.link.loop.scheduleRepeatedTask(
-            initialDelay: lease.refreshInterval, delay: lease.refreshInterval
-        ) { _ in self.refresh() }
-        let watch = self.link.loop.scheduleRepeatedTask(
-            initialDelay: lease.reapInterval, delay: lease.reapInterval
-        ) { _ in self.watch() }
-        self.state.withLockedValue { $0.timers = [refresh, watch] }
-        self.logger.info(
-            "cluster node starting",
-            metadata: [
-                "redis": "\(self.configuration.endpoint)", "cluster": "\(self.configuration.name)",
-                "lease": "\(self.configuration.lease)",
-            ])
-        let giveUp = self.link.loop.scheduleTask(in: Self.startWait) { self.completeReady() }
-        try? await self.ready.futureResult.get()
-        giveUp.cancel()
-    }
-
-    /// Leaves the cluster: the node's ids, lease and membership go from Redis at once (the other
-    /// nodes push their lists), then the connections close.
-    public func stop() async {
-        let timers = self.state.withLockedValue { state in
-            state.stopped = true
-            defer { state.timers = [] }
-            return state.timers
-        }
-        for timer in timers { timer.cancel() }
-        self.completeReady()
-        // Whether registered or not (a registration may be on its way): leaving is harmless.
-        if self.commands.isConnected {
-            let leave = self.command([
-                "EVAL", .text(ClusterScripts.leave), "4", .text(self.keys.names), .text(self.keys.version),
-                .text(self.keys.nodes), .text(self.keys.lease(self.nodeID)), .text(self.nodeID),
-                .text(self.keys.events),
-            ])
-            do {
-                _ = try await leave.get()
-                self.logger.info("left the cluster")
-            } catch {
-                self.logger.warning(
-                    "could not leave the cluster cleanly; the lease will expire", metadata: ["error": "\(error)"])
-            }
-        }
-        await self.commands.stop()
-        await self.link.publisher.stop()
-        await self.subscription.stop()
-    }
-
-    /// Whether `connection` leads to a Redis this cluster can use: Redis 6 or later, scripting on.
-    static func check(_ connection: RESPConnection) async throws {
-        let info = try await connection.send(["INFO", "server"]).get()
-        guard let text = info.text,
-            let line = text.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("redis_version:") })
-        else {
-            throw ClusterError.unusable("the server does not say it is Redis (no redis_version in INFO)")
-        }
-        let version = String(line.dropFirst("redis_version:".count).filter { !$0.isWhitespace })
-        guard let major = Int(version.split(separator: ".").first ?? ""), major >= 6 else {
-            throw ClusterError.unusable("Redis \(version) is too old: the cluster needs Redis 6 or later")
-        }
-        do {
-            _ = try await connection.send(["EVAL", "return 1", "0"]).get()
-        } catch RESPError.server(let text) {
-            throw ClusterError.unusable("Redis does not run scripts (\(text)): the cluster needs EVAL")
-        }
-    }
-
     // MARK: Presence
-
-    public func admit(_ recipient: LocalRecipient) -> AdmissionAnswer {
-        let now = self.clock.now
-        guard self.state.withLockedValue({ $0.registered && $0.lease.isValid(at: now) && !$0.stopped }) else {
-            return .now(.refused(.unavailable(CloseReason.clusterUnavailableText)))
-        }
-        let name = recipient.name
-        if self.local.local(named: name) != nil { return .now(.refused(.nameTaken(name))) }
-        if self.local.count >= self.local.capacity { return .now(.refused(.full(self.local.capacity))) }
-        self.state.withLockedValue { _ = $0.claiming.insert(name) }
-        let claim = self.command([
-            "EVAL", .text(ClusterScripts.claim), "4", .text(self.keys.names), .text(self.keys.version),
-            .text(self.keys.lease(self.nodeID)), .text(self.keys.grace), .text(name.text), .text(self.nodeID),
-            .text(self.keys.events),
-        ])
-        // Added to the registry on the client's loop, in the same task that answers its handler:
-        // no frame reaches the client before its `Connected`.
-        let answer = claim.hop(to: recipient.eventLoop).map { value -> Admission in
-            let fenced = self.state.withLockedValue { state in
-                state.claiming.remove(name)
-                // An answer that arrives after the lease ran out must not add a client that the
-                // outage's close has already passed by.
-                return !state.lease.isValid(at: self.clock.now) || state.closedForOutage
-            }
-            switch value {
-            case .integer(let version) where version > 0 && !fenced:
-                let admission = self.local.add(recipient)
-                if case .refused(.full) = admission { self.release(name) }
-                return admission
-            case .integer(let version) where version > 0:
-                self.release(name)
-                return .refused(.unavailable(CloseReason.clusterUnavailableText))
-            case .integer(0):
-                return .refused(.nameTaken(name))
-            case .integer(-1):
-                // The lease is gone from Redis (restarted, flushed): register again.
-                self.link.loop.execute { self.register() }
-                return .refused(.unavailable(CloseReason.clusterUnavailableText))
-            default:
-                // -2: the grace after Redis lost its data; the nodes are registering theirs.
-                return .refused(.unavailable(CloseReason.clusterUnavailableText))
-            }
-        }.flatMapErrorThrowing { error in
-            // Redis may have run the claim and its answer was lost: the next registration makes
-            // this node's ids in Redis exactly its clients again.
-            self.state.withLockedValue { state in
-                state.claiming.remove(name)
-                state.mustRegister = true
-            }
-            return .refused(.unavailable(CloseReason.clusterUnavailableText))
-        }
-        return .later(answer)
-    }
 
     @discardableResult
     public func remove(_ recipient: LocalRecipient) -> Bool {

@@ -5,10 +5,9 @@ import NIOCore
 import RESP
 import Synchronization
 
-/// Frames from other nodes, and commands to Redis.
+/// The inbox: what arrives on the subscription, directory events and frames from other nodes.
+/// (The outbox is `ClusterNode`: one per other node, publishing through the `ClusterLink`.)
 extension ClusterPresence {
-    // MARK: Arrivals
-
     /// A published message: a change of the directory, or frames for this node's clients.
     func received(_ message: RESPMessage) {
         if message.channel == self.keys.events {
@@ -57,20 +56,4 @@ extension ClusterPresence {
         }
     }
 
-    // MARK: Commands
-
-    /// Sends a command on the command connection; one that takes longer than `commandTimeout`
-    /// fails (a Redis that stopped answering must not hold Connects forever).
-    func command(_ arguments: [RESPArgument]) -> EventLoopFuture<RESPValue> {
-        let answer = self.commands.send(arguments)
-        let promise = self.link.loop.makePromise(of: RESPValue.self)
-        let timeout = self.link.loop.scheduleTask(in: Self.commandTimeout) {
-            promise.fail(RESPError.unexpected("no answer within \(Self.commandTimeout)"))
-        }
-        answer.whenComplete { result in
-            timeout.cancel()
-            promise.completeWith(result)
-        }
-        return promise.futureResult
-    }
 }

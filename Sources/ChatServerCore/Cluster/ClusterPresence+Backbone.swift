@@ -1,0 +1,181 @@
+import ChatSystem
+import ChatWire
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import RESP
+import Synchronization
+
+/// The backbone: starting and stopping, the connections to Redis (commands, subscription)
+/// and what each does when it comes or goes, and commands with their timeout.
+extension ClusterPresence {
+    /// Checks the backbone once (a wrong password or a server that is not a usable Redis stops
+    /// the start), then connects for good: a Redis out of reach is logged and tried again, and
+    /// Connects are refused (`Error cluster unavailable`) until it answers.
+    public func start(changed: @escaping @Sendable () -> Void) async throws {
+        self.state.withLockedValue { $0.changed = changed }
+        do {
+            let probe = try await RESPConnection.connect(
+                to: self.configuration.endpoint, on: self.link.loop, timeout: .seconds(3))
+            let deadline = self.link.loop.scheduleTask(in: .seconds(3)) { probe.channel.close(promise: nil) }
+            defer {
+                deadline.cancel()
+                Task { await probe.close() }
+            }
+            try await Self.check(probe)
+        } catch let error as ClusterError {
+            throw error
+        } catch RESPError.server(let text) {
+            throw ClusterError.refused(text)
+        } catch let error as RESPError {
+            throw ClusterError.unusable(
+                "\(self.configuration.endpoint) does not answer like a Redis server (\(error))")
+        } catch {
+            self.logger.warning(
+                "cannot reach the cluster's Redis; trying again, Connects are refused until then",
+                metadata: ["redis": "\(self.configuration.endpoint)", "error": "\(error)"])
+        }
+        self.commands.start { event in await self.commandsChanged(event) }
+        self.link.publisher.start { event in
+            if case .disconnected(let why) = event {
+                self.logger.debug("the connection for frames to other nodes is down", metadata: ["error": "\(why)"])
+            }
+        }
+        self.subscription.start(
+            onMessage: { message in self.received(message) },
+            onEvent: { event in await self.subscriptionChanged(event) })
+        let lease = self.state.withLockedValue { $0.lease }
+        let refresh = self.link.loop.scheduleRepeatedTask(
+            initialDelay: lease.refreshInterval, delay: lease.refreshInterval
+        ) { _ in self.refresh() }
+        let watch = self.link.loop.scheduleRepeatedTask(
+            initialDelay: lease.reapInterval, delay: lease.reapInterval
+        ) { _ in self.watch() }
+        self.state.withLockedValue { $0.timers = [refresh, watch] }
+        self.logger.info(
+            "cluster node starting",
+            metadata: [
+                "redis": "\(self.configuration.endpoint)", "cluster": "\(self.configuration.name)",
+                "lease": "\(self.configuration.lease)",
+            ])
+        let giveUp = self.link.loop.scheduleTask(in: Self.startWait) { self.completeReady() }
+        try? await self.ready.futureResult.get()
+        giveUp.cancel()
+    }
+
+    /// Leaves the cluster: the node's ids, lease and membership go from Redis at once (the other
+    /// nodes push their lists), then the connections close.
+    public func stop() async {
+        let timers = self.state.withLockedValue { state in
+            state.stopped = true
+            defer { state.timers = [] }
+            return state.timers
+        }
+        for timer in timers { timer.cancel() }
+        self.completeReady()
+        // Whether registered or not (a registration may be on its way): leaving is harmless.
+        if self.commands.isConnected {
+            let leave = self.command([
+                "EVAL", .text(ClusterScripts.leave), "4", .text(self.keys.names), .text(self.keys.version),
+                .text(self.keys.nodes), .text(self.keys.lease(self.nodeID)), .text(self.nodeID),
+                .text(self.keys.events),
+            ])
+            do {
+                _ = try await leave.get()
+                self.logger.info("left the cluster")
+            } catch {
+                self.logger.warning(
+                    "could not leave the cluster cleanly; the lease will expire", metadata: ["error": "\(error)"])
+            }
+        }
+        await self.commands.stop()
+        await self.link.publisher.stop()
+        await self.subscription.stop()
+    }
+
+    /// Whether `connection` leads to a Redis this cluster can use: Redis 6 or later, scripting on.
+    static func check(_ connection: RESPConnection) async throws {
+        let info = try await connection.send(["INFO", "server"]).get()
+        guard let text = info.text,
+            let line = text.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("redis_version:") })
+        else {
+            throw ClusterError.unusable("the server does not say it is Redis (no redis_version in INFO)")
+        }
+        let version = String(line.dropFirst("redis_version:".count).filter { !$0.isWhitespace })
+        guard let major = Int(version.split(separator: ".").first ?? ""), major >= 6 else {
+            throw ClusterError.unusable("Redis \(version) is too old: the cluster needs Redis 6 or later")
+        }
+        do {
+            _ = try await connection.send(["EVAL", "return 1", "0"]).get()
+        } catch RESPError.server(let text) {
+            throw ClusterError.unusable("Redis does not run scripts (\(text)): the cluster needs EVAL")
+        }
+    }
+
+    /// The command connection came or went.
+    func commandsChanged(_ event: RESPClient.Event) async {
+        switch event {
+        case .connected(let connection):
+            do {
+                try await Self.check(connection)
+            } catch {
+                self.logger.error("the cluster's Redis cannot be used", metadata: ["error": "\(error)"])
+                await connection.close()
+                return
+            }
+            self.logger.info("connected to the cluster's Redis")
+            self.link.loop.execute { self.register() }
+        case .disconnected(let why):
+            let was = self.state.withLockedValue { state in
+                defer { state.registered = false }
+                return state.registered
+            }
+            self.link.isUp = false
+            if was {
+                self.logger.warning("lost the cluster's Redis; trying again", metadata: ["error": "\(why)"])
+            }
+        }
+    }
+
+    /// The subscription came or went: on a new one, subscribe, then read the whole directory.
+    func subscriptionChanged(_ event: RESPClient.Event) async {
+        switch event {
+        case .connected(let connection):
+            self.state.withLockedValue { state in
+                state.subscriptionEpoch += 1
+                state.directory.awaitSnapshot(droppingEvents: true)
+            }
+            do {
+                _ = try await connection.send(["SUBSCRIBE", .text(self.keys.events)]).get()
+                _ = try await connection.send(["SUBSCRIBE", .text(self.keys.inbox(self.nodeID))]).get()
+            } catch {
+                self.logger.warning("cannot subscribe", metadata: ["error": "\(error)"])
+                await connection.close()
+                return
+            }
+            self.state.withLockedValue { $0.subscribed = true }
+            self.link.loop.execute { self.requestSnapshot() }
+        case .disconnected:
+            self.state.withLockedValue { state in
+                state.subscribed = false
+                state.subscriptionEpoch += 1
+                state.directory.awaitSnapshot(droppingEvents: true)
+            }
+        }
+    }
+
+    /// Sends a command on the command connection; one that takes longer than `commandTimeout`
+    /// fails (a Redis that stopped answering must not hold Connects forever).
+    func command(_ arguments: [RESPArgument]) -> EventLoopFuture<RESPValue> {
+        let answer = self.commands.send(arguments)
+        let promise = self.link.loop.makePromise(of: RESPValue.self)
+        let timeout = self.link.loop.scheduleTask(in: Self.commandTimeout) {
+            promise.fail(RESPError.unexpected("no answer within \(Self.commandTimeout)"))
+        }
+        answer.whenComplete { result in
+            timeout.cancel()
+            promise.completeWith(result)
+        }
+        return promise.futureResult
+    }
+}
