@@ -4,6 +4,8 @@
 # scripts/flooder.py writing frames as fast as it can, against chatserver with the given flood
 # limits (default: --max-msgs-per-sec 2000 --max-bytes-per-sec 262144) and without any. Prints the
 # pairs' p50/p99 for each and the p99 ratio with the flooder to without.
+# SERVER=path/to/a/chatserver measures that binary instead of this package's release build (an
+# older commit's, built in a worktree of its own, to compare a change with the one before).
 #   scripts/flood-bench.sh [ROUNDS, default 3] [-- chatserver flood options]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,8 +18,13 @@ limits=("$@")
 bin="$bench"
 [ -w "$bench" ] || { bin="${TMPDIR:-/tmp}/chat255-bench"; mkdir -p "$bin"; }
 [ -x "$bin/loadgen" ] || cc -O2 -Wall -pthread -o "$bin/loadgen" "$bench/loadgen.c" -lm
-swift build -c release --package-path "$root" --product chatserver >/dev/null
-server="$root/.build/release/chatserver"
+if [ -n "${SERVER:-}" ]; then
+    [ -x "$SERVER" ] || { echo "flood-bench.sh: SERVER '$SERVER' is not an executable" >&2; exit 2; }
+    server=$SERVER
+else
+    swift build -c release --package-path "$root" --product chatserver >/dev/null
+    server="$root/.build/release/chatserver"
+fi
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT

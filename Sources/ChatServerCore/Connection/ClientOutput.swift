@@ -3,7 +3,9 @@ import NIOCore
 
 /// What one connection has to send, gathered over a read burst: frames for other clients
 /// (`OutboundBatch`, handed over once per loop), whether replies to its own client wait for a
-/// flush, and its online lists (`ListWriter`: a chunk at a time, the latest list first).
+/// flush, and its online lists (`ListWriter`: a chunk at a time, the latest list first). It
+/// decides the lists: which one answers `List` or `List changes`, a newcomer's hold, what a
+/// list timer writes when it fires.
 ///
 /// Plain state: the handler does the writing. No write happens inside a mutating access to
 /// this value, because a write can call the handler back at once (a write past the pending-bytes
