@@ -1,4 +1,5 @@
 public import ChatWire
+import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
 
@@ -63,6 +64,9 @@ public final class ChatSession: Sendable {
         let (events, continuation) = AsyncStream.makeStream(of: ChatEvent.self, bufferingPolicy: .unbounded)
         let loop = group.next()
         let connected = loop.makePromise(of: (announced: Duration?, heartbeat: Duration).self)
+        // Kept from the start: a server may close right after its answer (one that does not know
+        // `List changes` closes on it), and a closed channel's pipeline no longer holds the handler.
+        let made = NIOLockedValueBox<NIOLoopBound<ClientSessionHandler>?>(nil)
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: loop)
@@ -75,6 +79,7 @@ public final class ChatSession: Sendable {
                             id: id, connected: connected, events: continuation, changeEvents: changeEvents,
                             password: password, opensOnHandshake: tls != nil, changesAnswerTime: changesAnswerTime)
                         try channel.pipeline.syncOperations.addHandler(handler)
+                        made.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
                     }
                 }
                 .connect(host: host, port: port)
@@ -93,16 +98,7 @@ public final class ChatSession: Sendable {
             try? await channel.close()
             throw (error as? ClientError) ?? .cannotConnect(Self.describe(error))
         }
-        let handler: NIOLoopBound<ClientSessionHandler>
-        do {
-            handler = try await channel.eventLoop.submit {
-                NIOLoopBound(
-                    try channel.pipeline.syncOperations.handler(type: ClientSessionHandler.self),
-                    eventLoop: channel.eventLoop)
-            }.get()
-        } catch {
-            throw .notConnected
-        }
+        guard let handler = made.withLockedValue({ $0 }) else { throw .notConnected }
         return ChatSession(
             id: id, heartbeatInterval: answer.heartbeat, announcedInterval: answer.announced, events: events,
             channel: channel, handler: handler)
