@@ -29,11 +29,17 @@ struct ClusterProcessTests {
                     await alice.close(); await bob.close()
                 }
             }
+            // Wall-clock time, as the lease is: the time the machine kept this process waiting
+            // (a full suite on two cores) is measured and not counted against the cluster.
+            let stalls = StallMeter()
             let killed = ContinuousClock.now
             doomed.signal(SIGKILL)
             try await alice.awaitList(["alice"])
             let gone = ContinuousClock.now - killed
-            #expect(gone <= lease + .seconds(1), "bob left alice's list after \(gone)")
+            let lost = stalls.stop()
+            #expect(
+                gone - lost <= lease + .seconds(1),
+                "bob left alice's list after \(gone), \(lost) of it lost to the machine")
             try await alice.send(to: "bob", from: "alice", "are you there?")
             #expect(String(buffer: try await alice.nextSkippingLists().body) == "Offline bob")
         }
