@@ -113,6 +113,15 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds a dead node's clients may stay listed (0.5...3600, decimals allowed).")
     var clusterLease: Double = 10
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve /metrics (Prometheus), /healthz and /readyz over HTTP on this address (off by default).",
+            valueName: "host:port"))
+    var metricsAddress: String?
+
+    @Option(help: "Seconds shutdown waits for each client to take its last frame before closing it anyway.")
+    var drainTimeout: Double = 10
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -161,6 +170,13 @@ struct ChatServerCommand: AsyncParsableCommand {
         configuration.flood.connectsPerAddressPerSecond = self.maxConnectsPerIpPerSec
         configuration.flood.connectTimeout = try Self.duration(self.connectTimeout, option: "--connect-timeout")
         configuration.flood.waitingConnections = self.maxUnregistered
+        configuration.drainTimeout = try Self.duration(self.drainTimeout, option: "--drain-timeout")
+        if let text = self.metricsAddress {
+            guard let address = MetricsAddress(parsing: text) else {
+                throw ValidationError("--metrics-address must be HOST:PORT (127.0.0.1:9255, [::1]:9255), not '\(text)'")
+            }
+            configuration.metricsAddress = address
+        }
         if let url = self.cluster {
             let endpoint: RESPEndpoint
             do {

@@ -113,5 +113,5 @@ final class RecordingObserver: ServerObserver {
     func closedBeforeJoining(reason: CloseReason) { self.record("closed: \(reason)") }
     func answeredOffline(_ count: Int) { self.record("offline \(count)") }
     func pushedList(recipients: Int, parts: Int) { self.record("list to \(recipients)") }
-    func received(frames: Int, bytes: Int) { self.record("burst \(frames)/\(bytes)") }
+    func received(_ burst: ReadBurst) { self.record("burst \(burst.frames)/\(burst.bytes)") }
 }

@@ -18,6 +18,8 @@ public func withServer<T>(
     flood: FloodLimits? = nil,
     usersFile: String? = nil,
     tls: TLSServerSettings? = nil,
+    metrics: Bool = false,
+    drainTimeout: Duration = .seconds(10),
     _ body: (ChatServer) async throws -> T
 ) async throws -> T {
     var configuration = ServerConfiguration()
@@ -33,6 +35,8 @@ public func withServer<T>(
     configuration.flood = flood ?? Patience.floodLimits
     configuration.usersFile = usersFile
     configuration.tls = tls
+    configuration.drainTimeout = drainTimeout
+    if metrics { configuration.metricsAddress = MetricsAddress(host: "127.0.0.1", port: 0) }
     // Messages are dropped whatever the level: a level below `.critical` only switches on the
     // server's paths that log (per-frame logging at `.debug` takes the frame-by-frame route).
     var logger = Logger(label: "test-server") { _ in DiscardingLogHandler() }

@@ -18,6 +18,8 @@ final class ClusterLink: Sendable {
     let publisher: RESPClient
     /// This node's clients, whose messages are answered `Offline` when they cannot be sent.
     let local: Registry
+    /// Told of each message published.
+    let observer: any ServerObserver
     let logger: Logger
     private let up = Atomic<Bool>(false)
     /// Bytes published and not yet acknowledged by Redis.
@@ -28,8 +30,10 @@ final class ClusterLink: Sendable {
     static let maxInFlight = 32 << 20
 
     init(
-        nodeID: String, keys: ClusterKeys, loop: any EventLoop, publisher: RESPClient, local: Registry, logger: Logger
+        nodeID: String, keys: ClusterKeys, loop: any EventLoop, publisher: RESPClient, local: Registry,
+        observer: any ServerObserver = NoObserver(), logger: Logger
     ) {
+        self.observer = observer
         self.nodeID = nodeID
         self.keys = keys
         self.loop = loop
@@ -59,6 +63,7 @@ final class ClusterLink: Sendable {
             self.inFlight.subtract(size, ordering: .relaxed)
             switch result {
             case .success(.integer(let receivers)) where receivers > 0:
+                self.observer.publishedToNodes(1)
                 return
             case .success:
                 self.logger.debug("no node listens to the inbox", metadata: ["node": "\(node)"])

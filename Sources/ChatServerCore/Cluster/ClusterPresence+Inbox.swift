@@ -31,6 +31,7 @@ extension ClusterPresence {
             self.logger.warning("unreadable message in this node's inbox")
             return
         }
+        self.observer.receivedFromNode()
         let sender = self.state.withLockedValue { self.node(origin, in: &$0) }
         var batch = OutboundBatch()
         var cursor = frames

@@ -37,6 +37,7 @@ extension ClusterPresence {
     /// Redis confirmed the lease (a refresh or a registration sent at `sentAt`): extends it, and
     /// sets a timer for the moment it would run out.
     func leaseConfirmed(sentAt: NIODeadline) {
+        self.observer.backboneRoundTrip(Duration(self.clock.now - sentAt))
         let until: NIODeadline? = self.state.withLockedValue { state in
             state.lease.confirmed(sentAt: sentAt)
             state.closedForOutage = false  // a later outage closes the clients again

@@ -96,7 +96,7 @@ public final class ClusterPresence: Presence {
         self.link = ClusterLink(
             nodeID: configuration.nodeID, keys: ClusterKeys(cluster: configuration.name), loop: loop,
             publisher: RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry), local: self.local,
-            logger: logger)
+            observer: observer, logger: logger)
         self.commands = RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry)
         self.subscription = RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry)
         self.state = NIOLockedValueBox(State(lease: NodeLease(length: TimeAmount(configuration.lease))))
@@ -158,6 +158,25 @@ public final class ClusterPresence: Presence {
     }
 
     public var count: Int { self.local.count }
+
+    /// Up: registered on a connected command connection, the lease valid. Ready besides: subscribed
+    /// and the directory copy current (a copy that missed an event, or found itself behind Redis
+    /// at a refresh, is not: its node no longer hears the others).
+    public var backbone: BackboneStatus? {
+        let now = self.clock.now
+        let connected = self.commands.isConnected
+        return self.state.withLockedValue { state in
+            let up = connected && state.registered && state.lease.isValid(at: now) && !state.stopped
+            let problem: String? =
+                if state.stopped { "the node is leaving the cluster" } else if !connected || !state.registered {
+                    "not registered with the cluster's Redis"
+                } else if !state.lease.isValid(at: now) { "the node's lease has run out" } else if !state.subscribed {
+                    "not subscribed to the cluster's events"
+                } else if !state.directory.isCurrent { "the copy of the directory is not current" } else { nil }
+            let nodes = Set(state.directory.owners.values).union([self.nodeID]).count
+            return BackboneStatus(up: up, nodes: nodes, problem: problem)
+        }
+    }
 
     /// The copied directory's size (this node's clients are in it once Redis has told).
     public var listedCount: Int {

@@ -25,8 +25,8 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
     case slowConsumer(limit: Int)
     /// The server is shutting down.
     case shutdown
-    /// Turned away as it opened, by a limit (the text says which).
-    case turnedAway(String)
+    /// Turned away as it opened, by a limit (`TurnAway` says which).
+    case turnedAway(TurnAway)
     /// No `Connect` within the connect timeout.
     case noConnect(Duration)
     /// This node of a cluster lost the backbone for longer than its lease: it can no longer
@@ -53,6 +53,8 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         case notYourCertificate(ChatName)
         /// With `--tls-client-ca`: the connection has no client certificate (it is not TLS).
         case certificateRequired
+        /// The id is one the protocol keeps for itself (`-SERVER-`, `ALL`).
+        case reservedName(ChatName)
     }
 
     /// The text of the `Error` frame the client is sent before the close; `nil` when it is
@@ -79,10 +81,11 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         case .refused(.tooManyFailedLogins): "too many failed logins"
         case .refused(.notYourCertificate(let id)): "the id '\(id)' is not a name of your certificate"
         case .refused(.certificateRequired): "a client certificate is required: connect with TLS"
+        case .refused(.reservedName(let id)): "'\(id)' is a reserved name"
         case .retired(let timeout): "retired: silent for \(timeout)"
         case .slowConsumer(let limit): "slow consumer: over \(limit) bytes pending"
         case .shutdown: "server shutting down"
-        case .turnedAway(let text): text
+        case .turnedAway(let limit): limit.description
         case .noConnect(let timeout): "no Connect within \(HeartbeatInterval.format(timeout)) s"
         case .clusterUnavailable: CloseReason.clusterUnavailableText
         case .closedByPeer: "connection closed"
@@ -102,13 +105,14 @@ extension CloseReason {
     }
 
     /// Whether the connection closes right after its `Error` is flushed, without waiting for a
-    /// client that does not read: shutdown must not wait, and a cluster node that lost its lease
-    /// must not keep a client whose id Redis may give away.
+    /// client that does not read: a cluster node that lost its lease must not keep a client
+    /// whose id Redis may give away. (Shutdown waits for its `Error` to be written, up to the
+    /// drain timeout: `ChatServer.shutdown`.)
     var closesAtOnce: Bool {
         switch self {
-        case .shutdown, .clusterUnavailable: true
-        case .quit, .malformed, .badConnect, .refused, .retired, .slowConsumer, .closedByPeer, .failed, .turnedAway,
-            .noConnect:
+        case .clusterUnavailable: true
+        case .quit, .malformed, .badConnect, .refused, .retired, .slowConsumer, .shutdown, .closedByPeer, .failed,
+            .turnedAway, .noConnect:
             false
         }
     }

@@ -46,6 +46,7 @@ extension ConnectionHandler {
     /// part); when it reached the socket, the next one.
     func writeList(_ chunk: ArraySlice<ByteBuffer>, context: ChannelHandlerContext) {
         let bytes = ServerBodies.frames(to: self.machine.replyAddress, chunk, allocator: context.channel.allocator)
+        self.shared.observer.wroteList(bytes: bytes.readableBytes)
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(self.wrapOutboundOut(bytes), promise: written)
         written.futureResult.assumeIsolated().whenSuccess {

@@ -32,6 +32,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     var identity: ClientIdentity?
     /// Bytes read in the current burst, counted only when someone wants them (`countsBursts`).
     var burstBytes: UInt32 = 0
+    /// Frames of the current burst that were not forwarded to an id (control frames, `ALL`,
+    /// answers): the rest were (`ReadBurst.forwarded`). Counted on the control path only.
+    var burstCarried: UInt32 = 0
+    /// Messages to `ALL` in the current burst.
+    var burstBroadcasts: UInt32 = 0
     /// The transport's handshake (TLS) has not completed: nothing written reaches the peer yet,
     /// so a close does not wait for its `Error` to be written.
     var handshaking: Bool
@@ -62,6 +67,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     // MARK: NIO events
 
     func channelActive(context: ChannelHandlerContext) {
+        self.shared.observer.connectionOpened()
         // A connection a handler in front turned away (`CloseRequest`) is closing already.
         if case .awaitingConnect = self.machine.state {
             switch self.shared.connections.opened(context.channel) {
@@ -72,8 +78,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 // Accepted as the server began to shut down: told so, like every other connection.
                 self.perform(self.machine.shutdown(), context: context)
             case .full(let limit):
-                let words = "too many connections waiting for Connect (\(limit))"
-                self.perform(self.machine.mustClose(.turnedAway(words)), context: context)
+                self.perform(self.machine.mustClose(.turnedAway(.tooManyWaiting(limit))), context: context)
             }
         }
         context.fireChannelActive()
@@ -89,13 +94,19 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         self.machine.burstEnded(at: self.shared.clock.now)
-        if self.burstBytes > 0 {
-            let burst = ReadBurst(frames: Int(self.scanner.burstFrames), bytes: Int(self.burstBytes))
+        // Frames handled outside a read (held during an admission) are reported with the next one.
+        if self.burstBytes > 0 || self.scanner.burstFrames > 0 {
+            let frames = Int(self.scanner.burstFrames)
+            let burst = ReadBurst(
+                frames: frames, bytes: Int(self.burstBytes), forwarded: max(0, frames - Int(self.burstCarried)),
+                broadcasts: Int(self.burstBroadcasts))
             self.burstBytes = 0
-            if self.shared.observesTraffic { self.shared.observer.received(frames: burst.frames, bytes: burst.bytes) }
+            if self.shared.observesTraffic { self.shared.observer.received(burst) }
             // To the `ReadPacingHandler` in front, which decides whether to read on.
             if self.shared.pacesReads { context.triggerUserOutboundEvent(burst, promise: nil) }
         }
+        self.burstCarried = 0
+        self.burstBroadcasts = 0
         self.scanner.burstEnded()
         self.flushPending(context: context)
     }
@@ -107,6 +118,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         self.lifeCheck?.cancel()
         self.perform(self.machine.closed(), context: context)
         if self.recipient != nil { self.settle(context: context) }  // out of `closing`, if it was there
+        self.shared.observer.connectionClosed()
         context.fireChannelInactive()
     }
 
@@ -137,6 +149,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.logger.debug("connection error", metadata: self.metadata(["error": "\(error)"]))
+        if self.handshaking { self.shared.observer.handshakeFailed() }
         self.perform(self.machine.failed(.failure(error)), context: context)
         context.close(promise: nil)
     }
@@ -164,11 +177,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     func carryOut(
         _ action: ConnectionStateMachine.Action, frame: FrameHeader, wire: ByteBuffer, context: ChannelHandlerContext
     ) {
+        self.burstCarried &+= 1
         switch action {
         case .forward:
             self.reply([ServerBodies.encode(.offline(frame.destination))], context: context)
             self.shared.observer.answeredOffline(1)
         case .broadcast:
+            self.burstBroadcasts &+= 1
             for target in self.shared.presence.broadcastTargets() where target !== self.recipient {
                 self.output.forward(wire, to: target)
             }
@@ -181,6 +196,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.carryOut(answer, context: context)
         case .reject(let text):
             self.logger.debug("frame rejected", metadata: self.metadata(["why": "\(text)"]))
+            self.shared.observer.rejectedFrame()
             self.reply([ServerBodies.encode(.error(text))], context: context)
         default:
             self.perform(action, context: context)

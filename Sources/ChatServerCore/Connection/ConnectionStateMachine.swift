@@ -233,7 +233,7 @@ struct ConnectionStateMachine {
             return self.close(
                 .badConnect("the id in 'Connect \(id)' differs from the frame's source '\(frame.source)'"))
         }
-        guard !id.isReserved else { return self.close(.badConnect("'\(id)' is a reserved name")) }
+        guard !id.isReserved else { return self.close(.refused(.reservedName(id))) }
         self.state = .admitting(id, bare: body().readableBytesView.elementsEqual("Connect".utf8))
         return .admit(id, password: password)
     }

@@ -7,7 +7,8 @@ public import NIOCore
 public final class LocalRecipient: Recipient, Sender {
     /// The client's id.
     public let name: ChatName
-    private let channel: any Channel
+    /// Its connection.
+    let channel: any Channel
 
     init(name: ChatName, channel: any Channel) {
         self.name = name

@@ -24,12 +24,12 @@ final class AddressLimitHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        var refusal: String?
+        var refusal: CloseReason.TurnAway?
         if let address = context.channel.remoteAddress?.ipAddress {
             switch self.limiter.opened(address, at: self.clock.now) {
             case .admitted: self.counted = self.limiter.countsOpen ? address : nil
-            case .tooManyOpen(let limit): refusal = "too many connections from your address (\(limit))"
-            case .tooManyNew(let limit): refusal = "too many new connections from your address (\(limit) a second)"
+            case .tooManyOpen(let limit): refusal = .tooManyFromAddress(limit)
+            case .tooManyNew(let limit): refusal = .tooManyNewFromAddress(limit)
             }
         }
         if let refusal {

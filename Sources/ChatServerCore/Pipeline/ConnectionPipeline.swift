@@ -24,10 +24,14 @@ struct ConnectionPipeline: Sendable {
     func configure(_ channel: any Channel) throws {
         let handlers = channel.pipeline.syncOperations
         let now = self.shared.clock.now
+        if self.shared.observer.countsSocketTraffic {
+            try handlers.addHandler(TrafficCountingHandler(observer: self.shared.observer))
+        }
         try handlers.addHandler(AddressLimitHandler(limiter: self.shared.addresses, clock: self.shared.clock))
         try self.transport.configure(channel)
         if let gate = FloodGate(self.shared.configuration.flood, now: now) {
-            try handlers.addHandler(ReadPacingHandler(gate: gate, clock: self.shared.clock))
+            try handlers.addHandler(
+                ReadPacingHandler(gate: gate, clock: self.shared.clock, observer: self.shared.observer))
         }
         try handlers.addHandler(
             ConnectionHandler(shared: self.shared, now: now, handshaking: self.transport.handshakes))

@@ -1,8 +1,13 @@
-/// What the protocol handler read in one burst, sent toward the front of the pipeline (an
-/// outbound user event) when the server paces reads: the `ReadPacingHandler` spends it.
-struct ReadBurst: Sendable {
+/// What the protocol handler read in one burst: told to the observer (metrics), and sent toward
+/// the front of the pipeline (an outbound user event) when the server paces reads, for the
+/// `ReadPacingHandler` to spend.
+public struct ReadBurst: Sendable, Equatable {
     /// Complete frames.
-    let frames: Int
+    public let frames: Int
     /// Bytes.
-    let bytes: Int
+    public let bytes: Int
+    /// Direct messages forwarded to an online id (here or on another node).
+    public let forwarded: Int
+    /// Messages to `ALL`.
+    public let broadcasts: Int
 }

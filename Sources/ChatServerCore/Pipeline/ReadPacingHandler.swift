@@ -15,15 +15,17 @@ final class ReadPacingHandler: ChannelOutboundHandler {
 
     private let gate: FloodGate
     private let clock: any ServerClock
+    private let observer: any ServerObserver
     /// A `read()` came while paused: issued when the pause ends.
     private var readPending = false
     /// Kept for the resumption timer (between `handlerAdded` and `handlerRemoved`).
     private var context: ChannelHandlerContext?
 
-    /// A handler slowing the client to `gate`'s rate on `clock`'s time.
-    init(gate: FloodGate, clock: any ServerClock) {
+    /// A handler slowing the client to `gate`'s rate on `clock`'s time; `observer` hears of each pause.
+    init(gate: FloodGate, clock: any ServerClock, observer: any ServerObserver = NoObserver()) {
         self.gate = gate
         self.clock = clock
+        self.observer = observer
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -57,6 +59,7 @@ final class ReadPacingHandler: ChannelOutboundHandler {
     private func pause(until due: NIODeadline, context: ChannelHandlerContext) {
         guard !self.gate.isPaused else { return }
         self.gate.isPaused = true
+        self.observer.throttled()
         if !self.gate.readsNarrowed {
             self.gate.readsNarrowed = true
             context.channel.setOption(

@@ -34,9 +34,14 @@ public protocol Presence: AnyObject, Sendable {
     var listedCount: Int { get }
     /// Gives back what `start` took (the clients of this process are gone by then).
     func stop() async
+    /// The backbone's state (a cluster's Redis); `nil` for a presence without one.
+    var backbone: BackboneStatus? { get }
 }
 
 extension Presence {
+    /// No backbone.
+    public var backbone: BackboneStatus? { nil }
+
     /// The ids of everyone online in the chat, sorted by byte order.
     public func names() -> [ChatName] {
         self.names(local: self.localRecipients())

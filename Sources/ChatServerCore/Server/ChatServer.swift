@@ -19,11 +19,23 @@ public final class ChatServer: Sendable {
     private let accounts: Accounts?
     private let tls: TLSContextStore?
     private let logger: Logger
+    private let readiness: Readiness
+    /// How long shutdown waits for connections to take their last frame (`--drain-timeout`).
+    private let drainTimeout: Duration
+    /// The operations endpoint (`--metrics-address`), closed last.
+    private let operations: (any Channel)?
+    /// Where the operations endpoint is bound (the real port when 0 was asked for).
+    public let operationsAddress: SocketAddress?
 
     private init(
         localAddresses: [SocketAddress], serverChannels: [any Channel], presence: any Presence,
-        connections: ConnectionTracker, accounts: Accounts?, tls: TLSContextStore?, logger: Logger
+        connections: ConnectionTracker, accounts: Accounts?, tls: TLSContextStore?, logger: Logger,
+        readiness: Readiness, operations: (any Channel)?, drainTimeout: Duration
     ) {
+        self.readiness = readiness
+        self.drainTimeout = drainTimeout
+        self.operations = operations
+        self.operationsAddress = operations?.localAddress
         self.tls = tls
         self.localAddresses = localAddresses
         self.serverChannels = serverChannels
@@ -40,7 +52,8 @@ public final class ChatServer: Sendable {
     ///     listener on the configuration's host and port.
     ///   - presence: who is online; by default the cluster of `configuration.cluster` if set,
     ///     else a registry in this process.
-    ///   - observer: told what happens (metrics); by default nobody.
+    ///   - observer: told what happens; by default nobody, or with `metricsAddress` set, the
+    ///     `ServerMetrics` that `/metrics` shows (a `ServerMetrics` given here is the one shown).
     ///   - clock: the time the rules read and their timers run on; the machine's by default.
     /// - Throws: `ConfigurationError` for bad settings, `TLSSetupError` for a bad certificate or
     ///   key, `UserFileError` for a bad users file,
@@ -63,6 +76,10 @@ public final class ChatServer: Sendable {
         if let accounts {
             logger.info("accounts loaded", metadata: ["file": "\(accounts.path)", "accounts": "\(accounts.count)"])
         }
+        let metrics = configuration.metricsAddress.map { _ in
+            observer as? ServerMetrics ?? ServerMetrics(cluster: configuration.cluster != nil)
+        }
+        let observer = metrics ?? observer
         let listeners = listeners ?? Self.listeners(for: configuration, tls: tls)
         guard !listeners.isEmpty else { throw ConfigurationError.invalid("the server needs at least one listener") }
         let presence =
@@ -84,7 +101,20 @@ public final class ChatServer: Sendable {
             configuration: configuration, logger: logger, accounts: accounts)
         var channels: [any Channel] = []
         var addresses: [SocketAddress] = []
+        let readiness = Readiness(presence: presence)
+        var operations: (any Channel)?
         do {
+            if let address = configuration.metricsAddress {
+                let status = OperationsStatus(
+                    metrics: { metrics?.exposition(backbone: presence.backbone) },
+                    readiness: { readiness.problem })
+                let channel = try await OperationsServer.bind(address, status: status, group: group)
+                operations = channel
+                let bound = MetricsAddress(
+                    host: channel.localAddress?.ipAddress ?? address.host,
+                    port: channel.localAddress?.port ?? address.port)
+                logger.info("operations endpoint on http://\(bound)/ (/metrics, /healthz, /readyz)")
+            }
             for listener in listeners {
                 let channel = try await Self.bind(listener, shared: shared, group: group)
                 channels.append(channel)
@@ -101,12 +131,14 @@ public final class ChatServer: Sendable {
             }
         } catch {
             for channel in channels { try? await channel.close() }
+            try? await operations?.close()
             await presence.stop()
             throw error
         }
         return ChatServer(
             localAddresses: addresses, serverChannels: channels, presence: presence, connections: connections,
-            accounts: accounts, tls: tls, logger: logger)
+            accounts: accounts, tls: tls, logger: logger, readiness: readiness, operations: operations,
+            drainTimeout: configuration.drainTimeout)
     }
 
     /// The listeners the configuration asks for: plain TCP on the port; with TLS, TLS there
@@ -153,6 +185,24 @@ public final class ChatServer: Sendable {
             .get()
     }
 
+    /// Waits until every channel has closed; at `timeout`, closes the ones still open (peers
+    /// that do not read their `Error`), without waiting for their output.
+    private static func awaitClosed(_ channels: [any Channel], within timeout: Duration, logger: Logger) async {
+        guard let loop = channels.first?.eventLoop else { return }
+        let all = EventLoopFuture.andAllComplete(channels.map(\.closeFuture), on: loop)
+        let cutoff = loop.scheduleTask(in: TimeAmount(timeout)) {
+            let open = channels.filter(\.isActive)
+            if !open.isEmpty {
+                logger.warning(
+                    "drain timeout: closing connections that did not take their last frame",
+                    metadata: ["connections": "\(open.count)"])
+            }
+            for channel in open { channel.close(promise: nil) }
+        }
+        try? await all.get()
+        cutoff.cancel()
+    }
+
     /// The address of the first listener.
     public var localAddress: SocketAddress { self.localAddresses[0] }
 
@@ -197,23 +247,28 @@ public final class ChatServer: Sendable {
         return ok
     }
 
-    /// Stops accepting, tells every connection (online or not yet) `Error server shutting
-    /// down`, closes them all and waits for them to close.
+    /// Drains: stops accepting (`/readyz` says 503 from the first instant), tells every
+    /// connection (online or not yet) `Error server shutting down` after what it sent before was
+    /// delivered or answered, and closes each once that frame is written: online clients leave
+    /// presence as their close begins (a cluster node gives their ids back at once). A connection
+    /// whose peer does not read is closed at `drainTimeout` (`--drain-timeout`) at the latest.
     public func shutdown() async {
         self.logger.info("shutting down", metadata: ["clients": "\(self.presence.count)"])
+        self.readiness.beginStopping()
         for channel in self.serverChannels { try? await channel.close() }
         // Not online yet first, then online: a connection admitted in between is in presence by
         // the time it leaves the tracker, so none is missed (`ConnectionTracker`).
-        var closings: [EventLoopFuture<Void>] = []
+        var channels: [any Channel] = []
         for channel in self.connections.beginShutdown() {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-            closings.append(channel.closeFuture)
+            channels.append(channel)
         }
         for recipient in self.presence.localRecipients() {
             recipient.shutdown()
-            closings.append(recipient.closeFuture)
+            channels.append(recipient.channel)
         }
-        for closing in closings { try? await closing.get() }
+        await Self.awaitClosed(channels, within: self.drainTimeout, logger: self.logger)
         await self.presence.stop()
+        try? await self.operations?.close()
     }
 }

@@ -32,6 +32,11 @@ public struct ServerConfiguration: Sendable {
     public var flood = FloodLimits()
     /// The cluster this server is a node of (`--cluster`); `nil`: a chat of its own.
     public var cluster: ClusterConfiguration?
+    /// Where `/metrics`, `/healthz` and `/readyz` are served (`--metrics-address`); `nil`: off.
+    public var metricsAddress: MetricsAddress?
+    /// How long shutdown waits for each connection to take its `Error server shutting down`
+    /// before it closes it anyway (`--drain-timeout`).
+    public var drainTimeout: Duration = .seconds(10)
     /// Event-loop threads; one per core by default.
     public var threads: Int = min(System.coreCount, Self.threadsLimit)
 
@@ -67,6 +72,9 @@ public struct ServerConfiguration: Sendable {
         guard self.maxPendingBytes >= 4096 else { throw .invalid("--max-pending-bytes must be at least 4096") }
         guard (1...Self.threadsLimit).contains(self.threads) else {
             throw .invalid("--threads must be 1...\(Self.threadsLimit)")
+        }
+        guard self.drainTimeout > .zero, self.drainTimeout <= .seconds(3600) else {
+            throw .invalid("--drain-timeout must be above 0 and at most 3600 seconds")
         }
         guard self.listBudget >= 1 << 20 else { throw .invalid("--list-budget must be at least 1 (MiB a second)") }
         try self.cluster?.validate()

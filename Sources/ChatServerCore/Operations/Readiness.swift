@@ -1,0 +1,24 @@
+import Synchronization
+
+/// Whether the server takes clients now: not once it has begun to stop, nor while its
+/// presence's backbone (a cluster's Redis) is down or its copy of the directory is behind.
+final class Readiness: Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let presence: any Presence
+
+    /// Readiness of a server with `presence`.
+    init(presence: any Presence) {
+        self.presence = presence
+    }
+
+    /// The server has begun to stop (drain, shutdown): not ready from now on.
+    func beginStopping() {
+        self.stopping.store(true, ordering: .relaxed)
+    }
+
+    /// Why the server is not ready, or `nil`: it is.
+    var problem: String? {
+        if self.stopping.load(ordering: .relaxed) { return "shutting down" }
+        return self.presence.backbone?.problem
+    }
+}

@@ -1,0 +1,172 @@
+import ChatServerCore
+import ChatTestSupport
+import ChatWire
+import ChatWireTestSupport
+import RESP
+import Testing
+
+/// `--metrics-address` over real sockets: a real HTTP client scrapes `/metrics`, and the
+/// format's reference parser reads it (`PrometheusText`); counters move by exactly what the
+/// test did.
+@Suite("Operations: metrics and health")
+struct MetricsTests {
+    private static func scrape(_ server: ChatServer) async throws -> PrometheusText {
+        let response = try await HTTPClient.request("/metrics", port: server.operationsAddress?.port ?? 0)
+        #expect(response.status == 200)
+        #expect(response.headers.contains { $0.0 == "Content-Type" && $0.1.hasPrefix("text/plain; version=0.0.4") })
+        return try PrometheusText(parsing: response.body)
+    }
+
+    @Test("Counters move by exactly what the clients did: messages, ALL, Offline, joins, bytes, lists")
+    func exactCounters() async throws {
+        try await withServer(metrics: true) { server in
+            let before = try await Self.scrape(server)
+            #expect(before.types["chat255_messages_forwarded"] == "counter")
+            #expect(before.types["chat255_clients_online"] == "gauge")
+            #expect(before["chat255_connects_total"] == 0)
+            let alice = try await TestClient.online("alice", port: server.port)
+            let bob = try await TestClient.online("bob", port: server.port)
+            defer {
+                Task {
+                    await alice.close(); await bob.close()
+                }
+            }
+            try await alice.awaitList(["alice", "bob"])
+            for index in 0..<1_000 {
+                try await alice.send(to: "bob", from: "alice", "message \(index)")
+            }
+            for _ in 0..<10 { try await bob.send(to: "ALL", from: "bob", "to all") }
+            try await alice.send(to: "carol", from: "alice", "nobody")
+            var seen = 0
+            while seen < 1_000 {
+                if try await bob.nextSkippingLists().text.hasPrefix("message ") { seen += 1 }
+            }
+            var all = 0
+            var offline = 0
+            while all < 10 || offline < 1 {
+                let text = try await alice.nextSkippingLists().text
+                if text == "to all" { all += 1 } else if text == "Offline carol" { offline += 1 }
+            }
+            let after = try await Self.scrape(server)
+            #expect(after["chat255_messages_forwarded_total"] - before["chat255_messages_forwarded_total"] == 1_000)
+            #expect(after["chat255_broadcasts_total"] - before["chat255_broadcasts_total"] == 10)
+            #expect(after["chat255_offline_replies_total"] - before["chat255_offline_replies_total"] == 1)
+            #expect(after["chat255_connects_total"] == 2)
+            #expect(after["chat255_clients_online"] == 2)
+            #expect(after["chat255_connections_open"] == 2)
+            #expect(after["chat255_list_pushes_total"] >= 1)
+            #expect(after["chat255_list_bytes_total"] > 0)
+            // At least the bytes of the frames themselves went each way.
+            #expect(after["chat255_bytes_received_total"] >= 1_000 * 26)
+            #expect(after["chat255_bytes_sent_total"] >= 1_000 * 26)
+        }
+    }
+
+    @Test("Refused Connects are counted by reason; malformed input is a protocol error")
+    func refusals() async throws {
+        try await withServer(maxClients: 2, metrics: true) { server in
+            let alice = try await TestClient.online("alice", port: server.port)
+            defer { Task { await alice.close() } }
+            let taken = try await TestClient.connect(port: server.port)
+            try await taken.send(to: "-SERVER-", from: "alice", "Connect alice")
+            #expect(try await taken.next().text == "Error the id 'alice' is already online")
+            let reserved = try await TestClient.connect(port: server.port)
+            try await reserved.send(to: "-SERVER-", from: "ALL", "Connect ALL")
+            #expect(try await reserved.next().text == "Error 'ALL' is a reserved name")
+            let bob = try await TestClient.online("bob", port: server.port)
+            defer { Task { await bob.close() } }
+            let full = try await TestClient.connect(port: server.port)
+            try await full.send(to: "-SERVER-", from: "carol", "Connect carol")
+            #expect(try await full.next().text == "Error the server is full (2 clients)")
+            let broken = try await TestClient.connect(port: server.port)
+            try await broken.sendRaw(Array(repeating: UInt8(ascii: "x"), count: 300))
+            try await broken.awaitClosed()
+            for client in [taken, reserved, full] { try await client.awaitClosed() }
+            let metrics = try await Self.scrape(server)
+            #expect(metrics["chat255_connects_refused_total{reason=\"name_taken\"}"] == 1)
+            #expect(metrics["chat255_connects_refused_total{reason=\"bad_name\"}"] == 1)
+            #expect(metrics["chat255_connects_refused_total{reason=\"server_full\"}"] == 1)
+            #expect(metrics["chat255_connects_refused_total{reason=\"auth_failed\"}"] == 0)
+            #expect(metrics["chat255_protocol_errors_total"] == 1)
+            #expect(metrics["chat255_connects_total"] == 2)
+            #expect(metrics["chat255_connections_open"] == 2)
+        }
+    }
+
+    @Test("/healthz and /readyz answer 200; other paths 404, other methods 405")
+    func health() async throws {
+        try await withServer(metrics: true) { server in
+            let port = server.operationsAddress?.port ?? 0
+            #expect(try await HTTPClient.request("/healthz", port: port).status == 200)
+            let ready = try await HTTPClient.request("/readyz", port: port)
+            #expect(ready.status == 200 && ready.body == "ready\n")
+            #expect(try await HTTPClient.request("/nowhere", port: port).status == 404)
+            #expect(try await HTTPClient.request("/metrics", method: .POST, port: port).status == 405)
+        }
+    }
+
+    @Test("A cluster node whose Redis is gone is not ready, says why, and its metrics say the backbone is down")
+    func backboneLoss() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        var cluster = ClusterConfiguration(endpoint: try RESPEndpoint(url: redis.url), nodeID: "watched")
+        cluster.lease = .seconds(2)
+        try await withServer(cluster: cluster, metrics: true) { server in
+            let port = server.operationsAddress?.port ?? 0
+            try await waitUntil("ready with Redis up") {
+                (try? await HTTPClient.request("/readyz", port: port).status) == 200
+            }
+            var metrics = try await Self.scrape(server)
+            #expect(metrics["chat255_cluster_backbone_up"] == 1)
+            #expect(metrics["chat255_cluster_nodes"] == 1)
+            #expect(metrics.types["chat255_cluster_backbone_latency_seconds"] == "histogram")
+            redis.stop()
+            try await waitUntil("not ready once Redis is gone") {
+                (try? await HTTPClient.request("/readyz", port: port).status) == 503
+            }
+            let answer = try await HTTPClient.request("/readyz", port: port)
+            #expect(answer.body.hasPrefix("not ready: "))
+            #expect(try await HTTPClient.request("/healthz", port: port).status == 200, "the process still serves")
+            metrics = try await Self.scrape(server)
+            #expect(metrics["chat255_cluster_backbone_up"] == 0)
+        }
+    }
+}
+
+/// Draining over real sockets: readiness goes at once, readers get their last frame, a peer that
+/// does not read is closed at the drain timeout.
+@Suite("Operations: draining")
+struct DrainTests {
+    @Test(
+        "Shutdown: /readyz says 503 at once, a reader gets every message then 'Error server shutting down', a non-reader is closed at the drain timeout"
+    )
+    func drain() async throws {
+        var shutdown: Task<Void, Never>?
+        try await withServer(maxPendingBytes: 256 << 20, metrics: true, drainTimeout: .seconds(1)) { server in
+            let port = server.operationsAddress?.port ?? 0
+            let alice = try await TestClient.online("alice", port: server.port)
+            let bob = try await TestClient.online("bob", port: server.port)
+            try await alice.awaitList(["alice", "bob"])
+            // bob stops reading; alice sends him more than the sockets between them hold.
+            try await bob.setReading(false)
+            let body = String(repeating: "x", count: 200)
+            for _ in 0..<400 {
+                try await alice.sendRaw(Array(repeating: wireFrame("bob", "alice", body), count: 250).flatMap { $0 })
+            }
+            try await alice.send(to: "alice", from: "alice", "last before the drain")
+            #expect(try await alice.nextSkippingLists().text == "last before the drain")
+            shutdown = Task { await server.shutdown() }
+            try await waitUntil("not ready once the drain has begun") {
+                (try? await HTTPClient.request("/readyz", port: port))?.body == "not ready: shutting down\n"
+            }
+            #expect(try await alice.nextSkippingLists().text == "Error server shutting down")
+            try await alice.awaitClosed()
+            // bob never reads: the drain timeout closes him, and the shutdown ends.
+            let start = ContinuousClock.now
+            await shutdown?.value
+            #expect(ContinuousClock.now - start < Patience.guardTime)
+            try await bob.setReading(true)
+            try await bob.awaitClosed()
+        }
+    }
+}
