@@ -122,6 +122,9 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds shutdown waits for each client to take its last frame before closing it anyway.")
     var drainTimeout: Double = 10
 
+    @Option(help: "Log lines as text (the default) or as one JSON object a line (json), for log shippers.")
+    var logFormat: LogFormat = .text
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -211,10 +214,19 @@ struct ChatServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = self.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch self.logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let logger = Logger(label: "chatserver")
         let configuration = try self.serverConfiguration()
@@ -261,6 +273,14 @@ struct ChatServerCommand: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// How log lines are written (`--log-format`).
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    /// Swift Log's text lines.
+    case text
+    /// One JSON object a line (`JSONLogHandler`).
+    case json
+}
 
 extension ChatServerCommand {
     /// Descriptors one SwiftNIO event loop holds on Linux: its epoll, its eventfd, its timerfd.

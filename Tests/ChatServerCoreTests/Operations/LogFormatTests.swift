@@ -1,0 +1,60 @@
+import ChatServerCore
+import ChatTestSupport
+import ChatWireTestSupport
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `--log-format json`: what a log shipper reads.
+@Suite("Operations: JSON logs")
+struct LogFormatTests {
+    @Test("chatserver --log-format json: every line of standard error is one JSON object; SIGTERM drains and exits 0")
+    func jsonLines() async throws {
+        let (server, port) = try await startServer(["--log-format", "json", "--metrics-address", "127.0.0.1:0"])
+        defer { server.stop() }
+        let alice = try await TestClient.online("alice", port: port)
+        try await alice.send(to: "-SERVER-", from: "alice", "Quit alice")
+        try await alice.awaitClosed()
+        try await server.waitFor("client left", inErrors: true)
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+        let lines = server.stderr.split(separator: "\n")
+        #expect(lines.count >= 4)
+        var objects: [[String: Any]] = []
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object != nil, "not one JSON object: \(line)")
+            objects.append(object ?? [:])
+        }
+        for object in objects {
+            #expect(object["time"] is String && object["level"] is String && object["message"] is String)
+            #expect(object["label"] as? String == "chatserver")
+        }
+        #expect(objects.contains { $0["message"] as? String == "client joined" && $0["client"] as? String == "alice" })
+        #expect(
+            objects.contains {
+                ($0["message"] as? String)?.hasPrefix("operations endpoint on http://127.0.0.1:") == true
+            })
+    }
+
+    @Test("The handler escapes what JSON needs escaped, keeps its own keys first, and adds the metadata")
+    func escaping() throws {
+        let lines = NIOLockedValueBox<[String]>([])
+        var handler = JSONLogHandler(label: "test") { line in lines.withLockedValue { $0.append(line) } }
+        handler.metadata = ["node": "n1"]
+        var logger = Logger(label: "test") { _ in handler }
+        logger.logLevel = .debug
+        logger.info("a \"quoted\"\nline\u{1}", metadata: ["message": "not replaced", "peer": "1.2.3.4"])
+        let line = try #require(lines.withLockedValue { $0.first })
+        #expect(line.hasSuffix("}\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+        #expect(object["message"] == "a \"quoted\"\nline\u{1}")
+        #expect(object["level"] == "info")
+        #expect(object["node"] == "n1" && object["peer"] == "1.2.3.4")
+    }
+}
