@@ -10,6 +10,7 @@
 # commit before it in the same rounds (build the older commit in a worktree of its own).
 # CLUSTER=redis://HOST:PORT adds target 'cluster': chatserver as one node of a cluster on that
 # Redis, every pair on it (a fresh --cluster-name each run).
+# METRICS=1 adds target 'metrics': chatserver with --metrics-address (what counting costs).
 #   scripts/interleave.sh [ROUNDS, default 5] [WORKLOAD: tp50 | tp1 | lat20k | tp50-200B]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +44,10 @@ if [ -n "${BASELINE:-}" ]; then
 fi
 if [ -n "${CLUSTER:-}" ]; then
     names+=(cluster); cmds+=("$server --port {port} --log-level warning --cluster $CLUSTER --cluster-name run{port}")
+    protos+=(chat255)
+fi
+if [ -n "${METRICS:-}" ]; then
+    names+=(metrics); cmds+=("$server --port {port} --log-level warning --metrics-address 127.0.0.1:0")
     protos+=(chat255)
 fi
 if command -v nats-server >/dev/null; then

@@ -66,3 +66,12 @@ public struct PrometheusText: Sendable {
     /// The sample `key`, or 0 when it is absent.
     public subscript(_ key: String) -> Double { self.samples[key] ?? 0 }
 }
+
+extension PrometheusText {
+    /// `GET /metrics` from the operations endpoint on `port`, read by the reference parser.
+    public static func scrape(port: Int) async throws -> PrometheusText {
+        let response = try await HTTPClient.request("/metrics", port: port)
+        guard response.status == 200 else { throw TestFailure("GET /metrics answered \(response.status)") }
+        return try PrometheusText(parsing: response.body)
+    }
+}

@@ -243,3 +243,16 @@ public final class TestClient: Sendable {
         try? await self.channel.close()
     }
 }
+
+extension TestClient {
+    /// alice online at `alicePort`, bob at `bobPort` (the same unless given), once alice's list
+    /// holds both.
+    public static func aliceAndBob(port alicePort: Int, bobPort: Int? = nil) async throws -> (
+        alice: TestClient, bob: TestClient
+    ) {
+        let alice = try await TestClient.online("alice", port: alicePort)
+        let bob = try await TestClient.online("bob", port: bobPort ?? alicePort)
+        try await alice.awaitList(["alice", "bob"])
+        return (alice, bob)
+    }
+}

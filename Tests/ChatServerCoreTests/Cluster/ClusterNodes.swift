@@ -30,10 +30,7 @@ struct ClusterNodes {
 
     /// alice online at `alicePort`, bob at `bobPort`, once alice's list holds both.
     static func aliceAndBob(alicePort: Int, bobPort: Int) async throws -> (alice: TestClient, bob: TestClient) {
-        let alice = try await TestClient.online("alice", port: alicePort)
-        let bob = try await TestClient.online("bob", port: bobPort)
-        try await alice.awaitList(["alice", "bob"])
-        return (alice, bob)
+        try await TestClient.aliceAndBob(port: alicePort, bobPort: bobPort)
     }
 
     /// Connects as `name` until a Connect is admitted (a node refuses while it cannot vouch for

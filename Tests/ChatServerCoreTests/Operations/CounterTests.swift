@@ -12,8 +12,7 @@ import Testing
 @Suite("Operations: counters of closes and limits")
 struct CounterTests {
     private static func scrape(_ server: ChatServer) async throws -> PrometheusText {
-        try PrometheusText(
-            parsing: try await HTTPClient.request("/metrics", port: server.operationsAddress?.port ?? 0).body)
+        try await PrometheusText.scrape(port: server.operationsAddress?.port ?? 0)
     }
 
     @Test("A silent client is retired; a wrong password is a failed login and an auth_failed refusal")
@@ -51,14 +50,12 @@ struct CounterTests {
     @Test("A client that does not read is cut as a slow consumer")
     func slowConsumer() async throws {
         try await withServer(maxPendingBytes: 65_536, metrics: true) { server in
-            let alice = try await TestClient.online("alice", port: server.port)
-            let bob = try await TestClient.online("bob", port: server.port)
+            let (alice, bob) = try await TestClient.aliceAndBob(port: server.port)
             defer {
                 Task {
                     await alice.close(); await bob.close()
                 }
             }
-            try await alice.awaitList(["alice", "bob"])
             try await bob.setReading(false)
             // Far more than 64 KB and the sockets between them hold.
             let frame = wireFrame("bob", "alice", String(repeating: "x", count: 200))

@@ -24,14 +24,12 @@ struct MetricsTests {
             #expect(before.types["chat255_messages_forwarded"] == "counter")
             #expect(before.types["chat255_clients_online"] == "gauge")
             #expect(before["chat255_connects_total"] == 0)
-            let alice = try await TestClient.online("alice", port: server.port)
-            let bob = try await TestClient.online("bob", port: server.port)
+            let (alice, bob) = try await TestClient.aliceAndBob(port: server.port)
             defer {
                 Task {
                     await alice.close(); await bob.close()
                 }
             }
-            try await alice.awaitList(["alice", "bob"])
             for index in 0..<1_000 {
                 try await alice.send(to: "bob", from: "alice", "message \(index)")
             }
