@@ -2,6 +2,7 @@ import ChatServerCore
 import ChatTestSupport
 import ChatWire
 import ChatWireTestSupport
+import NIOConcurrencyHelpers
 import RESP
 import Testing
 
@@ -165,6 +166,54 @@ struct DrainTests {
             #expect(ContinuousClock.now - start < Patience.guardTime)
             try await bob.setReading(true)
             try await bob.awaitClosed()
+        }
+    }
+}
+
+/// Draining a cluster node: its ids go at once, not when its last connection closes.
+@Suite("Operations: draining a cluster node")
+struct ClusterDrainTests {
+    @Test("A draining node gives its clients' ids back as it tells them, while a non-reader still holds the drain open")
+    func idsGoFirst() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        var first = ClusterConfiguration(endpoint: try RESPEndpoint(url: redis.url), nodeID: "stays")
+        first.lease = .seconds(10)
+        var second = first
+        second.nodeID = "drains"
+        try await withServer(cluster: first) { staying in
+            try await withServer(maxPendingBytes: 256 << 20, cluster: second, drainTimeout: .seconds(30)) { draining in
+                let alice = try await TestClient.online("alice", port: staying.port)
+                let bob = try await TestClient.online("bob", port: draining.port)
+                defer {
+                    Task {
+                        await alice.close(); await bob.close()
+                    }
+                }
+                try await alice.awaitList(["alice", "bob"])
+                // bob stops reading, and his node holds more for him than the sockets take.
+                try await bob.setReading(false)
+                let carol = try await TestClient.online("carol", port: draining.port)
+                defer { Task { await carol.close() } }
+                let body = String(repeating: "x", count: 200)
+                for _ in 0..<400 {
+                    try await carol.sendRaw(
+                        Array(repeating: wireFrame("bob", "carol", body), count: 250).flatMap { $0 })
+                }
+                try await carol.send(to: "carol", from: "carol", "sent")
+                #expect(try await carol.nextSkippingLists().text == "sent")
+                let drained = NIOLockedValueBox(false)
+                let shutdown = Task {
+                    await draining.shutdown()
+                    drained.withLockedValue { $0 = true }
+                }
+                // bob's last frame cannot be written for 30 s, yet the other node lists him gone now.
+                try await alice.awaitList(["alice"])
+                #expect(!drained.withLockedValue { $0 }, "the ids went before the drain ended")
+                try await bob.setReading(true)
+                await shutdown.value
+                try await bob.awaitClosed()
+            }
         }
     }
 }
