@@ -263,6 +263,8 @@ struct ChatServerCommand: AsyncParsableCommand {
             throw ServeError(description: "cannot join the cluster: \(error)")
         } catch let error as TLSSetupError {
             throw ServeError(description: "cannot set up TLS: \(error)")
+        } catch let error as ServerError {
+            throw ServeError(description: "\(error)")
         } catch let error as UserFileError {
             throw ServeError(description: "cannot use the users file \(self.users ?? ""): \(error)")
         } catch {

@@ -133,6 +133,8 @@ struct EndToEndTests {
             ["--alive-interval", "-1"], ["--alive-interval", "2", "--alive-timeout", "1"], ["--port", "70000"],
             ["--max-clients", "0"], ["--host", "256.1.1.1"], ["--log-level", "loud"],
             ["--max-clients", "9223372036854775807"], ["--threads", "100000"], ["--threads", "0"],
+            ["--metrics-address", "nonsense"], ["--metrics-address", "127.0.0.1:70000"], ["--drain-timeout", "0"],
+            ["--log-format", "xml"],
         ])
     func serverBadOptions(arguments: [String]) async throws {
         let server = try await ProgramProcess(

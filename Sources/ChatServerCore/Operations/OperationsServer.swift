@@ -14,6 +14,9 @@ enum OperationsServer {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // A connection that sends nothing for 30 s is closed: an idle or stalled
+                    // client (or a slowloris) does not hold a descriptor for ever.
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(30)))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(OperationsHandler(status: status))
                 }

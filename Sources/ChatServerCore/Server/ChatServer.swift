@@ -108,7 +108,12 @@ public final class ChatServer: Sendable {
                 let status = OperationsStatus(
                     metrics: { metrics?.exposition(backbone: presence.backbone) },
                     readiness: { readiness.problem })
-                let channel = try await OperationsServer.bind(address, status: status, group: group)
+                let channel: any Channel
+                do {
+                    channel = try await OperationsServer.bind(address, status: status, group: group)
+                } catch {
+                    throw ServerError.operationsEndpoint(address, "\(error)")
+                }
                 operations = channel
                 let bound = MetricsAddress(
                     host: channel.localAddress?.ipAddress ?? address.host,

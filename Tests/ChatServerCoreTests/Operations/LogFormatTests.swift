@@ -58,3 +58,22 @@ struct LogFormatTests {
         #expect(object["node"] == "n1" && object["peer"] == "1.2.3.4")
     }
 }
+
+/// The operations endpoint's address, as a process sees it.
+@Suite("Operations: the endpoint's address")
+struct OperationsAddressTests {
+    @Test("A --metrics-address already in use stops chatserver before it serves, naming the address")
+    func addressInUse() async throws {
+        let (first, _) = try await startServer(["--metrics-address", "127.0.0.1:0"])
+        defer { first.stop() }
+        try await first.waitFor("operations endpoint on http://127.0.0.1:", inErrors: true)
+        guard let range = first.stderr.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression),
+            let port = first.stderr[range].split(separator: ":").last
+        else { throw TestFailure("no operations port in: \(first.stderr)") }
+        let second = try await ProgramProcess("chatserver", ["--port", "0", "--metrics-address", "127.0.0.1:\(port)"])
+        defer { second.stop() }
+        #expect(try await second.waitForExit() == 1)
+        #expect(second.stderr.contains("cannot serve --metrics-address 127.0.0.1:\(port)"))
+        #expect(!second.stderr.contains("listening on"))
+    }
+}
