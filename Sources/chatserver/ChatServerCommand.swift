@@ -128,6 +128,9 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Flag(help: "Print the configuration in force (JSON, keyed by the long option names, secrets masked) and exit.")
+    var printConfig = false
+
     func validate() throws {
         _ = try self.serverConfiguration()
     }
@@ -213,6 +216,10 @@ struct ChatServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if self.printConfig {
+            try EffectiveConfiguration.print(try self.serverConfiguration(), command: self)
+            return
+        }
         let level = self.logLevel
         switch self.logFormat {
         case .text:

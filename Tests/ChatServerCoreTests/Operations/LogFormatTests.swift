@@ -77,3 +77,33 @@ struct OperationsAddressTests {
         #expect(!second.stderr.contains("listening on"))
     }
 }
+
+/// `chatserver --print-config`.
+@Suite("Operations: the configuration in force")
+struct PrintConfigTests {
+    @Test(
+        "--print-config prints every option's value as JSON keyed by its long name, the cluster's password masked, and exits 0 without serving"
+    )
+    func printed() async throws {
+        let process = try await ProgramProcess(
+            "chatserver",
+            [
+                "--print-config", "--port", "7300", "--max-clients", "2", "--alive-interval", "0.5", "--log-level",
+                "debug", "--cluster", "redis://:s3cret@127.0.0.1:6379", "--metrics-address", "127.0.0.1:9255",
+            ])
+        defer { process.stop() }
+        #expect(try await process.waitForExit() == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(process.stdout.utf8)) as? [String: Any])
+        #expect(object["port"] as? Int == 7300)
+        #expect(object["max-clients"] as? Int == 2)
+        #expect(object["alive-interval"] as? Double == 0.5)
+        #expect(object["alive-timeout"] as? Double == 1.5, "the timeout in force: 3 × the interval")
+        #expect(object["log-level"] as? String == "debug")
+        #expect(object["metrics-address"] as? String == "127.0.0.1:9255")
+        #expect(object["tls-cert"] is NSNull)
+        #expect(object["drain-timeout"] as? Double == 10)
+        #expect(!process.stdout.contains("s3cret"), "the cluster's password is masked")
+        #expect((object["cluster"] as? String)?.contains("127.0.0.1:6379") == true)
+        #expect(!process.stderr.contains("listening"))
+    }
+}
