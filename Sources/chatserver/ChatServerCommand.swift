@@ -131,12 +131,15 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Flag(help: "Print the configuration in force (JSON, keyed by the long option names, secrets masked) and exit.")
     var printConfig = false
 
-    func validate() throws {
-        _ = try self.serverConfiguration()
-    }
+    @Option(
+        help: ArgumentHelp(
+            "Read options from this JSON file (one object keyed by the long option names); "
+                + "CHAT255_<NAME> environment variables are read too. The command line wins, then the file.",
+            valueName: "file"))
+    var config: String?
 
     /// The options as a checked configuration.
-    private func serverConfiguration() throws -> ServerConfiguration {
+    func serverConfiguration() throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.host = self.host
         configuration.port = self.port
@@ -216,6 +219,18 @@ struct ChatServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // The command line wins over the file (--config), the file over the environment.
+        let sources: ConfigurationSources
+        do {
+            sources = try await ConfigurationSources(file: self.config)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        try await self.resolved(with: sources, given: Self.givenOnCommandLine(CommandLine.arguments)).serve()
+    }
+
+    /// Runs with the options resolved.
+    private func serve() async throws {
         if self.printConfig {
             try EffectiveConfiguration.print(try self.serverConfiguration(), command: self)
             return

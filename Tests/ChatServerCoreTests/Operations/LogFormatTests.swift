@@ -107,3 +107,83 @@ struct PrintConfigTests {
         #expect(!process.stderr.contains("listening"))
     }
 }
+
+/// `chatserver --config FILE` and `CHAT255_*` variables (apple/swift-configuration).
+@Suite("Operations: the configuration file and the environment")
+struct ConfigFileTests {
+    /// A file holding `text`, in a fresh folder.
+    private static func file(_ text: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "chat255-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("chatserver.json").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// What `--print-config` says with `arguments` and `environment`.
+    private static func printed(_ arguments: [String], environment: [String: String] = [:]) async throws -> [String:
+        Any]
+    {
+        let process = try await ProgramProcess("chatserver", ["--print-config"] + arguments, environment: environment)
+        defer { process.stop() }
+        #expect(try await process.waitForExit() == 0, "stderr: \(process.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(process.stdout.utf8)) as? [String: Any])
+    }
+
+    @Test("Every kind of value from the file; the command line wins over the file, the file over the environment")
+    func precedence() async throws {
+        let path = try Self.file(
+            """
+            {"max-clients": 2, "alive-interval": 0.5, "log-level": "debug", "allow-plaintext-passwords": true,
+             "host": "127.0.0.1", "max-clients-per-ip": 5, "metrics-address": "127.0.0.1:9255", "threads": null}
+            """)
+        let fromFile = try await Self.printed(
+            ["--config", path], environment: ["CHAT255_MAX_CLIENTS": "7", "CHAT255_PORT": "7311"])
+        #expect(fromFile["max-clients"] as? Int == 2, "the file over the environment")
+        #expect(fromFile["port"] as? Int == 7311, "the environment where the file is silent")
+        #expect(fromFile["alive-interval"] as? Double == 0.5)
+        #expect(fromFile["log-level"] as? String == "debug")
+        #expect(fromFile["allow-plaintext-passwords"] as? Bool == true)
+        #expect(fromFile["max-clients-per-ip"] as? Int == 5)
+        #expect(fromFile["metrics-address"] as? String == "127.0.0.1:9255")
+        let overridden = try await Self.printed(
+            ["--config", path, "--max-clients", "3"], environment: ["CHAT255_MAX_CLIENTS": "7"])
+        #expect(overridden["max-clients"] as? Int == 3, "the command line over the file")
+        let environment = try await Self.printed(
+            [], environment: ["CHAT255_MAX_CLIENTS": "9", "CHAT255_DRAIN_TIMEOUT": "2.5"])
+        #expect(environment["max-clients"] as? Int == 9)
+        #expect(environment["drain-timeout"] as? Double == 2.5)
+    }
+
+    @Test(
+        "A bad file or variable stops chatserver before it listens, naming the key",
+        arguments: [
+            (#"{"max-clients": 2, "max-client": 3}"#, [:], "unknown key 'max-client'"),
+            (#"{"max-clients": "two"}"#, [:], "'max-clients' must be a whole number"),
+            (#"{"alive-interval": "soon"}"#, [:], "'alive-interval' must be a number"),
+            (#"{"log-level": 3}"#, [:], "'log-level' must be a string"),
+            ("{\"max-clients\": 2,\n \"alive-interval\": }", [:], "not JSON at line 2"),
+            (#"[1, 2]"#, [:], "must be one JSON object"),
+            (#"{}"#, ["CHAT255_MAX_CLIENTS": "lots"], "CHAT255_MAX_CLIENTS must be a whole number"),
+            (#"{"log-level": "loud"}"#, [:], "log-level must be trace"),
+            (#"{"max-clients": 0}"#, [:], "--max-clients must be"),
+        ] as [(String, [String: String], String)])
+    func badSources(text: String, environment: [String: String], why: String) async throws {
+        let path = try Self.file(text)
+        let process = try await ProgramProcess(
+            "chatserver", ["--port", "0", "--config", path], environment: environment)
+        defer { process.stop() }
+        #expect(try await process.waitForExit() != 0)
+        #expect(process.stderr.contains(why), "stderr: \(process.stderr)")
+        #expect(!process.stderr.contains("listening"))
+    }
+
+    @Test("A missing file is an error naming it")
+    func missingFile() async throws {
+        let process = try await ProgramProcess("chatserver", ["--port", "0", "--config", "/nonexistent/chat.json"])
+        defer { process.stop() }
+        #expect(try await process.waitForExit() != 0)
+        #expect(process.stderr.contains("/nonexistent/chat.json"))
+    }
+}

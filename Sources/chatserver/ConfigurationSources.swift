@@ -1,0 +1,155 @@
+import Configuration
+import Foundation
+import SystemPackage
+
+/// Where options come from besides the command line (apple/swift-configuration): the file of
+/// `--config` (one flat JSON object keyed by the long option names) and the environment
+/// (`CHAT255_` and the name in capitals with `_`: `CHAT255_MAX_CLIENTS`). The command line wins
+/// over the file, the file over the environment (`ChatServerCommand.resolved`).
+///
+/// The file is checked whole before anything is used: it must parse, hold one object, and
+/// every key must be an option with a value of its kind; the error names the key (and the line
+/// where the parser gives one). A variable of the environment that does not convert is an error
+/// naming it.
+struct ConfigurationSources {
+    /// What an option's value is.
+    enum Kind: String {
+        case wholeNumber = "a whole number"
+        case number = "a number"
+        case text = "a string"
+        case flag = "true or false"
+    }
+
+    /// Every option a file or the environment may set, by its long name.
+    static let options: [String: Kind] = [
+        "host": .text, "port": .wholeNumber, "alive-interval": .number, "alive-timeout": .number,
+        "max-clients": .wholeNumber, "max-pending-bytes": .wholeNumber, "list-budget": .wholeNumber,
+        "threads": .wholeNumber, "tls-cert": .text, "tls-key": .text, "tls-client-ca": .text,
+        "tls-port": .wholeNumber, "users": .text, "allow-plaintext-passwords": .flag,
+        "max-msgs-per-sec": .wholeNumber, "max-burst": .wholeNumber, "max-bytes-per-sec": .wholeNumber,
+        "max-clients-per-ip": .wholeNumber, "max-connects-per-ip-per-sec": .wholeNumber,
+        "connect-timeout": .number, "max-unregistered": .wholeNumber, "cluster": .text, "cluster-name": .text,
+        "node-id": .text, "cluster-lease": .number, "metrics-address": .text, "drain-timeout": .number,
+        "log-format": .text, "log-level": .text,
+    ]
+
+    private let file: ConfigReader?
+    private let environment: ConfigReader
+
+    /// A problem with the file or the environment, in words.
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Reads and checks the file at `path` (if any) and takes the process's environment.
+    init(file path: String?) async throws(Problem) {
+        self.environment = ConfigReader(provider: EnvironmentVariablesProvider())
+        guard let path else {
+            self.file = nil
+            return
+        }
+        let keys = try Self.check(path)
+        let file: ConfigReader
+        do {
+            file = ConfigReader(provider: try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
+        } catch {
+            throw Problem(description: "--config \(path): \(error)")
+        }
+        // Each value must read as its option's kind (a whole number for --port, and so on).
+        for key in keys.sorted() {
+            guard let kind = Self.options[key] else { continue }
+            let configKey = ConfigKey(key)
+            let readable =
+                switch kind {
+                case .wholeNumber: file.int(forKey: configKey) != nil
+                case .number: file.double(forKey: configKey) != nil || file.int(forKey: configKey) != nil
+                case .text: file.string(forKey: configKey) != nil
+                case .flag: file.bool(forKey: configKey) != nil
+                }
+            guard readable else { throw Problem(description: "--config \(path): '\(key)' must be \(kind.rawValue)") }
+        }
+        self.file = file
+    }
+
+    /// The file's value for `key`, or the environment's, or `nil`.
+    func int(_ key: String) throws(Problem) -> Int? {
+        if let file = self.file, let value = file.int(forKey: ConfigKey(key)) { return value }
+        return try self.fromEnvironment(key) { try self.environment.requiredInt(forKey: ConfigKey($0)) }
+    }
+
+    /// The file's value for `key` (a whole number is a number too), or the environment's, or `nil`.
+    func double(_ key: String) throws(Problem) -> Double? {
+        if let file = self.file {
+            if let value = file.double(forKey: ConfigKey(key)) { return value }
+            if let value = file.int(forKey: ConfigKey(key)) { return Double(value) }
+        }
+        return try self.fromEnvironment(key) { try self.environment.requiredDouble(forKey: ConfigKey($0)) }
+    }
+
+    /// The file's value for `key`, or the environment's, or `nil`.
+    func string(_ key: String) throws(Problem) -> String? {
+        if let file = self.file, let value = file.string(forKey: ConfigKey(key)) { return value }
+        return try self.fromEnvironment(key) { try self.environment.requiredString(forKey: ConfigKey($0)) }
+    }
+
+    /// The file's value for `key`, or the environment's, or `nil`.
+    func bool(_ key: String) throws(Problem) -> Bool? {
+        if let file = self.file, let value = file.bool(forKey: ConfigKey(key)) { return value }
+        return try self.fromEnvironment(key) { try self.environment.requiredBool(forKey: ConfigKey($0)) }
+    }
+
+    /// The environment's variable for `key` (`chat255.max-clients`: `CHAT255_MAX_CLIENTS`)
+    /// read by `read`: `nil` when it is not set, an error naming it when it does not convert.
+    private func fromEnvironment<T>(_ key: String, _ read: (String) throws -> T) throws(Problem) -> T? {
+        let scoped = "chat255.\(key)"
+        guard self.environment.string(forKey: ConfigKey(scoped)) != nil else { return nil }
+        do {
+            return try read(scoped)
+        } catch {
+            let name = "CHAT255_" + key.uppercased().replacingOccurrences(of: "-", with: "_")
+            throw Problem(description: "\(name) must be \(Self.options[key]?.rawValue ?? "a value of its kind")")
+        }
+    }
+
+    /// Checks the file: it parses, holds one object, and each key is an option. Returns the
+    /// keys whose value is not `null` (`null` leaves the option unset).
+    private static func check(_ path: String) throws(Problem) -> Set<String> {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw Problem(description: "--config \(path): cannot read it (\(error.localizedDescription))")
+        }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            throw Problem(description: "--config \(path): not JSON\(Self.place(of: detail, in: data)): \(detail)")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw Problem(description: "--config \(path): must be one JSON object keyed by option names")
+        }
+        var set: Set<String> = []
+        for (key, value) in object {
+            guard Self.options[key] != nil else {
+                throw Problem(
+                    description: "--config \(path): unknown key '\(key)' (the keys are the long option names)")
+            }
+            if !(value is NSNull) { set.insert(key) }
+        }
+        return set
+    }
+
+    /// ` at line L, column C` for a parser's message that gives the offset (`around character
+    /// 38`), or nothing.
+    private static func place(of message: String, in data: Data) -> String {
+        guard let range = message.range(of: #"character \d+"#, options: .regularExpression),
+            let offset = Int(message[range].dropFirst("character ".count)), offset <= data.count
+        else { return "" }
+        let before = data.prefix(offset)
+        let line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        let column = offset - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+        return " at line \(line), column \(column)"
+    }
+}
