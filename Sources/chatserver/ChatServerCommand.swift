@@ -226,29 +226,23 @@ struct ChatServerCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        try await self.resolved(with: sources, given: Self.givenOnCommandLine(CommandLine.arguments)).serve()
+        let given = Self.givenOnCommandLine(CommandLine.arguments)
+        try await self.resolved(with: sources, given: given).serve(parsed: self, given: given)
     }
 
-    /// Runs with the options resolved.
-    private func serve() async throws {
+    /// Runs with the options resolved (`parsed`: as the command line gave them, for reloads).
+    private func serve(parsed: ChatServerCommand, given: Set<String>) async throws {
         if self.printConfig {
             try EffectiveConfiguration.print(try self.serverConfiguration(), command: self)
             return
         }
-        let level = self.logLevel
+        // The level is read at each log call, so that a reload can change it.
+        let level = LogLevelControl(self.logLevel)
         switch self.logFormat {
         case .text:
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            LoggingSystem.bootstrap { label in level.handler(StreamLogHandler.standardError(label: label)) }
         case .json:
-            LoggingSystem.bootstrap { label in
-                var handler = JSONLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            LoggingSystem.bootstrap { label in level.handler(JSONLogHandler(label: label)) }
         }
         let logger = Logger(label: "chatserver")
         let configuration = try self.serverConfiguration()
@@ -273,7 +267,11 @@ struct ChatServerCommand: AsyncParsableCommand {
         // Before the first client, so that a burst of connections never waits on the table growing.
         FileDescriptorLimit.reserveTable(for: configuration.maxClients + FileDescriptorLimit.reserve)
 
-        let service = ChatServerService(configuration: configuration, logger: logger)
+        let reloader = try ConfigurationReloader(
+            command: parsed, given: given, resolved: self, configuration: configuration, logLevel: level,
+            logger: logger)
+        let service = ChatServerService(
+            configuration: configuration, logger: logger, onHangup: { await reloader.reload() })
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: service)],

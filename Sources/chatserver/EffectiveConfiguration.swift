@@ -13,6 +13,24 @@ enum EffectiveConfiguration {
 
     /// The JSON text, keys sorted, for `configuration` as `command` resolved it.
     static func json(_ configuration: ServerConfiguration, command: ChatServerCommand) throws -> String {
+        let data = try JSONSerialization.data(
+            withJSONObject: Self.values(configuration, command: command),
+            options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// Each option's value as JSON text (`null` where unset), to compare two configurations.
+    static func texts(_ configuration: ServerConfiguration, command: ChatServerCommand) throws -> [String: String] {
+        var texts: [String: String] = [:]
+        for (key, value) in Self.values(configuration, command: command) {
+            let data = try JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes])
+            texts[key] = String(decoding: data, as: UTF8.self)
+        }
+        return texts
+    }
+
+    /// Each option's value, as `JSONSerialization` takes it.
+    private static func values(_ configuration: ServerConfiguration, command: ChatServerCommand) -> [String: Any] {
         func seconds(_ duration: Duration) -> Double {
             let (whole, attoseconds) = duration.components
             return Double(whole) + Double(attoseconds) / 1e18
@@ -50,8 +68,6 @@ enum EffectiveConfiguration {
             "log-format": command.logFormat.rawValue,
             "log-level": command.logLevel.rawValue,
         ]
-        let data = try JSONSerialization.data(
-            withJSONObject: values, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return values
     }
 }

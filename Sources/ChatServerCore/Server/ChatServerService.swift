@@ -11,14 +11,21 @@ public struct ChatServerService: Service {
     private let configuration: ServerConfiguration
     private let logger: Logger
     private let onStart: @Sendable (ChatServer) -> Void
+    private let onHangup: @Sendable () async -> Void
 
-    /// - Parameter onStart: called once the server listens (for tests and tools that need the port).
+    /// - Parameters:
+    ///   - onStart: called once the server listens (for tests and tools that need the port).
+    ///   - onHangup: called at each SIGHUP before the server reads its files again (the
+    ///     configuration file, read again by the command that has it).
     public init(
-        configuration: ServerConfiguration, logger: Logger, onStart: @escaping @Sendable (ChatServer) -> Void = { _ in }
+        configuration: ServerConfiguration, logger: Logger,
+        onStart: @escaping @Sendable (ChatServer) -> Void = { _ in },
+        onHangup: @escaping @Sendable () async -> Void = {}
     ) {
         self.configuration = configuration
         self.logger = logger
         self.onStart = onStart
+        self.onHangup = onHangup
     }
 
     /// Runs the server until graceful shutdown (SIGINT/SIGTERM through the group) or cancellation.
@@ -32,7 +39,10 @@ public struct ChatServerService: Service {
             self.onStart(server)
             // SIGHUP: the files given at start are read again (a bad one is logged, the old stays).
             let reloads = Task {
-                for await _ in hangups { server.reload() }
+                for await _ in hangups {
+                    await self.onHangup()
+                    server.reload()
+                }
             }
             // Returns on graceful shutdown; throws on cancellation, which ends the same way.
             try? await gracefulShutdown()

@@ -179,6 +179,32 @@ struct ConfigFileTests {
         #expect(!process.stderr.contains("listening"))
     }
 
+    @Test(
+        "SIGHUP reads the file again: the log level applies at once, a limit waits for a restart, a bad file changes nothing"
+    )
+    func reloadOnHangup() async throws {
+        let path = try Self.file(#"{"log-level": "info"}"#)
+        let (server, port) = try await startServer(["--config", path])
+        defer { server.stop() }
+        try #"{"log-level": "debug", "max-clients": 5}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        try await server.waitFor("configuration file reloaded", inErrors: true)
+        #expect(server.stderr.contains("applied=log-level"))
+        #expect(server.stderr.contains("needs-restart=max-clients"))
+        let alice = try await TestClient.online("alice", port: port)
+        try await alice.send(to: "alice", from: "alice", "hello")
+        #expect(try await alice.nextSkippingLists().text == "hello")
+        try await server.waitFor(" debug ", inErrors: true)  // the frame, logged at the new level
+        try #"{"log-level": "loud"}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let before = server.stderr.utf8.count
+        server.signal(SIGHUP)
+        try await server.waitFor("configuration file not reloaded", inErrors: true, since: before)
+        let bob = try await TestClient.online("bob", port: port)
+        try await alice.awaitList(["alice", "bob"])
+        await alice.close()
+        await bob.close()
+    }
+
     @Test("A missing file is an error naming it")
     func missingFile() async throws {
         let process = try await ProgramProcess("chatserver", ["--port", "0", "--config", "/nonexistent/chat.json"])

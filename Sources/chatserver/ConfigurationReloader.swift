@@ -1,0 +1,62 @@
+import ChatServerCore
+import Logging
+
+/// SIGHUP with `--config`: reads the file (and the environment) again, checks the result whole,
+/// applies what can change while the server runs, and logs what changed and what needs a
+/// restart. A file that does not parse or check leaves the running configuration whole.
+/// (The users file and the certificate are read again by `ChatServer.reload()` after this.)
+actor ConfigurationReloader {
+    /// The options that take effect without a restart: the log level, and the contents of the
+    /// users file and of the certificate and key (read again at every SIGHUP).
+    static let live: Set<String> = ["log-level"]
+
+    private let command: ChatServerCommand
+    private let given: Set<String>
+    private let logLevel: LogLevelControl
+    private let logger: Logger
+    private var running: [String: String]
+
+    /// A reloader for `command` as parsed (`given`: the options on its command line, which keep
+    /// winning), running `configuration` as `resolved` gave it.
+    init(
+        command: ChatServerCommand, given: Set<String>, resolved: ChatServerCommand,
+        configuration: ServerConfiguration, logLevel: LogLevelControl, logger: Logger
+    ) throws {
+        self.command = command
+        self.given = given
+        self.logLevel = logLevel
+        self.logger = logger
+        self.running = try EffectiveConfiguration.texts(configuration, command: resolved)
+    }
+
+    /// Reads the configuration again and applies what can change live.
+    func reload() async {
+        guard let path = self.command.config else { return }
+        do {
+            let sources = try await ConfigurationSources(file: path)
+            let next = try self.command.resolved(with: sources, given: self.given)
+            let configuration = try next.serverConfiguration()
+            let texts = try EffectiveConfiguration.texts(configuration, command: next)
+            let changed = texts.keys.filter { texts[$0] != self.running[$0] }.sorted()
+            let applied = changed.filter { Self.live.contains($0) }
+            let restart = changed.filter { !Self.live.contains($0) }
+            if applied.contains("log-level") { self.logLevel.set(next.logLevel) }
+            for key in applied { self.running[key] = texts[key] }
+            self.logger.info(
+                "configuration file reloaded",
+                metadata: [
+                    "file": "\(path)", "applied": "\(applied.joined(separator: ","))",
+                    "needs-restart": "\(restart.joined(separator: ","))",
+                ])
+            if !restart.isEmpty {
+                self.logger.warning(
+                    "configuration changes that take effect only after a restart",
+                    metadata: ["options": "\(restart.joined(separator: ","))"])
+            }
+        } catch {
+            self.logger.error(
+                "configuration file not reloaded; the running configuration stays",
+                metadata: ["file": "\(path)", "error": "\(error)"])
+        }
+    }
+}
