@@ -94,8 +94,9 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         self.machine.burstEnded(at: self.shared.clock.now)
+        // Only when someone takes the figures (the observer, pacing): a default server skips it.
         // Frames handled outside a read (held during an admission) are reported with the next one.
-        if self.burstBytes > 0 || self.scanner.burstFrames > 0 {
+        if self.shared.countsBursts, self.burstBytes > 0 || self.scanner.burstFrames > 0 {
             let frames = Int(self.scanner.burstFrames)
             let burst = ReadBurst(
                 frames: frames, bytes: Int(self.burstBytes), forwarded: max(0, frames - Int(self.burstCarried)),
