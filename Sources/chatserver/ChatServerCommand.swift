@@ -247,23 +247,7 @@ struct ChatServerCommand: AsyncParsableCommand {
         let logger = Logger(label: "chatserver")
         let configuration = try self.serverConfiguration()
 
-        let loopDescriptors = configuration.threads * Self.descriptorsPerLoop
-        let needed = configuration.maxClients + FileDescriptorLimit.reserve + loopDescriptors
-        if let (limit, hard) = FileDescriptorLimit.raise(toAtLeast: needed) {
-            logger.info("open file limit", metadata: ["limit": "\(limit)", "needed": "\(needed)"])
-            // SwiftNIO stops the process if an event loop cannot get its descriptors: say it first.
-            guard loopDescriptors + Self.descriptorsBesideLoops <= limit else {
-                throw ServeError(
-                    description: "--threads \(configuration.threads) needs \(loopDescriptors) descriptors; "
-                        + "the open file limit is \(limit) (raise it with ulimit -n, or use fewer threads)")
-            }
-            if limit < needed {
-                let room = max(0, limit - FileDescriptorLimit.reserve - loopDescriptors)
-                logger.warning(
-                    "the open file limit cannot be raised to what --max-clients needs: about \(room) clients fit; raise the hard limit (ulimit -Hn, systemd LimitNOFILE=) or lower --max-clients",
-                    metadata: ["limit": "\(limit)", "hard-limit": "\(hard)", "needed": "\(needed)"])
-            }
-        }
+        try Self.raiseDescriptorLimit(for: configuration, logger: logger)
         // Before the first client, so that a burst of connections never waits on the table growing.
         FileDescriptorLimit.reserveTable(for: configuration.maxClients + FileDescriptorLimit.reserve)
 
@@ -271,7 +255,7 @@ struct ChatServerCommand: AsyncParsableCommand {
             command: parsed, given: given, resolved: self, configuration: configuration, logLevel: level,
             logger: logger)
         let service = ChatServerService(
-            configuration: configuration, logger: logger, onHangup: { await reloader.reload() })
+            configuration: configuration, logger: logger, onHangup: { server in await reloader.reload(server) })
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: service)],
@@ -310,6 +294,29 @@ extension ChatServerCommand {
     /// Descriptors the process needs before any client besides its loops: standard streams,
     /// the listener, the runtime's own (a handful; this leaves room).
     static let descriptorsBesideLoops = 16
+
+    /// Raises the open file limit to what `configuration`'s clients and loops need (at start,
+    /// and at a reload that raises `--max-clients`); a warning says how many clients fit when
+    /// the hard limit is lower.
+    /// - Throws: `ServeError` when not even the event loops' descriptors fit.
+    static func raiseDescriptorLimit(for configuration: ServerConfiguration, logger: Logger) throws(ServeError) {
+        let loopDescriptors = configuration.threads * Self.descriptorsPerLoop
+        let needed = configuration.maxClients + FileDescriptorLimit.reserve + loopDescriptors
+        guard let (limit, hard) = FileDescriptorLimit.raise(toAtLeast: needed) else { return }
+        logger.info("open file limit", metadata: ["limit": "\(limit)", "needed": "\(needed)"])
+        // SwiftNIO stops the process if an event loop cannot get its descriptors: say it first.
+        guard loopDescriptors + Self.descriptorsBesideLoops <= limit else {
+            throw ServeError(
+                description: "--threads \(configuration.threads) needs \(loopDescriptors) descriptors; "
+                    + "the open file limit is \(limit) (raise it with ulimit -n, or use fewer threads)")
+        }
+        if limit < needed {
+            let room = max(0, limit - FileDescriptorLimit.reserve - loopDescriptors)
+            logger.warning(
+                "the open file limit cannot be raised to what --max-clients needs: about \(room) clients fit; raise the hard limit (ulimit -Hn, systemd LimitNOFILE=) or lower --max-clients",
+                metadata: ["limit": "\(limit)", "hard-limit": "\(hard)", "needed": "\(needed)"])
+        }
+    }
 
     /// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
     static func isLoopback(_ host: String) -> Bool {

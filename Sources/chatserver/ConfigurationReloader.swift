@@ -6,15 +6,21 @@ import Logging
 /// restart. A file that does not parse or check leaves the running configuration whole.
 /// (The users file and the certificate are read again by `ChatServer.reload()` after this.)
 actor ConfigurationReloader {
-    /// The options that take effect without a restart: the log level, and the contents of the
-    /// users file and of the certificate and key (read again at every SIGHUP).
-    static let live: Set<String> = ["log-level"]
+    /// The options that take effect without a restart (`ChatServer.apply`, and the log level);
+    /// the contents of the users file and of the certificate and key are read again at every
+    /// SIGHUP too.
+    static let live: Set<String> = [
+        "log-level", "max-clients", "list-budget", "max-msgs-per-sec", "max-burst", "max-bytes-per-sec",
+        "max-clients-per-ip", "max-connects-per-ip-per-sec", "connect-timeout", "max-unregistered",
+    ]
 
     private let command: ChatServerCommand
     private let given: Set<String>
     private let logLevel: LogLevelControl
     private let logger: Logger
     private var running: [String: String]
+    /// The configuration the server started with (its threads, for the descriptors it needs).
+    private let started: ServerConfiguration
 
     /// A reloader for `command` as parsed (`given`: the options on its command line, which keep
     /// winning), running `configuration` as `resolved` gave it.
@@ -26,11 +32,12 @@ actor ConfigurationReloader {
         self.given = given
         self.logLevel = logLevel
         self.logger = logger
+        self.started = configuration
         self.running = try EffectiveConfiguration.texts(configuration, command: resolved)
     }
 
-    /// Reads the configuration again and applies what can change live.
-    func reload() async {
+    /// Reads the configuration again and puts what can change live in force on `server`.
+    func reload(_ server: ChatServer) async {
         guard let path = self.command.config else { return }
         do {
             let sources = try await ConfigurationSources(file: path)
@@ -40,6 +47,12 @@ actor ConfigurationReloader {
             let changed = texts.keys.filter { texts[$0] != self.running[$0] }.sorted()
             let applied = changed.filter { Self.live.contains($0) }
             let restart = changed.filter { !Self.live.contains($0) }
+            if applied.contains(where: { $0 != "log-level" }) {
+                try server.apply(configuration)
+                var needs = self.started
+                needs.maxClients = configuration.maxClients
+                try? ChatServerCommand.raiseDescriptorLimit(for: needs, logger: self.logger)
+            }
             if applied.contains("log-level") { self.logLevel.set(next.logLevel) }
             for key in applied { self.running[key] = texts[key] }
             self.logger.info(

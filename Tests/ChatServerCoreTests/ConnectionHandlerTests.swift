@@ -191,6 +191,7 @@ final class LaterPresence: Presence, @unchecked Sendable {
 
     func start(changed: @escaping @Sendable () -> Void) async throws {}
     func stop() async {}
+    func setCapacity(_ capacity: Int) { self.registry.setCapacity(capacity) }
     func remove(_ recipient: LocalRecipient) -> Bool { self.registry.remove(recipient) }
     func recipient(named name: ChatName) -> (any Recipient)? { self.registry.recipient(named: name) }
     var generation: UInt64 { self.registry.generation }

@@ -114,4 +114,5 @@ final class RecordingObserver: ServerObserver {
     func answeredOffline(_ count: Int) { self.record("offline \(count)") }
     func pushedList(recipients: Int, parts: Int) { self.record("list to \(recipients)") }
     func received(_ burst: ReadBurst) { self.record("burst \(burst.frames)/\(burst.bytes)") }
+    func throttled() { self.record("throttled") }
 }

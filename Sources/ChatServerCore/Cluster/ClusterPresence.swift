@@ -159,6 +159,8 @@ public final class ClusterPresence: Presence {
 
     public var count: Int { self.local.count }
 
+    public func setCapacity(_ capacity: Int) { self.local.setCapacity(capacity) }
+
     /// Up: registered on a connected command connection, the lease valid. Ready besides: subscribed
     /// and the directory copy current (a copy that missed an event, or found itself behind Redis
     /// at a refresh, is not: its node no longer hears the others).

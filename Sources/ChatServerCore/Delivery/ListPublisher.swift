@@ -54,6 +54,11 @@ final class ListPublisher: Sendable {
         self.logger = logger
     }
 
+    /// A new budget for list pushes (`--list-budget`, changed by a reload), from the next push.
+    func setBudget(_ budget: Int) {
+        self.schedule.withLockedValue { $0.budget = budget }
+    }
+
     /// Notes a change of the online set; the list reaches everyone within the maximum delay.
     func changed() {
         let now = self.clock.now

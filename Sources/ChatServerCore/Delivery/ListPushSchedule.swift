@@ -30,8 +30,10 @@ struct ListPushSchedule {
 
     let quietPeriod: TimeAmount
     let maxDelay: TimeAmount
-    /// The list bytes a second pushes may write on average.
-    let budget: Int
+    /// The list bytes a second pushes may write on average (a reload can change it).
+    var budget: Int {
+        didSet { self.budget = max(1, self.budget) }
+    }
     /// When the first change not yet pushed happened; `nil` when every change was pushed.
     private var since: NIODeadline?
     /// When the latest change happened.

@@ -7,7 +7,9 @@ import NIOCore
 final class AddressLimiter: Sendable {
     /// What an address may do now.
     enum Verdict: Equatable {
-        case admitted
+        /// Admitted; `counted`: open connections are capped, so this one must be given back
+        /// (`closed`) when it closes.
+        case admitted(counted: Bool)
         /// It has this many connections open already.
         case tooManyOpen(Int)
         /// It opened this many a second already.
@@ -24,42 +26,57 @@ final class AddressLimiter: Sendable {
         /// The size after the last sweep: the next waits until the table has doubled, so that
         /// opening a connection stays cheap with many addresses connected.
         var sweptAt = 4096
+        /// Connections open at once from one address; `.max`: not capped, and not counted (with
+        /// the rate alone, nothing is to give back when a connection closes).
+        var maxOpen: Int
+        var connectsPerSecond: Int
+
+        func newBucket(at now: NIODeadline) -> TokenBucket {
+            TokenBucket(rate: Double(self.connectsPerSecond), capacity: Double(self.connectsPerSecond), now: now)
+        }
     }
 
-    private let state = NIOLockedValueBox(State())
-    private let maxOpen: Int
-    private let connectsPerSecond: Int
+    private let state: NIOLockedValueBox<State>
 
+    /// At most `maxOpen` connections open from one address (`.max`: no cap), and
+    /// `connectsPerSecond` new ones a second.
     init(maxOpen: Int, connectsPerSecond: Int) {
-        self.maxOpen = maxOpen
-        self.connectsPerSecond = connectsPerSecond
+        self.state = NIOLockedValueBox(State(maxOpen: maxOpen, connectsPerSecond: connectsPerSecond))
     }
 
-    /// Whether open connections are capped, and so counted: then each admitted connection must
-    /// be given back (`closed`) when it closes; with the rate alone, nothing is to give back.
-    var countsOpen: Bool { self.maxOpen != .max }
+    /// New limits (a reload). Connections open already stay open. A new rate starts every
+    /// address with a full bucket. A cap set where there was none counts the connections that
+    /// open from now on (the ones open already were not counted).
+    func update(maxOpen: Int, connectsPerSecond: Int, at now: NIODeadline) {
+        self.state.withLockedValue { state in
+            state.maxOpen = maxOpen
+            guard connectsPerSecond != state.connectsPerSecond else { return }
+            state.connectsPerSecond = connectsPerSecond
+            let bucket = state.newBucket(at: now)
+            state.entries = state.entries.filter { $0.value.open > 0 }.mapValues {
+                Entry(open: $0.open, connects: bucket)
+            }
+        }
+    }
 
     /// A connection from `address` opened at `now`: counted if admitted (and open ones are capped).
     func opened(_ address: String, at now: NIODeadline) -> Verdict {
         self.state.withLockedValue { state in
-            var entry =
-                state.entries[address]
-                ?? Entry(
-                    connects: TokenBucket(
-                        rate: Double(self.connectsPerSecond), capacity: Double(self.connectsPerSecond), now: now))
+            var entry = state.entries[address] ?? Entry(connects: state.newBucket(at: now))
             // The cap on open connections first: a refused one does not spend a new-connection token.
-            guard entry.open < self.maxOpen else { return .tooManyOpen(self.maxOpen) }
+            guard entry.open < state.maxOpen else { return .tooManyOpen(state.maxOpen) }
             guard entry.connects.take(at: now) else {
                 state.entries[address] = entry
-                return .tooManyNew(self.connectsPerSecond)
+                return .tooManyNew(state.connectsPerSecond)
             }
-            if self.countsOpen { entry.open += 1 }
+            let counted = state.maxOpen != .max
+            if counted { entry.open += 1 }
             state.entries[address] = entry
             if state.entries.count > 2 * state.sweptAt {
                 state.entries = state.entries.filter { $0.value.open > 0 || !$0.value.connects.isFull(at: now) }
                 state.sweptAt = max(4096, state.entries.count)
             }
-            return .admitted
+            return .admitted(counted: counted)
         }
     }
 

@@ -5,8 +5,9 @@ import NIOCore
 /// the end of a read burst the gate says until when the server stops reading from it, and TCP
 /// pushes back on the client meanwhile. Nothing it sent is dropped.
 ///
-/// A class, held by a connection only when a limit is set (one word otherwise).
-final class FloodGate {
+/// A value held by a connection's `ReadPacingHandler`, which is in the pipeline only when a
+/// limit is set.
+struct FloodGate {
     private var frames: TokenBucket?
     private var bytes: TokenBucket?
     /// Reading is paused until the buckets are out of debt.
@@ -36,7 +37,7 @@ final class FloodGate {
 
     /// A read burst of `frames` frames and `bytes` bytes ended at `now`: until when reading must
     /// pause (`nil`: go on).
-    func burst(frames: Int, bytes: Int, at now: NIODeadline) -> NIODeadline? {
+    mutating func burst(frames: Int, bytes: Int, at now: NIODeadline) -> NIODeadline? {
         let framesDue = self.frames?.spend(Double(frames), at: now)
         let bytesDue = self.bytes?.spend(Double(bytes), at: now)
         switch (framesDue, bytesDue) {

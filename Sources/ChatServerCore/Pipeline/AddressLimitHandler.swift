@@ -27,7 +27,7 @@ final class AddressLimitHandler: ChannelInboundHandler, RemovableChannelHandler 
         var refusal: CloseReason.TurnAway?
         if let address = context.channel.remoteAddress?.ipAddress {
             switch self.limiter.opened(address, at: self.clock.now) {
-            case .admitted: self.counted = self.limiter.countsOpen ? address : nil
+            case .admitted(let counted): self.counted = counted ? address : nil
             case .tooManyOpen(let limit): refusal = .tooManyFromAddress(limit)
             case .tooManyNew(let limit): refusal = .tooManyNewFromAddress(limit)
             }

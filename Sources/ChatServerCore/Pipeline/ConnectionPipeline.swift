@@ -29,7 +29,7 @@ struct ConnectionPipeline: Sendable {
         }
         try handlers.addHandler(AddressLimitHandler(limiter: self.shared.addresses, clock: self.shared.clock))
         try self.transport.configure(channel)
-        if let gate = FloodGate(self.shared.configuration.flood, now: now) {
+        if self.shared.pacesReads, let gate = FloodGate(self.shared.limits.flood, now: now) {
             try handlers.addHandler(
                 ReadPacingHandler(gate: gate, clock: self.shared.clock, observer: self.shared.observer))
         }

@@ -32,6 +32,9 @@ public protocol Presence: AnyObject, Sendable {
     /// How many ids the online list holds (everyone's, on a cluster), without sorting them: what
     /// a push costs per client.
     var listedCount: Int { get }
+    /// A new bound on this process's clients (`--max-clients`, changed by a reload): clients
+    /// online already stay, one more is refused while they are as many or more.
+    func setCapacity(_ capacity: Int)
     /// Gives back what `start` took (the clients of this process are gone by then).
     func stop() async
     /// The backbone's state (a cluster's Redis); `nil` for a presence without one.

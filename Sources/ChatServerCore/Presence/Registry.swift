@@ -26,11 +26,18 @@ final class Registry: Presence {
     /// keep a looked-up client while nothing changed. A reader that sees the old number may use
     /// a client that just left; delivery to a closed connection is answered `Offline` then.
     private let changes = Atomic<UInt64>(0)
-    /// The most clients online at once.
-    let capacity: Int
+    private let maxClients: Synchronization.Atomic<Int>
 
+    /// A registry of at most `capacity` clients.
     init(capacity: Int) {
-        self.capacity = capacity
+        self.maxClients = Atomic(capacity)
+    }
+
+    /// The most clients online at once (read as each client is admitted).
+    var capacity: Int { self.maxClients.load(ordering: .relaxed) }
+
+    func setCapacity(_ capacity: Int) {
+        self.maxClients.store(capacity, ordering: .relaxed)
     }
 
     /// Admits `recipient` at once unless its id is taken or the registry is full.
@@ -42,7 +49,8 @@ final class Registry: Presence {
     func add(_ recipient: LocalRecipient) -> Admission {
         self.state.withLockedValue { state in
             guard state.clients[recipient.name] == nil else { return .refused(.nameTaken(recipient.name)) }
-            guard state.clients.count < self.capacity else { return .refused(.full(self.capacity)) }
+            let capacity = self.capacity
+            guard state.clients.count < capacity else { return .refused(.full(capacity)) }
             state.clients[recipient.name] = recipient
             state.snapshot = nil
             state.targets = nil

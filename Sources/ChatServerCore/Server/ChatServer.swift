@@ -16,6 +16,8 @@ public final class ChatServer: Sendable {
     private let serverChannels: [any Channel]
     private let presence: any Presence
     private let connections: ConnectionTracker
+    /// What the connections share: where `apply` puts the limits a reload changes.
+    private let shared: ServerShared
     private let accounts: Accounts?
     private let tls: TLSContextStore?
     private let logger: Logger
@@ -28,8 +30,8 @@ public final class ChatServer: Sendable {
     public let operationsAddress: SocketAddress?
 
     private init(
-        localAddresses: [SocketAddress], serverChannels: [any Channel], presence: any Presence,
-        connections: ConnectionTracker, accounts: Accounts?, tls: TLSContextStore?, logger: Logger,
+        localAddresses: [SocketAddress], serverChannels: [any Channel], shared: ServerShared, accounts: Accounts?,
+        tls: TLSContextStore?, logger: Logger,
         readiness: Readiness, operations: (any Channel)?, drainTimeout: Duration
     ) {
         self.readiness = readiness
@@ -39,8 +41,9 @@ public final class ChatServer: Sendable {
         self.tls = tls
         self.localAddresses = localAddresses
         self.serverChannels = serverChannels
-        self.presence = presence
-        self.connections = connections
+        self.shared = shared
+        self.presence = shared.presence
+        self.connections = shared.connections
         self.accounts = accounts
         self.logger = logger
     }
@@ -141,8 +144,8 @@ public final class ChatServer: Sendable {
             throw error
         }
         return ChatServer(
-            localAddresses: addresses, serverChannels: channels, presence: presence, connections: connections,
-            accounts: accounts, tls: tls, logger: logger, readiness: readiness, operations: operations,
+            localAddresses: addresses, serverChannels: channels, shared: shared, accounts: accounts, tls: tls,
+            logger: logger, readiness: readiness, operations: operations,
             drainTimeout: configuration.drainTimeout)
     }
 
@@ -179,9 +182,8 @@ public final class ChatServer: Sendable {
             // memory and an idle client's reads are heartbeats of under 64 bytes, so start at
             // 64 (10,000 idle clients: 2.89 KB per client at 256, 2.70 at 64); a busy
             // connection's buffer grows after a few full reads (no change in tp50 throughput).
-            .childChannelOption(
-                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 64, maximum: 65_536)
-            )
+            .childChannelOption(.recvAllocator, value: Self.receiveAllocator)
+            .childChannelOption(.maxMessagesPerRead, value: Self.messagesPerRead)
             .childChannelOption(.writeBufferWaterMark, value: waterMark)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try pipeline.configure(channel) }
@@ -189,6 +191,12 @@ public final class ChatServer: Sendable {
             .bind(host: listener.host, port: listener.port)
             .get()
     }
+
+    /// How each connection's reads are sized (see `bind`), and what a client's reads go back to
+    /// when a reload lifts its rate (`ReadPacingHandler`).
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 64, maximum: 65_536)
+    /// Reads per wake-up of one connection (NIO's default).
+    static let messagesPerRead: UInt = 4
 
     /// Waits until every channel has closed; at `timeout`, closes the ones still open (peers
     /// that do not read their `Error`), without waiting for their output.
@@ -250,6 +258,20 @@ public final class ChatServer: Sendable {
             }
         }
         return ok
+    }
+
+    /// Puts the limits of `configuration` that can change while the server runs in force (a
+    /// reload, SIGHUP with `--config`): the flood limits (`flood`: per client, per address, the
+    /// connect timeout and the bound on connections waiting for `Connect`), `maxClients` and
+    /// `listBudget`. Open connections take the new per-client rates (a reader that is paced
+    /// gets the handler that paces it, or loses it); no client is disconnected: a lower bound
+    /// refuses newcomers while more than it are in. Everything else in `configuration` is
+    /// ignored here (it takes a restart).
+    ///
+    /// - Throws: `ConfigurationError` if `configuration` does not validate; nothing changes then.
+    public func apply(_ configuration: ServerConfiguration) throws(ConfigurationError) {
+        try configuration.validate()
+        self.shared.apply(configuration)
     }
 
     /// Drains: stops accepting (`/readyz` says 503 from the first instant), tells every

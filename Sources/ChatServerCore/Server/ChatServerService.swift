@@ -11,16 +11,17 @@ public struct ChatServerService: Service {
     private let configuration: ServerConfiguration
     private let logger: Logger
     private let onStart: @Sendable (ChatServer) -> Void
-    private let onHangup: @Sendable () async -> Void
+    private let onHangup: @Sendable (ChatServer) async -> Void
 
     /// - Parameters:
     ///   - onStart: called once the server listens (for tests and tools that need the port).
-    ///   - onHangup: called at each SIGHUP before the server reads its files again (the
-    ///     configuration file, read again by the command that has it).
+    ///   - onHangup: called at each SIGHUP with the running server, before it reads its files
+    ///     again (the configuration file, read again by the command that has it, which puts
+    ///     the limits that changed in force with `ChatServer.apply`).
     public init(
         configuration: ServerConfiguration, logger: Logger,
         onStart: @escaping @Sendable (ChatServer) -> Void = { _ in },
-        onHangup: @escaping @Sendable () async -> Void = {}
+        onHangup: @escaping @Sendable (ChatServer) async -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.logger = logger
@@ -40,7 +41,7 @@ public struct ChatServerService: Service {
             // SIGHUP: the files given at start are read again (a bad one is logged, the old stays).
             let reloads = Task {
                 for await _ in hangups {
-                    await self.onHangup()
+                    await self.onHangup(server)
                     server.reload()
                 }
             }

@@ -28,21 +28,27 @@ final class ConnectionTracker: Sendable {
         /// inactive (over TLS, up to the close_notify timeout): not counted against `capacity`.
         var closing: [ObjectIdentifier: any Channel] = [:]
         var shuttingDown = false
+        /// The most connections waiting for `Connect` at once.
+        var capacity: Int
     }
 
-    private let state = NIOLockedValueBox(State())
-    /// The most connections waiting for `Connect` at once.
-    let capacity: Int
+    private let state: NIOLockedValueBox<State>
 
+    /// At most `capacity` connections waiting for `Connect` at once.
     init(capacity: Int = .max) {
-        self.capacity = capacity
+        self.state = NIOLockedValueBox(State(capacity: capacity))
+    }
+
+    /// A new bound on the connections waiting for `Connect` (a reload): the ones waiting stay.
+    func setCapacity(_ capacity: Int) {
+        self.state.withLockedValue { $0.capacity = capacity }
     }
 
     /// A connection opened: tracked, unless the server is shutting down or too many wait.
     func opened(_ channel: any Channel) -> Verdict {
         self.state.withLockedValue { state in
             guard !state.shuttingDown else { return .shuttingDown }
-            guard state.pending.count < self.capacity else { return .full(self.capacity) }
+            guard state.pending.count < state.capacity else { return .full(state.capacity) }
             state.pending[ObjectIdentifier(channel)] = channel
             return .tracked
         }
@@ -63,6 +69,11 @@ final class ConnectionTracker: Sendable {
             if state.pending.isEmpty, state.pending.capacity > 64 { state.pending = [:] }
             if state.closing.isEmpty, state.closing.capacity > 64 { state.closing = [:] }
         }
+    }
+
+    /// The open connections not online (not yet, or no longer), for a reload to refit.
+    func channels() -> [any Channel] {
+        self.state.withLockedValue { Array($0.pending.values) + Array($0.closing.values) }
     }
 
     /// Marks the server as shutting down and returns the connections not online (not yet, or

@@ -33,7 +33,7 @@ struct FloodValueTests {
         limits.messagesPerSecond = 10
         limits.burst = 5
         limits.bytesPerSecond = 1_000
-        let gate = try #require(FloodGate(limits, now: self.start))
+        var gate = try #require(FloodGate(limits, now: self.start))
         #expect(gate.burst(frames: 5, bytes: 500, at: self.start) == nil)
         #expect(gate.burst(frames: 10, bytes: 100, at: self.start) == self.start + .seconds(1), "frames decide")
         #expect(
@@ -47,16 +47,19 @@ struct FloodValueTests {
     @Test("Per address: connections open at once, new ones a second; closing gives room back")
     func addresses() {
         let limiter = AddressLimiter(maxOpen: 2, connectsPerSecond: 3)
-        #expect(limiter.opened("10.0.0.1", at: self.start) == .admitted)
-        #expect(limiter.opened("10.0.0.1", at: self.start) == .admitted)
+        #expect(limiter.opened("10.0.0.1", at: self.start) == .admitted(counted: true))
+        #expect(limiter.opened("10.0.0.1", at: self.start) == .admitted(counted: true))
         #expect(limiter.opened("10.0.0.1", at: self.start) == .tooManyOpen(2))
-        #expect(limiter.opened("10.0.0.2", at: self.start) == .admitted, "another address has its own count")
+        #expect(
+            limiter.opened("10.0.0.2", at: self.start) == .admitted(counted: true), "another address has its own count")
         limiter.closed("10.0.0.1", at: self.start)
         #expect(limiter.openCount("10.0.0.1") == 1)
-        #expect(limiter.opened("10.0.0.1", at: self.start) == .admitted, "a refused one spent no token: the third")
+        #expect(
+            limiter.opened("10.0.0.1", at: self.start) == .admitted(counted: true),
+            "a refused one spent no token: the third")
         limiter.closed("10.0.0.1", at: self.start)
         #expect(limiter.opened("10.0.0.1", at: self.start) == .tooManyNew(3), "three new ones in this second already")
-        #expect(limiter.opened("10.0.0.1", at: self.start + .milliseconds(400)) == .admitted)
+        #expect(limiter.opened("10.0.0.1", at: self.start + .milliseconds(400)) == .admitted(counted: true))
         limiter.closed("10.0.0.1", at: self.start + .seconds(5))
         limiter.closed("10.0.0.1", at: self.start + .seconds(5))
         #expect(limiter.openCount("10.0.0.1") == 0)

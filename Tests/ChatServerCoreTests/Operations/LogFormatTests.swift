@@ -180,17 +180,17 @@ struct ConfigFileTests {
     }
 
     @Test(
-        "SIGHUP reads the file again: the log level applies at once, a limit waits for a restart, a bad file changes nothing"
+        "SIGHUP reads the file again: the log level applies at once, an interval waits for a restart, a bad file changes nothing"
     )
     func reloadOnHangup() async throws {
         let path = try Self.file(#"{"log-level": "info"}"#)
         let (server, port) = try await startServer(["--config", path])
         defer { server.stop() }
-        try #"{"log-level": "debug", "max-clients": 5}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        try #"{"log-level": "debug", "alive-interval": 2}"#.write(toFile: path, atomically: true, encoding: .utf8)
         server.signal(SIGHUP)
         try await server.waitFor("configuration file reloaded", inErrors: true)
         #expect(server.stderr.contains("applied=log-level"))
-        #expect(server.stderr.contains("needs-restart=max-clients"))
+        #expect(server.stderr.contains("needs-restart=alive-interval,alive-timeout"))
         let alice = try await TestClient.online("alice", port: port)
         try await alice.send(to: "alice", from: "alice", "hello")
         #expect(try await alice.nextSkippingLists().text == "hello")
@@ -201,6 +201,47 @@ struct ConfigFileTests {
         try await server.waitFor("configuration file not reloaded", inErrors: true, since: before)
         let bob = try await TestClient.online("bob", port: port)
         try await alice.awaitList(["alice", "bob"])
+        await alice.close()
+        await bob.close()
+    }
+
+    @Test(
+        "SIGHUP applies limits live: a lower --max-clients refuses the next newcomer, a rate set paces a client online already, a rate lifted stops pacing; nobody is disconnected"
+    )
+    func limitsOnHangup() async throws {
+        let path = try Self.file(#"{"max-clients": 5}"#)
+        let (server, port) = try await startServer(["--config", path, "--metrics-address", "127.0.0.1:0"])
+        defer { server.stop() }
+        guard let range = server.stderr.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression),
+            let metricsPort = Int(server.stderr[range].split(separator: ":").last ?? "")
+        else { throw TestFailure("no operations endpoint in: \(server.stderr)") }
+        let alice = try await TestClient.online("alice", port: port)
+        let frames = (1...50).flatMap { wireFrame("alice", "alice", "\($0)") }
+
+        func reload(_ text: String) async throws {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let before = server.stderr.utf8.count
+            server.signal(SIGHUP)
+            try await server.waitFor("configuration file reloaded", inErrors: true, since: before)
+        }
+        func flood() async throws -> Double {
+            let before = try await PrometheusText.scrape(port: metricsPort)["chat255_flood_throttled_total"]
+            try await alice.sendRaw(frames)
+            for number in 1...50 { #expect(try await alice.nextSkippingLists().text == "\(number)") }
+            return try await PrometheusText.scrape(port: metricsPort)["chat255_flood_throttled_total"] - before
+        }
+
+        #expect(try await flood() == 0, "no rate: never paused")
+        try await reload(#"{"max-clients": 1, "max-msgs-per-sec": 100, "max-burst": 5}"#)
+        #expect(server.stderr.contains("applied=max-burst,max-clients,max-msgs-per-sec"))
+        #expect(try await flood() >= 1, "50 frames against a burst of 5: paused, and every frame delivered")
+        let bob = try await TestClient.connect(port: port)
+        try await bob.send(to: "-SERVER-", from: "bob", "Connect bob")
+        #expect(try await bob.next().text == "Error the server is full (1 clients)")
+        try await reload(#"{"max-clients": 1}"#)
+        #expect(try await flood() == 0, "the rate lifted: never paused again")
+        try await alice.send(to: "alice", from: "alice", "still here")
+        #expect(try await alice.nextSkippingLists().text == "still here")
         await alice.close()
         await bob.close()
     }
