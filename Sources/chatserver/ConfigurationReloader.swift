@@ -6,14 +6,6 @@ import Logging
 /// restart. A file that does not parse or check leaves the running configuration whole.
 /// (The users file and the certificate are read again by `ChatServer.reload()` after this.)
 actor ConfigurationReloader {
-    /// The options that take effect without a restart (`ChatServer.apply`, and the log level);
-    /// the contents of the users file and of the certificate and key are read again at every
-    /// SIGHUP too.
-    static let live: Set<String> = [
-        "log-level", "max-clients", "list-budget", "max-msgs-per-sec", "max-burst", "max-bytes-per-sec",
-        "max-clients-per-ip", "max-connects-per-ip-per-sec", "connect-timeout", "max-unregistered",
-    ]
-
     private let command: ChatServerCommand
     private let given: Set<String>
     private let logLevel: LogLevelControl
@@ -45,8 +37,8 @@ actor ConfigurationReloader {
             let configuration = try next.serverConfiguration()
             let texts = try EffectiveConfiguration.texts(configuration, command: next)
             let changed = texts.keys.filter { texts[$0] != self.running[$0] }.sorted()
-            let applied = changed.filter { Self.live.contains($0) }
-            let restart = changed.filter { !Self.live.contains($0) }
+            let applied = changed.filter { ServerOption.live.contains($0) }
+            let restart = changed.filter { !ServerOption.live.contains($0) }
             if applied.contains(where: { $0 != "log-level" }) {
                 try server.apply(configuration)
                 var needs = self.started

@@ -20,19 +20,6 @@ struct ConfigurationSources {
         case flag = "true or false"
     }
 
-    /// Every option a file or the environment may set, by its long name.
-    static let options: [String: Kind] = [
-        "host": .text, "port": .wholeNumber, "alive-interval": .number, "alive-timeout": .number,
-        "max-clients": .wholeNumber, "max-pending-bytes": .wholeNumber, "list-budget": .wholeNumber,
-        "threads": .wholeNumber, "tls-cert": .text, "tls-key": .text, "tls-client-ca": .text,
-        "tls-port": .wholeNumber, "users": .text, "allow-plaintext-passwords": .flag,
-        "max-msgs-per-sec": .wholeNumber, "max-burst": .wholeNumber, "max-bytes-per-sec": .wholeNumber,
-        "max-clients-per-ip": .wholeNumber, "max-connects-per-ip-per-sec": .wholeNumber,
-        "connect-timeout": .number, "max-unregistered": .wholeNumber, "cluster": .text, "cluster-name": .text,
-        "node-id": .text, "cluster-lease": .number, "metrics-address": .text, "drain-timeout": .number,
-        "log-format": .text, "log-level": .text,
-    ]
-
     private let file: ConfigReader?
     private let environment: ConfigReader
 
@@ -57,7 +44,7 @@ struct ConfigurationSources {
         }
         // Each value must read as its option's kind (a whole number for --port, and so on).
         for key in keys.sorted() {
-            guard let kind = Self.options[key] else { continue }
+            guard let kind = ServerOption.kinds[key] else { continue }
             let configKey = ConfigKey(key)
             let readable =
                 switch kind {
@@ -107,7 +94,7 @@ struct ConfigurationSources {
             return try read(scoped)
         } catch {
             let name = "CHAT255_" + key.uppercased().replacingOccurrences(of: "-", with: "_")
-            throw Problem(description: "\(name) must be \(Self.options[key]?.rawValue ?? "a value of its kind")")
+            throw Problem(description: "\(name) must be \(ServerOption.kinds[key]?.rawValue ?? "a value of its kind")")
         }
     }
 
@@ -132,7 +119,7 @@ struct ConfigurationSources {
         }
         var set: Set<String> = []
         for (key, value) in object {
-            guard Self.options[key] != nil else {
+            guard ServerOption.kinds[key] != nil else {
                 throw Problem(
                     description: "--config \(path): unknown key '\(key)' (the keys are the long option names)")
             }

@@ -31,43 +31,6 @@ enum EffectiveConfiguration {
 
     /// Each option's value, as `JSONSerialization` takes it.
     private static func values(_ configuration: ServerConfiguration, command: ChatServerCommand) -> [String: Any] {
-        func seconds(_ duration: Duration) -> Double {
-            let (whole, attoseconds) = duration.components
-            return Double(whole) + Double(attoseconds) / 1e18
-        }
-        let null = NSNull()
-        let values: [String: Any] = [
-            "host": configuration.host,
-            "port": configuration.port,
-            "alive-interval": seconds(configuration.aliveInterval),
-            "alive-timeout": seconds(configuration.effectiveAliveTimeout),
-            "max-clients": configuration.maxClients,
-            "max-pending-bytes": configuration.maxPendingBytes,
-            "list-budget": configuration.listBudget >> 20,
-            "threads": configuration.threads,
-            "tls-cert": configuration.tls?.certificateFile ?? null,
-            "tls-key": configuration.tls?.keyFile ?? null,
-            "tls-client-ca": configuration.tls?.clientCAFile ?? null,
-            "tls-port": configuration.tls?.port ?? null,
-            "users": configuration.usersFile ?? null,
-            "allow-plaintext-passwords": command.allowPlaintextPasswords,
-            "max-msgs-per-sec": configuration.flood.messagesPerSecond,
-            "max-burst": configuration.flood.burst,
-            "max-bytes-per-sec": configuration.flood.bytesPerSecond,
-            "max-clients-per-ip": configuration.flood.clientsPerAddress ?? null,
-            "max-connects-per-ip-per-sec": configuration.flood.connectsPerAddressPerSecond,
-            "connect-timeout": seconds(configuration.flood.connectTimeout),
-            "max-unregistered": configuration.flood.waitingConnections ?? null,
-            // The endpoint's description hides its password.
-            "cluster": configuration.cluster.map { "\($0.endpoint)" } ?? null,
-            "cluster-name": configuration.cluster?.name ?? command.clusterName,
-            "node-id": configuration.cluster?.nodeID ?? null,
-            "cluster-lease": configuration.cluster.map { seconds($0.lease) } ?? command.clusterLease,
-            "metrics-address": configuration.metricsAddress.map { "\($0)" } ?? null,
-            "drain-timeout": seconds(configuration.drainTimeout),
-            "log-format": command.logFormat.rawValue,
-            "log-level": command.logLevel.rawValue,
-        ]
-        return values
+        Dictionary(uniqueKeysWithValues: ServerOption.all.map { ($0.name, $0.value(configuration, command)) })
     }
 }

@@ -106,6 +106,24 @@ struct PrintConfigTests {
         #expect((object["cluster"] as? String)?.contains("127.0.0.1:6379") == true)
         #expect(!process.stderr.contains("listening"))
     }
+
+    @Test("Every option of chatserver --help is a key of --print-config (and so of --config files), and no other")
+    func everyOption() async throws {
+        let help = try await ProgramProcess("chatserver", ["--help"])
+        defer { help.stop() }
+        #expect(try await help.waitForExit() == 0)
+        let range = NSRange(help.stdout.startIndex..., in: help.stdout)
+        let options = Set(
+            try NSRegularExpression(pattern: "--([a-z][a-z-]*)").matches(in: help.stdout, range: range).compactMap {
+                Range($0.range(at: 1), in: help.stdout).map { String(help.stdout[$0]) }
+            })
+        let printer = try await ProgramProcess("chatserver", ["--print-config"])
+        defer { printer.stop() }
+        #expect(try await printer.waitForExit() == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(printer.stdout.utf8)) as? [String: Any])
+        #expect(options.count > 25)
+        #expect(Set(object.keys) == options.subtracting(["help", "config", "print-config"]))
+    }
 }
 
 /// `chatserver --config FILE` and `CHAT255_*` variables (apple/swift-configuration).

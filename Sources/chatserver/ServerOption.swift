@@ -1,0 +1,116 @@
+import ChatServerCore
+import Foundation
+
+/// One option of `chatserver` that a file or the environment may set, by its long name: its
+/// kind, where it goes on the command, whether a reload applies it live, and how
+/// `--print-config` shows the value in force. `all` is the one list of them.
+struct ServerOption {
+    /// The long name (`max-clients`): the file's key, `CHAT255_MAX_CLIENTS` in the environment.
+    let name: String
+    /// What the file must hold for it.
+    let kind: ConfigurationSources.Kind
+    /// A reload applies it while the server runs (`ConfigurationReloader`, `ChatServer.apply`).
+    let live: Bool
+    /// Sets the command's option from `sources`, if they set it.
+    let take: (inout ChatServerCommand, ConfigurationSources) throws -> Void
+    /// The value in force, as `JSONSerialization` takes it (`NSNull` where unset).
+    let value: (ServerConfiguration, ChatServerCommand) -> Any
+
+    init<Value: OptionValue>(
+        _ name: String, _ path: WritableKeyPath<ChatServerCommand, Value>, live: Bool = false,
+        value: @escaping (ServerConfiguration, ChatServerCommand) -> Any
+    ) {
+        self.name = name
+        self.kind = Value.kind
+        self.live = live
+        self.take = { command, sources in
+            if let read = try Value.read(name, from: sources) { command[keyPath: path] = read }
+        }
+        self.value = value
+    }
+
+    init<Value: OptionValue>(
+        _ name: String, _ path: WritableKeyPath<ChatServerCommand, Value?>, live: Bool = false,
+        value: @escaping (ServerConfiguration, ChatServerCommand) -> Any?
+    ) {
+        self.name = name
+        self.kind = Value.kind
+        self.live = live
+        self.take = { command, sources in
+            if let read = try Value.read(name, from: sources) { command[keyPath: path] = read }
+        }
+        self.value = { value($0, $1) ?? NSNull() }
+    }
+
+    /// Every option a file or the environment may set (the command line's `--config` and
+    /// `--print-config` are not among them).
+    static var all: [ServerOption] {
+        [
+            .init("host", \.host) { configuration, _ in configuration.host },
+            .init("port", \.port) { configuration, _ in configuration.port },
+            .init("alive-interval", \.aliveInterval) { configuration, _ in seconds(configuration.aliveInterval) },
+            .init("alive-timeout", \.aliveTimeout) { configuration, _ in
+                seconds(configuration.effectiveAliveTimeout)
+            },
+            .init("max-clients", \.maxClients, live: true) { configuration, _ in configuration.maxClients },
+            .init("max-pending-bytes", \.maxPendingBytes) { configuration, _ in configuration.maxPendingBytes },
+            .init("list-budget", \.listBudget, live: true) { configuration, _ in configuration.listBudget >> 20 },
+            .init("threads", \.threads) { configuration, _ in configuration.threads },
+            .init("tls-cert", \.tlsCert) { configuration, _ in configuration.tls?.certificateFile },
+            .init("tls-key", \.tlsKey) { configuration, _ in configuration.tls?.keyFile },
+            .init("tls-client-ca", \.tlsClientCa) { configuration, _ in configuration.tls?.clientCAFile },
+            .init("tls-port", \.tlsPort) { configuration, _ in configuration.tls?.port },
+            .init("users", \.users) { configuration, _ in configuration.usersFile },
+            .init("allow-plaintext-passwords", \.allowPlaintextPasswords) { _, command in
+                command.allowPlaintextPasswords
+            },
+            .init("max-msgs-per-sec", \.maxMsgsPerSec, live: true) { configuration, _ in
+                configuration.flood.messagesPerSecond
+            },
+            .init("max-burst", \.maxBurst, live: true) { configuration, _ in configuration.flood.burst },
+            .init("max-bytes-per-sec", \.maxBytesPerSec, live: true) { configuration, _ in
+                configuration.flood.bytesPerSecond
+            },
+            .init("max-clients-per-ip", \.maxClientsPerIp, live: true) { configuration, _ in
+                configuration.flood.clientsPerAddress
+            },
+            .init("max-connects-per-ip-per-sec", \.maxConnectsPerIpPerSec, live: true) { configuration, _ in
+                configuration.flood.connectsPerAddressPerSecond
+            },
+            .init("connect-timeout", \.connectTimeout, live: true) { configuration, _ in
+                seconds(configuration.flood.connectTimeout)
+            },
+            .init("max-unregistered", \.maxUnregistered, live: true) { configuration, _ in
+                configuration.flood.waitingConnections
+            },
+            // The endpoint's description hides its password.
+            .init("cluster", \.cluster) { configuration, _ in configuration.cluster.map { "\($0.endpoint)" } },
+            .init("cluster-name", \.clusterName) { configuration, command in
+                configuration.cluster?.name ?? command.clusterName
+            },
+            .init("node-id", \.nodeId) { configuration, _ in configuration.cluster?.nodeID },
+            .init("cluster-lease", \.clusterLease) { configuration, command in
+                configuration.cluster.map { seconds($0.lease) } ?? command.clusterLease
+            },
+            .init("metrics-address", \.metricsAddress) { configuration, _ in
+                configuration.metricsAddress.map { "\($0)" }
+            },
+            .init("drain-timeout", \.drainTimeout) { configuration, _ in seconds(configuration.drainTimeout) },
+            .init("log-format", \.logFormat) { _, command in command.logFormat.rawValue },
+            .init("log-level", \.logLevel, live: true) { _, command in command.logLevel.rawValue },
+        ]
+    }
+
+    /// Each option's kind, by its long name.
+    static let kinds: [String: ConfigurationSources.Kind] = Dictionary(
+        uniqueKeysWithValues: Self.all.map { ($0.name, $0.kind) })
+
+    /// The options a reload applies while the server runs.
+    static let live: Set<String> = Set(Self.all.filter(\.live).map(\.name))
+
+    /// A duration as seconds, the unit the options take.
+    private static func seconds(_ duration: Duration) -> Double {
+        let (whole, attoseconds) = duration.components
+        return Double(whole) + Double(attoseconds) / 1e18
+    }
+}
