@@ -46,12 +46,14 @@ actor ConfigurationReloader {
                 try? ChatServerCommand.raiseDescriptorLimit(for: needs, logger: self.logger)
             }
             if applied.contains("log-level") { self.logLevel.set(next.logLevel) }
+            let changes = changed.map { "\($0) \(self.running[$0] ?? "null") -> \(texts[$0] ?? "null")" }
             for key in applied { self.running[key] = texts[key] }
             self.logger.info(
                 "configuration file reloaded",
                 metadata: [
                     "file": "\(path)", "applied": "\(applied.joined(separator: ","))",
                     "needs-restart": "\(restart.joined(separator: ","))",
+                    "changes": "\(changes.joined(separator: "; "))",
                 ])
             if !restart.isEmpty {
                 self.logger.warning(

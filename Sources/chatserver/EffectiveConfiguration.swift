@@ -24,7 +24,8 @@ enum EffectiveConfiguration {
         var texts: [String: String] = [:]
         for (key, value) in Self.values(configuration, command: command) {
             let data = try JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes])
-            texts[key] = String(decoding: data, as: UTF8.self)
+            // `[value]`: the value alone, as the file would hold it.
+            texts[key] = String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
         }
         return texts
     }

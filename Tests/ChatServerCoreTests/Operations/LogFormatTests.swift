@@ -252,6 +252,7 @@ struct ConfigFileTests {
         #expect(try await flood() == 0, "no rate: never paused")
         try await reload(#"{"max-clients": 1, "max-msgs-per-sec": 100, "max-burst": 5}"#)
         #expect(server.stderr.contains("applied=max-burst,max-clients,max-msgs-per-sec"))
+        #expect(server.stderr.contains("max-clients 5 -> 1"), "the change is logged with its values")
         #expect(try await flood() >= 1, "50 frames against a burst of 5: paused, and every frame delivered")
         let bob = try await TestClient.connect(port: port)
         try await bob.send(to: "-SERVER-", from: "bob", "Connect bob")
