@@ -59,6 +59,12 @@ public final class RESPClient: Sendable {
         return connection.send(arguments)
     }
 
+    /// Closes the current connection, if any; the client connects again as after any loss (for
+    /// a connection that is up but no longer delivers).
+    public func dropConnection() {
+        self.state.withLockedValue { $0.connection }?.channel.close(promise: nil)
+    }
+
     /// Stops: closes the connection and tries no more.
     public func stop() async {
         let (connection, task) = self.state.withLockedValue { state in

@@ -13,15 +13,16 @@ import ServiceLifecycle
 #endif
 
 /// `chatserver`: the chat relay (and `chatserver passwd`, which edits a users file). All logic lives in ChatServerCore; this parses the
-/// command line, sets up logging and runs the server until SIGINT or SIGTERM (SIGHUP reloads
-/// the users file and the TLS certificate).
+/// command line, sets up logging and runs the server until SIGINT or SIGTERM, which drain it
+/// (SIGHUP reloads the configuration file, the users file and the TLS certificate).
 @main
 struct ChatServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chatserver",
         abstract: "Relays chat messages between chatclient users over the chat255 protocol.",
-        discussion: "Stop it with Ctrl-C (SIGINT) or SIGTERM: clients are told and the server exits 0. "
-            + "SIGHUP reloads the users file (and the TLS certificate and key). "
+        discussion: "Stop it with Ctrl-C (SIGINT) or SIGTERM: it drains (clients are told) and exits 0. "
+            + "SIGHUP reloads the --config file (limits and the log level apply at once), "
+            + "the users file and the TLS certificate and key. "
             + "'chatserver passwd FILE NAME' edits a users file.",
         subcommands: [PasswdCommand.self])
 

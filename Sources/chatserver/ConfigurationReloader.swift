@@ -10,7 +10,9 @@ actor ConfigurationReloader {
     private let given: Set<String>
     private let logLevel: LogLevelControl
     private let logger: Logger
+    /// The running options' values as text: masked for the log, `exact` to compare.
     private var running: [String: String]
+    private var exact: [String: String]
     /// The configuration the server started with (its threads, for the descriptors it needs).
     private let started: ServerConfiguration
 
@@ -26,6 +28,7 @@ actor ConfigurationReloader {
         self.logger = logger
         self.started = configuration
         self.running = try EffectiveConfiguration.texts(configuration, command: resolved)
+        self.exact = try EffectiveConfiguration.texts(configuration, command: resolved, exact: true)
     }
 
     /// Reads the configuration again and puts what can change live in force on `server`.
@@ -36,7 +39,8 @@ actor ConfigurationReloader {
             let next = try self.command.resolved(with: sources, given: self.given)
             let configuration = try next.serverConfiguration()
             let texts = try EffectiveConfiguration.texts(configuration, command: next)
-            let changed = texts.keys.filter { texts[$0] != self.running[$0] }.sorted()
+            let exact = try EffectiveConfiguration.texts(configuration, command: next, exact: true)
+            let changed = exact.keys.filter { exact[$0] != self.exact[$0] }.sorted()
             let applied = changed.filter { ServerOption.live.contains($0) }
             let restart = changed.filter { !ServerOption.live.contains($0) }
             if applied.contains(where: { $0 != "log-level" }) {
@@ -47,7 +51,10 @@ actor ConfigurationReloader {
             }
             if applied.contains("log-level") { self.logLevel.set(next.logLevel) }
             let changes = changed.map { "\($0) \(self.running[$0] ?? "null") -> \(texts[$0] ?? "null")" }
-            for key in applied { self.running[key] = texts[key] }
+            for key in applied {
+                self.running[key] = texts[key]
+                self.exact[key] = exact[key]
+            }
             self.logger.info(
                 "configuration file reloaded",
                 metadata: [

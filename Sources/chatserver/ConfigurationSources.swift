@@ -35,25 +35,12 @@ struct ConfigurationSources {
             self.file = nil
             return
         }
-        let keys = try Self.check(path)
+        try Self.check(path)
         let file: ConfigReader
         do {
             file = ConfigReader(provider: try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
         } catch {
             throw Problem(description: "--config \(path): \(error)")
-        }
-        // Each value must read as its option's kind (a whole number for --port, and so on).
-        for key in keys.sorted() {
-            guard let kind = ServerOption.kinds[key] else { continue }
-            let configKey = ConfigKey(key)
-            let readable =
-                switch kind {
-                case .wholeNumber: file.int(forKey: configKey) != nil
-                case .number: file.double(forKey: configKey) != nil || file.int(forKey: configKey) != nil
-                case .text: file.string(forKey: configKey) != nil
-                case .flag: file.bool(forKey: configKey) != nil
-                }
-            guard readable else { throw Problem(description: "--config \(path): '\(key)' must be \(kind.rawValue)") }
         }
         self.file = file
     }
@@ -98,9 +85,9 @@ struct ConfigurationSources {
         }
     }
 
-    /// Checks the file: it parses, holds one object, and each key is an option. Returns the
-    /// keys whose value is not `null` (`null` leaves the option unset).
-    private static func check(_ path: String) throws(Problem) -> Set<String> {
+    /// Checks the file: it parses, holds one object, each key is an option and each value is
+    /// of its option's kind or `null` (which leaves the option unset).
+    private static func check(_ path: String) throws(Problem) {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -114,18 +101,22 @@ struct ConfigurationSources {
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
             throw Problem(description: "--config \(path): not JSON\(Self.place(of: detail, in: data)): \(detail)")
         }
-        guard let object = parsed as? [String: Any] else {
+        guard parsed is [String: Any],
+            let object = try? JSONDecoder().decode([String: ConfigurationFileValue].self, from: data)
+        else {
             throw Problem(description: "--config \(path): must be one JSON object keyed by option names")
         }
-        var set: Set<String> = []
-        for (key, value) in object {
-            guard ServerOption.kinds[key] != nil else {
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            guard let kind = ServerOption.kinds[key] else {
                 throw Problem(
                     description: "--config \(path): unknown key '\(key)' (the keys are the long option names)")
             }
-            if !(value is NSNull) { set.insert(key) }
+            if case .null = value { continue }
+            // Strictly: swift-configuration would read `true` as 1 and `1` as true.
+            guard value.fits(kind) else {
+                throw Problem(description: "--config \(path): '\(key)' must be \(kind.rawValue)")
+            }
         }
-        return set
     }
 
     /// ` at line L, column C` for a parser's message that gives the offset (`around character

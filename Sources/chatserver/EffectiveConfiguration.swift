@@ -19,13 +19,17 @@ enum EffectiveConfiguration {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    /// Each option's value as JSON text (`null` where unset), to compare two configurations.
-    static func texts(_ configuration: ServerConfiguration, command: ChatServerCommand) throws -> [String: String] {
+    /// Each option's value as JSON text (`null` where unset), to compare two configurations:
+    /// `exact`, secrets unmasked (never to be printed).
+    static func texts(
+        _ configuration: ServerConfiguration, command: ChatServerCommand, exact: Bool = false
+    ) throws -> [String: String] {
         var texts: [String: String] = [:]
-        for (key, value) in Self.values(configuration, command: command) {
+        for option in ServerOption.all {
+            let value = (exact ? option.exact : nil)?(configuration, command) ?? option.value(configuration, command)
             let data = try JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes])
             // `[value]`: the value alone, as the file would hold it.
-            texts[key] = String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+            texts[option.name] = String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
         }
         return texts
     }

@@ -13,8 +13,10 @@ struct ServerOption {
     let live: Bool
     /// Sets the command's option from `sources`, if they set it.
     let take: (inout ChatServerCommand, ConfigurationSources) throws -> Void
-    /// The value in force, as `JSONSerialization` takes it (`NSNull` where unset).
+    /// The value in force, as `JSONSerialization` takes it (`NSNull` where unset), secrets masked.
     let value: (ServerConfiguration, ChatServerCommand) -> Any
+    /// The value unmasked, for a reload to see a changed secret (`nil`: `value` hides nothing).
+    let exact: ((ServerConfiguration, ChatServerCommand) -> Any)?
 
     init<Value: OptionValue>(
         _ name: String, _ path: WritableKeyPath<ChatServerCommand, Value>, live: Bool = false,
@@ -27,10 +29,11 @@ struct ServerOption {
             if let read = try Value.read(name, from: sources) { command[keyPath: path] = read }
         }
         self.value = value
+        self.exact = nil
     }
 
     init<Value: OptionValue>(
-        _ name: String, _ path: WritableKeyPath<ChatServerCommand, Value?>, live: Bool = false,
+        _ name: String, _ path: WritableKeyPath<ChatServerCommand, Value?>, live: Bool = false, secret: Bool = false,
         value: @escaping (ServerConfiguration, ChatServerCommand) -> Any?
     ) {
         self.name = name
@@ -40,6 +43,7 @@ struct ServerOption {
             if let read = try Value.read(name, from: sources) { command[keyPath: path] = read }
         }
         self.value = { value($0, $1) ?? NSNull() }
+        self.exact = secret ? { $1[keyPath: path] ?? NSNull() } : nil
     }
 
     /// Every option a file or the environment may set (the command line's `--config` and
@@ -83,12 +87,15 @@ struct ServerOption {
             .init("max-unregistered", \.maxUnregistered, live: true) { configuration, _ in
                 configuration.flood.waitingConnections
             },
-            // The endpoint's description hides its password.
-            .init("cluster", \.cluster) { configuration, _ in configuration.cluster.map { "\($0.endpoint)" } },
+            // The endpoint's description hides its password; a reload compares the URL itself.
+            .init("cluster", \.cluster, secret: true) { configuration, _ in
+                configuration.cluster.map { "\($0.endpoint)" }
+            },
             .init("cluster-name", \.clusterName) { configuration, command in
                 configuration.cluster?.name ?? command.clusterName
             },
-            .init("node-id", \.nodeId) { configuration, _ in configuration.cluster?.nodeID },
+            // As given: unset, each start picks an id of its own (it is logged when the node joins).
+            .init("node-id", \.nodeId) { _, command in command.nodeId },
             .init("cluster-lease", \.clusterLease) { configuration, command in
                 configuration.cluster.map { seconds($0.lease) } ?? command.clusterLease
             },

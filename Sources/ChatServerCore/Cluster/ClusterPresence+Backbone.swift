@@ -153,7 +153,10 @@ extension ClusterPresence {
                 await connection.close()
                 return
             }
-            self.state.withLockedValue { $0.subscribed = true }
+            self.state.withLockedValue { state in
+                state.subscribed = true
+                state.probe.restart()
+            }
             self.link.loop.execute { self.requestSnapshot() }
         case .disconnected:
             self.state.withLockedValue { state in

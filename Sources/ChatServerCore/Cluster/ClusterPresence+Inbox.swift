@@ -31,6 +31,11 @@ extension ClusterPresence {
             self.logger.warning("unreadable message in this node's inbox")
             return
         }
+        // Only this node's delivery probe comes from itself.
+        guard origin != self.nodeID else {
+            self.state.withLockedValue { $0.probe.heard() }
+            return
+        }
         self.observer.receivedFromNode()
         let sender = self.state.withLockedValue { self.node(origin, in: &$0) }
         var batch = OutboundBatch()

@@ -31,7 +31,30 @@ extension ClusterPresence {
             self.leaseConfirmed(sentAt: sentAt)
             let outcome = self.state.withLockedValue { $0.directory.check(redisVersion: UInt64(version)) }
             if outcome == .needsSnapshot { self.requestSnapshot() }
+            self.probeDelivery()
         }
+    }
+
+    /// Publishes a delivery probe to this node's own inbox (`DeliveryProbe`), after checking the
+    /// last one: one that has not come back within the lease means the subscription no longer
+    /// delivers, and it is dropped (a new one subscribes and reads the directory again).
+    func probeDelivery() {
+        let now = self.clock.now
+        let (subscribed, overdue) = self.state.withLockedValue { state in
+            (state.subscribed, state.probe.isOverdue(at: now, patience: self.probePatience))
+        }
+        guard subscribed else { return }
+        if overdue {
+            self.logger.warning(
+                "the cluster's Redis no longer delivers to this node (a probe did not come back within the lease); subscribing again"
+            )
+            self.state.withLockedValue { $0.probe.restart() }
+            self.subscription.dropConnection()
+            return
+        }
+        let probe = ClusterPayload.start(origin: self.nodeID, capacity: 0)
+        self.state.withLockedValue { $0.probe.sent(at: now) }
+        self.link.publisher.send(["PUBLISH", .text(self.keys.inbox(self.nodeID)), .bytes(probe)]).whenComplete { _ in }
     }
 
     /// Redis confirmed the lease (a refresh or a registration sent at `sentAt`): extends it, and

@@ -58,6 +58,8 @@ public final class ClusterPresence: Presence {
         var stopped = false
         /// Whether `ready` was completed (a promise completes once).
         var readyCompleted = false
+        /// Whether what is published reaches this node's subscription.
+        var probe = DeliveryProbe()
     }
 
     let configuration: ClusterConfiguration
@@ -75,6 +77,9 @@ public final class ClusterPresence: Presence {
     /// Completed the first time the node is registered with a current directory (or when the
     /// start stops waiting for it): a node that can reach Redis starts ready for Connects.
     let ready: EventLoopPromise<Void>
+
+    /// How long a delivery probe may take to come back (`DeliveryProbe`): the lease.
+    var probePatience: TimeAmount { TimeAmount(self.configuration.lease) }
 
     /// How long a command to Redis may take before it counts as failed.
     static let commandTimeout: TimeAmount = .seconds(5)
@@ -174,7 +179,11 @@ public final class ClusterPresence: Presence {
                     "not registered with the cluster's Redis"
                 } else if !state.lease.isValid(at: now) { "the node's lease has run out" } else if !state.subscribed {
                     "not subscribed to the cluster's events"
-                } else if !state.directory.isCurrent { "the copy of the directory is not current" } else { nil }
+                } else if !state.directory.isCurrent {
+                    "the copy of the directory is not current"
+                } else if state.probe.isOverdue(at: now, patience: self.probePatience) {
+                    "the backbone delivers nothing: a message to this node has not come back within the lease"
+                } else { nil }
             let nodes = Set(state.directory.owners.values).union([self.nodeID]).count
             return BackboneStatus(up: up, nodes: nodes, problem: problem)
         }

@@ -137,6 +137,7 @@ public final class ChatServer: Sendable {
                         "alive-timeout": "\(HeartbeatInterval.format(configuration.effectiveAliveTimeout))s",
                     ])
             }
+            readiness.beginServing()
         } catch {
             for channel in channels { try? await channel.close() }
             try? await operations?.close()

@@ -67,4 +67,22 @@ struct ClusterValueTests {
         cluster.lease = .milliseconds(1500)
         try cluster.validate()
     }
+
+    @Test("A delivery probe is overdue once the oldest one not heard back has waited longer than the patience")
+    func deliveryProbe() {
+        let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        var probe = DeliveryProbe()
+        #expect(!probe.isOverdue(at: start + .seconds(100), patience: .seconds(1)), "none sent")
+        probe.sent(at: start)
+        probe.sent(at: start + .milliseconds(300))
+        #expect(!probe.isOverdue(at: start + .seconds(1), patience: .seconds(1)))
+        #expect(
+            probe.isOverdue(at: start + .milliseconds(1001), patience: .seconds(1)),
+            "counted from the first one not heard back")
+        probe.heard()
+        #expect(!probe.isOverdue(at: start + .seconds(5), patience: .seconds(1)), "one came back: the path delivers")
+        probe.sent(at: start + .seconds(5))
+        probe.restart()
+        #expect(!probe.isOverdue(at: start + .seconds(10), patience: .seconds(1)), "a new subscription waits for none")
+    }
 }

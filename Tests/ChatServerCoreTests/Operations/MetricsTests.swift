@@ -130,6 +130,38 @@ struct MetricsTests {
             #expect(metrics["chat255_cluster_backbone_up"] == 0)
         }
     }
+
+    @Test(
+        "A cluster node whose subscription silently stops delivering is not ready within the lease, then subscribes again and is ready"
+    )
+    func stalledSubscription() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        let proxy = try await StallingProxy.start(to: redis.port)
+        var cluster = ClusterConfiguration(
+            endpoint: try RESPEndpoint(url: "redis://127.0.0.1:\(proxy.port)"), nodeID: "stalled")
+        cluster.lease = .seconds(1)
+        do {
+            try await withServer(cluster: cluster, metrics: true) { server in
+                let port = server.operationsAddress?.port ?? 0
+                try await waitUntil("ready") { (try? await HTTPClient.request("/readyz", port: port).status) == 200 }
+                #expect(proxy.stallSubscriptions() == 1, "the node's one subscription")
+                try await waitUntil("not ready once nothing is delivered") {
+                    (try? await HTTPClient.request("/readyz", port: port))?.body
+                        == "not ready: the backbone delivers nothing: a message to this node has not come back within the lease\n"
+                }
+                #expect(try await HTTPClient.request("/healthz", port: port).status == 200)
+                try await waitUntil("ready again on a new subscription") {
+                    (try? await HTTPClient.request("/readyz", port: port).status) == 200
+                }
+                #expect(proxy.stallSubscriptions() == 1, "a new subscription, which delivers")
+            }
+        } catch {
+            await proxy.stop()
+            throw error
+        }
+        await proxy.stop()
+    }
 }
 
 /// Draining over real sockets: readiness goes at once, readers get their last frame, a peer that
