@@ -41,8 +41,9 @@ actor ConfigurationReloader {
             let texts = try EffectiveConfiguration.texts(configuration, command: next)
             let exact = try EffectiveConfiguration.texts(configuration, command: next, exact: true)
             let changed = exact.keys.filter { exact[$0] != self.exact[$0] }.sorted()
-            let applied = changed.filter { ServerOption.live.contains($0) }
-            let restart = changed.filter { !ServerOption.live.contains($0) }
+            let applied = changed.filter { ServerOption.appliesLive($0, from: self.exact[$0], to: exact[$0]) }
+            let restart = changed.filter { !applied.contains($0) }
+            // The limits, and the names of the files `ChatServer.reload()` reads next.
             if applied.contains(where: { $0 != "log-level" }) {
                 try server.apply(configuration)
                 var needs = self.started

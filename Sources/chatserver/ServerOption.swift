@@ -5,12 +5,23 @@ import Foundation
 /// kind, where it goes on the command, whether a reload applies it live, and how
 /// `--print-config` shows the value in force. `all` is the one list of them.
 struct ServerOption {
+    /// What a reload (SIGHUP) does with a change of the option.
+    enum Reload {
+        /// It takes a restart.
+        case restart
+        /// It applies at once.
+        case live
+        /// A file's name: it applies at once while the feature stays on (another users file,
+        /// another certificate); turning the feature on or off takes a restart.
+        case liveWhileSet
+    }
+
     /// The long name (`max-clients`): the file's key, `CHAT255_MAX_CLIENTS` in the environment.
     let name: String
     /// What the file must hold for it.
     let kind: ConfigurationSources.Kind
-    /// A reload applies it while the server runs (`ConfigurationReloader`, `ChatServer.apply`).
-    let live: Bool
+    /// Whether a reload applies it while the server runs (`ConfigurationReloader`, `ChatServer.apply`).
+    let reload: Reload
     /// Sets the command's option from `sources`, if they set it.
     let take: (inout ChatServerCommand, ConfigurationSources) throws -> Void
     /// The value in force, as `JSONSerialization` takes it (`NSNull` where unset), secrets masked.
@@ -19,12 +30,12 @@ struct ServerOption {
     let exact: ((ServerConfiguration, ChatServerCommand) -> Any)?
 
     init<Value: OptionValue>(
-        _ name: String, _ path: WritableKeyPath<ChatServerCommand, Value>, live: Bool = false,
+        _ name: String, _ path: WritableKeyPath<ChatServerCommand, Value>, reload: Reload = .restart,
         value: @escaping (ServerConfiguration, ChatServerCommand) -> Any
     ) {
         self.name = name
         self.kind = Value.kind
-        self.live = live
+        self.reload = reload
         self.take = { command, sources in
             if let read = try Value.read(name, from: sources) { command[keyPath: path] = read }
         }
@@ -33,12 +44,13 @@ struct ServerOption {
     }
 
     init<Value: OptionValue>(
-        _ name: String, _ path: WritableKeyPath<ChatServerCommand, Value?>, live: Bool = false, secret: Bool = false,
+        _ name: String, _ path: WritableKeyPath<ChatServerCommand, Value?>, reload: Reload = .restart,
+        secret: Bool = false,
         value: @escaping (ServerConfiguration, ChatServerCommand) -> Any?
     ) {
         self.name = name
         self.kind = Value.kind
-        self.live = live
+        self.reload = reload
         self.take = { command, sources in
             if let read = try Value.read(name, from: sources) { command[keyPath: path] = read }
         }
@@ -56,35 +68,38 @@ struct ServerOption {
             .init("alive-timeout", \.aliveTimeout) { configuration, _ in
                 seconds(configuration.effectiveAliveTimeout)
             },
-            .init("max-clients", \.maxClients, live: true) { configuration, _ in configuration.maxClients },
+            .init("max-clients", \.maxClients, reload: .live) { configuration, _ in configuration.maxClients },
             .init("max-pending-bytes", \.maxPendingBytes) { configuration, _ in configuration.maxPendingBytes },
-            .init("list-budget", \.listBudget, live: true) { configuration, _ in configuration.listBudget >> 20 },
+            .init("list-budget", \.listBudget, reload: .live) { configuration, _ in configuration.listBudget >> 20 },
             .init("threads", \.threads) { configuration, _ in configuration.threads },
-            .init("tls-cert", \.tlsCert) { configuration, _ in configuration.tls?.certificateFile },
-            .init("tls-key", \.tlsKey) { configuration, _ in configuration.tls?.keyFile },
-            .init("tls-client-ca", \.tlsClientCa) { configuration, _ in configuration.tls?.clientCAFile },
+            .init("tls-cert", \.tlsCert, reload: .liveWhileSet) { configuration, _ in configuration.tls?.certificateFile
+            },
+            .init("tls-key", \.tlsKey, reload: .liveWhileSet) { configuration, _ in configuration.tls?.keyFile },
+            .init("tls-client-ca", \.tlsClientCa, reload: .liveWhileSet) { configuration, _ in
+                configuration.tls?.clientCAFile
+            },
             .init("tls-port", \.tlsPort) { configuration, _ in configuration.tls?.port },
-            .init("users", \.users) { configuration, _ in configuration.usersFile },
+            .init("users", \.users, reload: .liveWhileSet) { configuration, _ in configuration.usersFile },
             .init("allow-plaintext-passwords", \.allowPlaintextPasswords) { _, command in
                 command.allowPlaintextPasswords
             },
-            .init("max-msgs-per-sec", \.maxMsgsPerSec, live: true) { configuration, _ in
+            .init("max-msgs-per-sec", \.maxMsgsPerSec, reload: .live) { configuration, _ in
                 configuration.flood.messagesPerSecond
             },
-            .init("max-burst", \.maxBurst, live: true) { configuration, _ in configuration.flood.burst },
-            .init("max-bytes-per-sec", \.maxBytesPerSec, live: true) { configuration, _ in
+            .init("max-burst", \.maxBurst, reload: .live) { configuration, _ in configuration.flood.burst },
+            .init("max-bytes-per-sec", \.maxBytesPerSec, reload: .live) { configuration, _ in
                 configuration.flood.bytesPerSecond
             },
-            .init("max-clients-per-ip", \.maxClientsPerIp, live: true) { configuration, _ in
+            .init("max-clients-per-ip", \.maxClientsPerIp, reload: .live) { configuration, _ in
                 configuration.flood.clientsPerAddress
             },
-            .init("max-connects-per-ip-per-sec", \.maxConnectsPerIpPerSec, live: true) { configuration, _ in
+            .init("max-connects-per-ip-per-sec", \.maxConnectsPerIpPerSec, reload: .live) { configuration, _ in
                 configuration.flood.connectsPerAddressPerSecond
             },
-            .init("connect-timeout", \.connectTimeout, live: true) { configuration, _ in
+            .init("connect-timeout", \.connectTimeout, reload: .live) { configuration, _ in
                 seconds(configuration.flood.connectTimeout)
             },
-            .init("max-unregistered", \.maxUnregistered, live: true) { configuration, _ in
+            .init("max-unregistered", \.maxUnregistered, reload: .live) { configuration, _ in
                 configuration.flood.waitingConnections
             },
             // The endpoint's description hides its password; a reload compares the URL itself.
@@ -104,7 +119,7 @@ struct ServerOption {
             },
             .init("drain-timeout", \.drainTimeout) { configuration, _ in seconds(configuration.drainTimeout) },
             .init("log-format", \.logFormat) { _, command in command.logFormat.rawValue },
-            .init("log-level", \.logLevel, live: true) { _, command in command.logLevel.rawValue },
+            .init("log-level", \.logLevel, reload: .live) { _, command in command.logLevel.rawValue },
         ]
     }
 
@@ -112,8 +127,17 @@ struct ServerOption {
     static let kinds: [String: ConfigurationSources.Kind] = Dictionary(
         uniqueKeysWithValues: Self.all.map { ($0.name, $0.kind) })
 
-    /// The options a reload applies while the server runs.
-    static let live: Set<String> = Set(Self.all.filter(\.live).map(\.name))
+    /// How a reload treats each option, by its long name.
+    static let reloads: [String: Reload] = Dictionary(uniqueKeysWithValues: Self.all.map { ($0.name, $0.reload) })
+
+    /// Whether a reload applies a change of `name` from `old` to `new` (values as JSON text).
+    static func appliesLive(_ name: String, from old: String?, to new: String?) -> Bool {
+        switch Self.reloads[name] {
+        case .live: true
+        case .liveWhileSet: old != nil && old != "null" && new != nil && new != "null"
+        case .restart, nil: false
+        }
+    }
 
     /// A duration as seconds, the unit the options take.
     private static func seconds(_ duration: Duration) -> Double {

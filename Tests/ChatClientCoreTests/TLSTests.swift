@@ -233,6 +233,24 @@ struct TLSTests {
         }
     }
 
+    @Test("A --config reload that names another certificate and key makes new connections get them")
+    func certificateRenamed() async throws {
+        let first = try Self.installCertificate("server")
+        let second = try Self.installCertificate("server2")
+        let config = first.certificate + ".json"
+        try #"{"tls-cert": "\#(first.certificate)", "tls-key": "\#(first.key)"}"#.write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let (server, port) = try await startServer(["--config", config])
+        defer { server.stop() }
+        #expect(try await Self.presented(port: port) == "localhost")
+        try #"{"tls-cert": "\#(second.certificate)", "tls-key": "\#(second.key)"}"#.write(
+            toFile: config, atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        try await server.waitFor("TLS certificate reloaded", inErrors: true)
+        #expect(server.stderr.contains("applied=tls-cert,tls-key"))
+        #expect(try await Self.presented(port: port) == "localhost (reloaded)")
+    }
+
     @Test("SIGHUP reloads the certificate in chatserver; chatclient exits 1 with the reason when verification fails")
     func programs() async throws {
         let (certificate, key) = try Self.installCertificate("server")

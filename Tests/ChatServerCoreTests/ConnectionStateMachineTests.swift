@@ -40,7 +40,6 @@ struct ConnectionStateMachineTests {
             ("-SERVER-", "alice", "List", "the first frame must be 'Connect <id>', not 'List'"),
             ("-SERVER-", "alice", "Alive", "the first frame must be 'Connect <id>', not 'Alive'"),
             ("-SERVER-", "alice", "Hello", "the first frame must be 'Connect <id>': unknown command 'Hello'"),
-            ("-SERVER-", "alice", "Connect ", "the first frame must be 'Connect <id>': bad argument to 'Connect'"),
             ("-SERVER-", "alice", "Connect bob", "the id in 'Connect bob' differs from the frame's source 'alice'"),
         ] {
             var fresh = self.fresh()
@@ -52,6 +51,16 @@ struct ConnectionStateMachineTests {
             #expect(fresh.state == .closing(.badConnect(text), left: false))
             #expect(fresh.replyAddress.text == source, "the Error goes to the frame's source")
             #expect(fresh.received(try frame("-SERVER-", "alice", "Connect alice")) == .none)
+        }
+        // An id that is not a valid name is refused as a bad name, with what was wrong.
+        for body in ["Connect ", "Connect bäd", "Connect toolongname"] {
+            var fresh = self.fresh()
+            guard case .close(.refused(.badName(let text))) = fresh.received(try frame("-SERVER-", "alice", body))
+            else {
+                Issue.record("'\(body)' was not refused as a bad name")
+                continue
+            }
+            #expect(text.hasPrefix("the first frame must be 'Connect <id>': bad argument to 'Connect'"), "\(text)")
         }
         // A reserved id is refused as such (the metrics count it as a bad name).
         let all = try ChatName(validating: "ALL")

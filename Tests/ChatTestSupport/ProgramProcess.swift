@@ -109,6 +109,14 @@ public final class ProgramProcess: Sendable {
     /// How many bytes of standard output arrived so far (a mark for `waitFor(_:since:)`).
     public var outputMark: Int { self.stdout.utf8.count }
 
+    /// The port of `chatserver`'s operations endpoint (`--metrics-address`), from its log line.
+    public var operationsPort: Int? {
+        let errors = self.stderr
+        guard let range = errors.range(of: #"operations endpoint on http://[^ /]*:\d+"#, options: .regularExpression)
+        else { return nil }
+        return Int(errors[range].split(separator: ":").last ?? "")
+    }
+
     /// Writes a line to standard input.
     public func type(_ line: String) {
         try? self.input.write(contentsOf: Data((line + "\n").utf8))

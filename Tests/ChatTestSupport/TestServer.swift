@@ -1,5 +1,6 @@
 public import ChatServerCore
 public import ChatWireTestSupport
+import Foundation
 public import Logging
 import NIOPosix
 
@@ -39,7 +40,12 @@ public func withServer<T>(
     if metrics { configuration.metricsAddress = MetricsAddress(host: "127.0.0.1", port: 0) }
     // Messages are dropped whatever the level: a level below `.critical` only switches on the
     // server's paths that log (per-frame logging at `.debug` takes the frame-by-frame route).
-    var logger = Logger(label: "test-server") { _ in DiscardingLogHandler() }
+    // CHAT255_TEST_LOGS=1 writes them to standard error instead, to see what a failing test's
+    // server did.
+    let shown = ProcessInfo.processInfo.environment["CHAT255_TEST_LOGS"] != nil
+    var logger = Logger(label: "test-server") { label in
+        shown ? StreamLogHandler.standardError(label: label) as any LogHandler : DiscardingLogHandler()
+    }
     logger.logLevel = logLevel
     let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
     let server = try await ChatServer.start(configuration: configuration, group: group, logger: logger, clock: clock)

@@ -22,23 +22,22 @@ final class Accounts: Sendable {
         var throttle = LoginThrottle()
         /// Checks queued or running on the thread pool.
         var checking = 0
+        /// The users file the directory was read from.
+        var path: String
     }
 
     /// The most password checks queued or running at once: beyond, a Connect is told to try
     /// again, so that a flood of logins cannot queue minutes of scrypt ahead of real users.
     static let maxChecks = 64
 
-    /// The users file.
-    let path: String
     private let state: NIOLockedValueBox<State>
     private let clock: any ServerClock
     private let logger: Logger
 
     /// Loads the users file at `path`.
     init(path: String, clock: any ServerClock, logger: Logger) throws(UserFileError) {
-        self.path = path
         let directory = try UserDirectory.load(path)
-        self.state = NIOLockedValueBox(State(directory: directory, decoy: try Self.decoy(for: directory)))
+        self.state = NIOLockedValueBox(State(directory: directory, decoy: try Self.decoy(for: directory), path: path))
         self.clock = clock
         self.logger = logger
     }
@@ -53,15 +52,21 @@ final class Accounts: Sendable {
         }
     }
 
-    /// Reads the file again; on any error the accounts in force stay and the error is thrown.
-    /// Connected clients are not touched. Returns how many accounts there are now.
+    /// The users file.
+    var path: String { self.state.withLockedValue { $0.path } }
+
+    /// Reads the file again, or the one at `path` (a reload that names another); on any error
+    /// the accounts (and the file) in force stay and the error is thrown. Connected clients are
+    /// not touched. Returns how many accounts there are now.
     @discardableResult
-    func reload() throws(UserFileError) -> Int {
-        let directory = try UserDirectory.load(self.path)
+    func reload(from path: String? = nil) throws(UserFileError) -> Int {
+        let path = path ?? self.path
+        let directory = try UserDirectory.load(path)
         let decoy = try Self.decoy(for: directory)
         self.state.withLockedValue { state in
             state.directory = directory
             state.decoy = decoy
+            state.path = path
         }
         return directory.accounts.count
     }

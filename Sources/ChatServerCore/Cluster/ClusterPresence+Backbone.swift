@@ -141,9 +141,11 @@ extension ClusterPresence {
     func subscriptionChanged(_ event: RESPClient.Event) async {
         switch event {
         case .connected(let connection):
+            let now = self.clock.now
             self.state.withLockedValue { state in
                 state.subscriptionEpoch += 1
                 state.directory.awaitSnapshot(droppingEvents: true)
+                state.probe.connected(at: now)
             }
             do {
                 _ = try await connection.send(["SUBSCRIBE", .text(self.keys.events)]).get()
@@ -153,11 +155,11 @@ extension ClusterPresence {
                 await connection.close()
                 return
             }
-            self.state.withLockedValue { state in
-                state.subscribed = true
-                state.probe.restart()
+            self.state.withLockedValue { $0.subscribed = true }
+            self.link.loop.execute {
+                self.requestSnapshot()
+                self.probeDelivery()  // proves the new subscription at once
             }
-            self.link.loop.execute { self.requestSnapshot() }
         case .disconnected:
             self.state.withLockedValue { state in
                 state.subscribed = false

@@ -35,23 +35,22 @@ extension ClusterPresence {
         }
     }
 
-    /// Publishes a delivery probe to this node's own inbox (`DeliveryProbe`), after checking the
-    /// last one: one that has not come back within the lease means the subscription no longer
-    /// delivers, and it is dropped (a new one subscribes and reads the directory again).
+    /// Checks delivery (`DeliveryProbe`) and publishes a probe to this node's own inbox: a
+    /// subscription that has not proven itself within the lease is dropped (a new one subscribes
+    /// and reads the directory again), even one whose SUBSCRIBE never got its answer.
     func probeDelivery() {
         let now = self.clock.now
-        let (subscribed, overdue) = self.state.withLockedValue { state in
-            (state.subscribed, state.probe.isOverdue(at: now, patience: self.probePatience))
+        let (subscribed, mustDrop) = self.state.withLockedValue { state in
+            (state.subscribed, state.probe.mustDrop(at: now, patience: self.probePatience))
         }
-        guard subscribed else { return }
-        if overdue {
+        if mustDrop, self.subscription.isConnected {
             self.logger.warning(
-                "the cluster's Redis no longer delivers to this node (a probe did not come back within the lease); subscribing again"
+                "the cluster's Redis does not deliver to this node (a probe did not come back within the lease); subscribing again"
             )
-            self.state.withLockedValue { $0.probe.restart() }
             self.subscription.dropConnection()
             return
         }
+        guard subscribed else { return }
         let probe = ClusterPayload.start(origin: self.nodeID, capacity: 0)
         self.state.withLockedValue { $0.probe.sent(at: now) }
         self.link.publisher.send(["PUBLISH", .text(self.keys.inbox(self.nodeID)), .bytes(probe)]).whenComplete { _ in }

@@ -177,13 +177,13 @@ public final class ClusterPresence: Presence {
             let problem: String? =
                 if state.stopped { "the node is leaving the cluster" } else if !connected || !state.registered {
                     "not registered with the cluster's Redis"
-                } else if !state.lease.isValid(at: now) { "the node's lease has run out" } else if !state.subscribed {
-                    "not subscribed to the cluster's events"
-                } else if !state.directory.isCurrent {
-                    "the copy of the directory is not current"
+                } else if !state.lease.isValid(at: now) {
+                    "the node's lease has run out"
                 } else if state.probe.isOverdue(at: now, patience: self.probePatience) {
                     "the backbone delivers nothing: a message to this node has not come back within the lease"
-                } else { nil }
+                } else if !state.subscribed {
+                    "not subscribed to the cluster's events"
+                } else if !state.directory.isCurrent { "the copy of the directory is not current" } else { nil }
             let nodes = Set(state.directory.owners.values).union([self.nodeID]).count
             return BackboneStatus(up: up, nodes: nodes, problem: problem)
         }

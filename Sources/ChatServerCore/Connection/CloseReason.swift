@@ -55,6 +55,8 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         case certificateRequired
         /// The id is one the protocol keeps for itself (`-SERVER-`, `ALL`).
         case reservedName(ChatName)
+        /// The id in `Connect <id>` is not a valid name (the text says why).
+        case badName(String)
     }
 
     /// The text of the `Error` frame the client is sent before the close; `nil` when it is
@@ -82,6 +84,7 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         case .refused(.notYourCertificate(let id)): "the id '\(id)' is not a name of your certificate"
         case .refused(.certificateRequired): "a client certificate is required: connect with TLS"
         case .refused(.reservedName(let id)): "'\(id)' is a reserved name"
+        case .refused(.badName(let text)): text
         case .retired(let timeout): "retired: silent for \(timeout)"
         case .slowConsumer(let limit): "slow consumer: over \(limit) bytes pending"
         case .shutdown: "server shutting down"

@@ -224,7 +224,10 @@ struct ConnectionStateMachine {
         do {
             control = try ClientControl.parse(body(), from: frame.source)
         } catch {
-            return self.close(.badConnect("the first frame must be 'Connect <id>': \(error)"))
+            let text = "the first frame must be 'Connect <id>': \(error)"
+            // A well-formed Connect whose id is not a valid name is refused, like a reserved one.
+            if case .invalidArgument(command: "Connect", _) = error { return self.close(.refused(.badName(text))) }
+            return self.close(.badConnect(text))
         }
         guard case .connect(let id, let password) = control else {
             return self.close(.badConnect("the first frame must be 'Connect <id>', not '\(control.command)'"))

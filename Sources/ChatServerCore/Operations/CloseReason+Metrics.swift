@@ -5,7 +5,7 @@ extension CloseReason {
         switch self {
         case .refused(.nameTaken): "name_taken"
         case .refused(.full): "server_full"
-        case .refused(.reservedName): "bad_name"
+        case .refused(.reservedName), .refused(.badName): "bad_name"
         case .refused(.authenticationFailed): "auth_failed"
         case .refused(.tooManyFailedLogins): "throttled"
         case .refused(.notYourCertificate), .refused(.certificateRequired): "certificate"

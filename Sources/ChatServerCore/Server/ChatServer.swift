@@ -1,5 +1,6 @@
 public import ChatWire
 public import Logging
+import NIOConcurrencyHelpers
 public import NIOCore
 import NIOPosix
 
@@ -18,6 +19,9 @@ public final class ChatServer: Sendable {
     private let connections: ConnectionTracker
     /// What the connections share: where `apply` puts the limits a reload changes.
     private let shared: ServerShared
+    /// The users file and TLS files the next `reload()` reads: as at start, or as the last
+    /// `apply` named them.
+    private let files: NIOLockedValueBox<(users: String?, tls: TLSServerSettings?)>
     private let accounts: Accounts?
     private let tls: TLSContextStore?
     private let logger: Logger
@@ -42,6 +46,7 @@ public final class ChatServer: Sendable {
         self.localAddresses = localAddresses
         self.serverChannels = serverChannels
         self.shared = shared
+        self.files = NIOLockedValueBox((accounts?.path, tls?.settings))
         self.presence = shared.presence
         self.connections = shared.connections
         self.accounts = accounts
@@ -229,16 +234,17 @@ public final class ChatServer: Sendable {
     /// The ids of everyone online (on every node of a cluster), sorted.
     public var onlineNames: [ChatName] { self.presence.names() }
 
-    /// Reads the files given at start again (SIGHUP): the users file, the TLS certificate and
-    /// key. Each is checked whole
+    /// Reads the files again (SIGHUP): the users file, the TLS certificate and key (and client
+    /// CA), the ones given at start or those the last `apply` named. Each is checked whole
     /// first; a bad one is logged and the one in force stays. Connections are not touched.
     /// Returns whether everything was reloaded.
     @discardableResult
     public func reload() -> Bool {
         var ok = true
+        let files = self.files.withLockedValue { $0 }
         if let tls = self.tls {
             do {
-                try tls.reload()
+                try tls.reload(from: files.tls)
                 self.logger.info(
                     "TLS certificate reloaded", metadata: ["certificate": "\(tls.settings.certificateFile)"])
             } catch {
@@ -249,13 +255,13 @@ public final class ChatServer: Sendable {
         }
         if let accounts = self.accounts {
             do {
-                let count = try accounts.reload()
+                let count = try accounts.reload(from: files.users)
                 self.logger.info("users file reloaded", metadata: ["file": "\(accounts.path)", "accounts": "\(count)"])
             } catch {
                 ok = false
                 self.logger.error(
                     "users file not reloaded; the accounts in force stay",
-                    metadata: ["file": "\(accounts.path)", "error": "\(error)"])
+                    metadata: ["file": "\(files.users ?? accounts.path)", "error": "\(error)"])
             }
         }
         return ok
@@ -264,7 +270,8 @@ public final class ChatServer: Sendable {
     /// Puts the limits of `configuration` that can change while the server runs in force (a
     /// reload, SIGHUP with `--config`): the flood limits (`flood`: per client, per address, the
     /// connect timeout and the bound on connections waiting for `Connect`), `maxClients` and
-    /// `listBudget`. Open connections take the new per-client rates (a reader that is paced
+    /// `listBudget`; and names the users file and the TLS files the next `reload()` reads (when
+    /// accounts, or TLS, are on already: turning them on or off takes a restart). Open connections take the new per-client rates (a reader that is paced
     /// gets the handler that paces it, or loses it); no client is disconnected: a lower bound
     /// refuses newcomers while more than it are in. Everything else in `configuration` is
     /// ignored here (it takes a restart).
@@ -273,6 +280,10 @@ public final class ChatServer: Sendable {
     public func apply(_ configuration: ServerConfiguration) throws(ConfigurationError) {
         try configuration.validate()
         self.shared.apply(configuration)
+        self.files.withLockedValue { files in
+            if files.users != nil, let users = configuration.usersFile { files.users = users }
+            if files.tls != nil, let tls = configuration.tls { files.tls = tls }
+        }
     }
 
     /// Drains: stops accepting (`/readyz` says 503 from the first instant), tells every

@@ -7,23 +7,32 @@ public import NIOSSL
 /// connections keep theirs. A reload that fails (a missing or bad file, a key that does not fit
 /// the certificate) leaves the context in force.
 public final class TLSContextStore: Sendable {
-    /// The files the context is built from.
-    public let settings: TLSServerSettings
-    private let context: NIOLockedValueBox<NIOSSLContext>
+    private let state: NIOLockedValueBox<(settings: TLSServerSettings, context: NIOSSLContext)>
 
     /// Builds the context; the error says which file is wrong and why.
     public init(settings: TLSServerSettings) throws(TLSSetupError) {
-        self.settings = settings
-        self.context = NIOLockedValueBox(try Self.makeContext(settings))
+        self.state = NIOLockedValueBox((settings, try Self.makeContext(settings)))
     }
 
-    /// The context new connections get.
-    public var current: NIOSSLContext { self.context.withLockedValue { $0 } }
+    /// The files the context is built from.
+    public var settings: TLSServerSettings { self.state.withLockedValue { $0.settings } }
 
-    /// Reads the files again and, if they make a working context, uses it from now on.
-    public func reload() throws(TLSSetupError) {
-        let fresh = try Self.makeContext(self.settings)
-        self.context.withLockedValue { $0 = fresh }
+    /// The context new connections get.
+    public var current: NIOSSLContext { self.state.withLockedValue { $0.context } }
+
+    /// Reads the files again, or those of `settings` (a reload that names other files; its
+    /// port is not looked at), and, if they make a working context, uses it (and them) from now on.
+    public func reload(from settings: TLSServerSettings? = nil) throws(TLSSetupError) {
+        var next = self.settings
+        if let settings {
+            next.certificateFile = settings.certificateFile
+            next.keyFile = settings.keyFile
+            // Client certificates stay required or not as at start (the pipeline and the
+            // admission checks were built for that); only the CA's file may change.
+            if next.clientCAFile != nil, let authority = settings.clientCAFile { next.clientCAFile = authority }
+        }
+        let fresh = try Self.makeContext(next)
+        self.state.withLockedValue { $0 = (next, fresh) }
     }
 
     /// TLS 1.2 and 1.3, this certificate and key; with a client CA, client certificates required

@@ -148,6 +148,36 @@ struct AccountTests {
         try await client.waitFor("online (1): bob")
     }
 
+    @Test(
+        "A --config reload that names another users file switches to it; one that names a bad file keeps the accounts in force; turning accounts off waits for a restart"
+    )
+    func usersFileRenamed() async throws {
+        let first = try Self.usersFile(["alice": "a"])
+        let second = try Self.usersFile(["bob": "b"])
+        let config = first + ".json"
+        func reload(_ text: String, then line: String, in server: ProgramProcess) async throws {
+            try text.write(toFile: config, atomically: true, encoding: .utf8)
+            let mark = server.stderr.utf8.count
+            server.signal(SIGHUP)
+            try await server.waitFor(line, inErrors: true, since: mark)
+        }
+        try #"{"users": "\#(first)"}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let (server, port) = try await startServer(["--config", config])
+        defer { server.stop() }
+        #expect(try await Self.answer(to: "Connect alice a", as: "alice", port: port) == "Connected 5")
+        try await reload(#"{"users": "\#(second)"}"#, then: "users file reloaded", in: server)
+        #expect(server.stderr.contains("applied=users"))
+        #expect(try await Self.answer(to: "Connect bob b", as: "bob", port: port) == "Connected 5")
+        #expect(try await Self.answer(to: "Connect alice a", as: "alice", port: port) == "Error authentication failed")
+        try await reload(#"{"users": "/nonexistent/users"}"#, then: "users file not reloaded", in: server)
+        #expect(try await Self.answer(to: "Connect bob b", as: "bob", port: port) == "Connected 5", "bob's file stays")
+        try await reload("{}", then: "configuration file reloaded", in: server)
+        #expect(server.stderr.contains("needs-restart=users"))
+        #expect(
+            try await Self.answer(to: "Connect alice a", as: "alice", port: port) == "Error authentication failed",
+            "accounts stay on until a restart")
+    }
+
     @Test("--users on a non-loopback address without TLS: chatserver refuses to start, unless told to allow it")
     func plaintextGuard() async throws {
         let users = try Self.usersFile(["alice": "a"])

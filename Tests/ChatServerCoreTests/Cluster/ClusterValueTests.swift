@@ -68,21 +68,30 @@ struct ClusterValueTests {
         try cluster.validate()
     }
 
-    @Test("A delivery probe is overdue once the oldest one not heard back has waited longer than the patience")
+    @Test(
+        "Delivery unproven for longer than the patience is overdue; a subscription is dropped after a patience of its own"
+    )
     func deliveryProbe() {
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        let patience = TimeAmount.seconds(1)
         var probe = DeliveryProbe()
-        #expect(!probe.isOverdue(at: start + .seconds(100), patience: .seconds(1)), "none sent")
-        probe.sent(at: start)
-        probe.sent(at: start + .milliseconds(300))
-        #expect(!probe.isOverdue(at: start + .seconds(1), patience: .seconds(1)))
-        #expect(
-            probe.isOverdue(at: start + .milliseconds(1001), patience: .seconds(1)),
-            "counted from the first one not heard back")
+        #expect(!probe.isOverdue(at: start + .seconds(100), patience: patience), "nothing to prove yet")
+        probe.connected(at: start)
+        #expect(!probe.isOverdue(at: start + .seconds(1), patience: patience))
+        #expect(probe.isOverdue(at: start + .milliseconds(1001), patience: patience), "the subscription proved nothing")
         probe.heard()
-        #expect(!probe.isOverdue(at: start + .seconds(5), patience: .seconds(1)), "one came back: the path delivers")
+        #expect(!probe.isOverdue(at: start + .seconds(5), patience: patience), "a probe came back: the path delivers")
         probe.sent(at: start + .seconds(5))
-        probe.restart()
-        #expect(!probe.isOverdue(at: start + .seconds(10), patience: .seconds(1)), "a new subscription waits for none")
+        probe.sent(at: start + .milliseconds(5300))
+        #expect(probe.isOverdue(at: start + .milliseconds(6001), patience: patience), "counted from the first one out")
+        #expect(probe.mustDrop(at: start + .milliseconds(6001), patience: patience))
+        probe.connected(at: start + .milliseconds(6001))
+        #expect(probe.isOverdue(at: start + .milliseconds(6002), patience: patience), "still unproven: not ready")
+        #expect(
+            !probe.mustDrop(at: start + .milliseconds(7000), patience: patience),
+            "the new subscription has a patience of its own")
+        #expect(probe.mustDrop(at: start + .milliseconds(7002), patience: patience))
+        probe.heard()
+        #expect(!probe.isOverdue(at: start + .seconds(8), patience: patience))
     }
 }

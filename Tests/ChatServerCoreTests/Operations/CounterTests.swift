@@ -47,6 +47,67 @@ struct CounterTests {
         }
     }
 
+    @Test("Past five failed logins from one address, a Connect is refused as throttled")
+    func loginThrottle() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "chat255-metrics-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let users = folder.appendingPathComponent("users").path
+        var directory = UserDirectory()
+        directory.set(
+            try ChatName(validating: "alice"),
+            try PasswordHash(password: Array("right".utf8), salt: Array("alice-salt".utf8), logRounds: 10))
+        try directory.text.write(toFile: users, atomically: true, encoding: .utf8)
+        try await withServer(clock: ManualServerClock(), usersFile: users, metrics: true) { server in
+            for _ in 0..<5 {
+                let wrong = try await TestClient.connect(port: server.port)
+                try await wrong.send(to: "-SERVER-", from: "alice", "Connect alice wrong")
+                #expect(try await wrong.next().text == "Error authentication failed")
+                try await wrong.awaitClosed()
+            }
+            let sixth = try await TestClient.connect(port: server.port)
+            try await sixth.send(to: "-SERVER-", from: "alice", "Connect alice right")
+            #expect(try await sixth.next().text == "Error too many failed logins")
+            try await sixth.awaitClosed()
+            let metrics = try await Self.scrape(server)
+            #expect(metrics["chat255_connects_refused_total{reason=\"auth_failed\"}"] == 5)
+            #expect(metrics["chat255_connects_refused_total{reason=\"throttled\"}"] == 1)
+            #expect(metrics["chat255_logins_failed_total"] == 5)
+        }
+    }
+
+    @Test("Over the per-address cap, a connection is refused as address_limit")
+    func addressLimit() async throws {
+        var limits = Patience.floodLimits
+        limits.clientsPerAddress = 1
+        try await withServer(flood: limits, metrics: true) { server in
+            let alice = try await TestClient.online("alice", port: server.port)
+            let second = try await TestClient.connect(port: server.port)
+            #expect(try await second.next().text == "Error too many connections from your address (1)")
+            try await second.awaitClosed()
+            let metrics = try await Self.scrape(server)
+            #expect(metrics["chat255_connects_refused_total{reason=\"address_limit\"}"] == 1)
+            await alice.close()
+        }
+    }
+
+    @Test("Without the client certificate the server requires, a Connect is refused as certificate")
+    func certificateRequired() async throws {
+        var tls = TLSServerSettings(
+            certificateFile: TLSFixtures.path("server.pem"), keyFile: TLSFixtures.path("server.key"))
+        tls.clientCAFile = TLSFixtures.path("ca.pem")
+        tls.port = 0  // and a plain listener beside it, where no certificate can be shown
+        try await withServer(tls: tls, metrics: true) { server in
+            let plain = try await TestClient.connect(port: server.port)
+            try await plain.send(to: "-SERVER-", from: "alice", "Connect alice")
+            #expect(try await plain.next().text == "Error a client certificate is required: connect with TLS")
+            try await plain.awaitClosed()
+            let metrics = try await Self.scrape(server)
+            #expect(metrics["chat255_connects_refused_total{reason=\"certificate\"}"] == 1)
+        }
+    }
+
     @Test("A client that does not read is cut as a slow consumer")
     func slowConsumer() async throws {
         try await withServer(maxPendingBytes: 65_536, metrics: true) { server in

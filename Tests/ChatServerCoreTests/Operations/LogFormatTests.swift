@@ -235,9 +235,7 @@ struct ConfigFileTests {
         let path = try Self.file(#"{"max-clients": 5}"#)
         let (server, port) = try await startServer(["--config", path, "--metrics-address", "127.0.0.1:0"])
         defer { server.stop() }
-        guard let range = server.stderr.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression),
-            let metricsPort = Int(server.stderr[range].split(separator: ":").last ?? "")
-        else { throw TestFailure("no operations endpoint in: \(server.stderr)") }
+        let metricsPort = try #require(server.operationsPort, "no operations endpoint in: \(server.stderr)")
         let alice = try await TestClient.online("alice", port: port)
         let frames = (1...50).flatMap { wireFrame("alice", "alice", "\($0)") }
 

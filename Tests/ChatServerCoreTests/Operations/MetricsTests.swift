@@ -6,6 +6,10 @@ import NIOConcurrencyHelpers
 import RESP
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `--metrics-address` over real sockets: a real HTTP client scrapes `/metrics`, and the
 /// format's reference parser reads it (`PrometheusText`); counters move by exactly what the
 /// test did.
@@ -61,6 +65,40 @@ struct MetricsTests {
         }
     }
 
+    @Test("Socket bytes and list bytes move by exactly what crossed the sockets")
+    func exactBytes() async throws {
+        try await withServer(metrics: true) { server in
+            let (alice, bob) = try await TestClient.aliceAndBob(port: server.port)
+            try await bob.awaitList(["alice", "bob"])
+            let before = try await Self.scrape(server)
+            var bytes = 0
+            for index in 0..<1_000 {
+                let frame = wireFrame("bob", "alice", "message \(index)")
+                bytes += frame.count
+                try await alice.sendRaw(frame)
+            }
+            for _ in 0..<1_000 { _ = try await bob.next() }
+            let after = try await Self.scrape(server)
+            #expect(after["chat255_bytes_received_total"] - before["chat255_bytes_received_total"] == Double(bytes))
+            #expect(after["chat255_bytes_sent_total"] - before["chat255_bytes_sent_total"] == Double(bytes))
+            #expect(after["chat255_list_pushes_total"] == before["chat255_list_pushes_total"], "nobody came or went")
+
+            let carol = try await TestClient.connect(port: server.port)
+            try await carol.send(to: "-SERVER-", from: "carol", "Connect carol")
+            #expect(try await carol.next().text.hasPrefix("Connected "))
+            var listBytes = 0
+            for client in [alice, bob, carol] {
+                let list = try await client.next()
+                #expect(list.text == "List 1/1 alice bob carol")
+                listBytes += 16 + list.text.utf8.count + 1
+            }
+            let joined = try await Self.scrape(server)
+            #expect(joined["chat255_list_pushes_total"] - after["chat255_list_pushes_total"] == 1, "one push")
+            #expect(joined["chat255_list_bytes_total"] - after["chat255_list_bytes_total"] == Double(listBytes))
+            for client in [alice, bob, carol] { await client.close() }
+        }
+    }
+
     @Test("Refused Connects are counted by reason; malformed input is a protocol error")
     func refusals() async throws {
         try await withServer(maxClients: 2, metrics: true) { server in
@@ -72,6 +110,9 @@ struct MetricsTests {
             let reserved = try await TestClient.connect(port: server.port)
             try await reserved.send(to: "-SERVER-", from: "ALL", "Connect ALL")
             #expect(try await reserved.next().text == "Error 'ALL' is a reserved name")
+            let invalid = try await TestClient.connect(port: server.port)
+            try await invalid.send(to: "-SERVER-", from: "toolong", "Connect toolongname")
+            #expect(try await invalid.next().text.hasPrefix("Error the first frame must be 'Connect <id>'"))
             let bob = try await TestClient.online("bob", port: server.port)
             defer { Task { await bob.close() } }
             let full = try await TestClient.connect(port: server.port)
@@ -80,10 +121,11 @@ struct MetricsTests {
             let broken = try await TestClient.connect(port: server.port)
             try await broken.sendRaw(Array(repeating: UInt8(ascii: "x"), count: 300))
             try await broken.awaitClosed()
-            for client in [taken, reserved, full] { try await client.awaitClosed() }
+            for client in [taken, reserved, invalid, full] { try await client.awaitClosed() }
             let metrics = try await Self.scrape(server)
             #expect(metrics["chat255_connects_refused_total{reason=\"name_taken\"}"] == 1)
-            #expect(metrics["chat255_connects_refused_total{reason=\"bad_name\"}"] == 1)
+            #expect(
+                metrics["chat255_connects_refused_total{reason=\"bad_name\"}"] == 2, "a reserved id, an invalid one")
             #expect(metrics["chat255_connects_refused_total{reason=\"server_full\"}"] == 1)
             #expect(metrics["chat255_connects_refused_total{reason=\"auth_failed\"}"] == 0)
             #expect(metrics["chat255_protocol_errors_total"] == 1)
@@ -128,11 +170,44 @@ struct MetricsTests {
             #expect(try await HTTPClient.request("/healthz", port: port).status == 200, "the process still serves")
             metrics = try await Self.scrape(server)
             #expect(metrics["chat255_cluster_backbone_up"] == 0)
+            let refused = try await TestClient.connect(port: server.port)
+            try await refused.send(to: "-SERVER-", from: "alice", "Connect alice")
+            #expect(try await refused.next().text == "Error cluster unavailable")
+            try await refused.awaitClosed()
+            metrics = try await Self.scrape(server)
+            #expect(metrics["chat255_connects_refused_total{reason=\"cluster_unavailable\"}"] == 1)
+        }
+    }
+
+    @Test("Between two nodes: every publish one node counts is a message the other counts received")
+    func clusterTraffic() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        let first = try ClusterNodes.configuration(redis: redis, id: "first", lease: .seconds(10))
+        let second = try ClusterNodes.configuration(redis: redis, id: "second", lease: .seconds(10))
+        try await withServer(cluster: first, metrics: true) { one in
+            try await withServer(cluster: second, metrics: true) { two in
+                let (alice, bob) = try await TestClient.aliceAndBob(port: one.port, bobPort: two.port)
+                let before = (try await Self.scrape(one), try await Self.scrape(two))
+                for index in 0..<100 { try await alice.send(to: "bob", from: "alice", "hello \(index)") }
+                for index in 0..<100 { #expect(try await bob.nextSkippingLists().text == "hello \(index)") }
+                let after = (try await Self.scrape(one), try await Self.scrape(two))
+                let published =
+                    after.0["chat255_cluster_published_total"] - before.0["chat255_cluster_published_total"]
+                let received = after.1["chat255_cluster_received_total"] - before.1["chat255_cluster_received_total"]
+                #expect(published >= 1)
+                #expect(published == received, "each publish arrived once")
+                #expect(
+                    after.0["chat255_messages_forwarded_total"] - before.0["chat255_messages_forwarded_total"] == 100)
+                #expect(after.0["chat255_cluster_nodes"] == 2)
+                await alice.close()
+                await bob.close()
+            }
         }
     }
 
     @Test(
-        "A cluster node whose subscription silently stops delivering is not ready within the lease, then subscribes again and is ready"
+        "A cluster node whose subscription silently stops delivering is not ready within the lease and subscribes again until one delivers"
     )
     func stalledSubscription() async throws {
         let redis = try await RedisServer()
@@ -140,21 +215,33 @@ struct MetricsTests {
         let proxy = try await StallingProxy.start(to: redis.port)
         var cluster = ClusterConfiguration(
             endpoint: try RESPEndpoint(url: "redis://127.0.0.1:\(proxy.port)"), nodeID: "stalled")
-        cluster.lease = .seconds(1)
+        cluster.lease = .seconds(2)
         do {
             try await withServer(cluster: cluster, metrics: true) { server in
                 let port = server.operationsAddress?.port ?? 0
-                try await waitUntil("ready") { (try? await HTTPClient.request("/readyz", port: port).status) == 200 }
-                #expect(proxy.stallSubscriptions() == 1, "the node's one subscription")
-                try await waitUntil("not ready once nothing is delivered") {
-                    (try? await HTTPClient.request("/readyz", port: port))?.body
-                        == "not ready: the backbone delivers nothing: a message to this node has not come back within the lease\n"
+                let last = NIOLockedValueBox("")
+                do {
+                    try await waitUntil("ready") {
+                        let answer = try? await HTTPClient.request("/readyz", port: port)
+                        last.withLockedValue { $0 = answer?.body ?? "no answer" }
+                        return answer?.status == 200
+                    }
+                } catch {
+                    throw TestFailure("\(error); /readyz said: \(last.withLockedValue { $0 })")
                 }
+                #expect(proxy.stallSubscriptions() == 1, "the node's one subscription")
+                // While the path stays broken, the node stays not ready and tries new subscriptions.
+                try await waitUntil("a new subscription tried") { proxy.stalledCount >= 2 }
+                let answer = try await HTTPClient.request("/readyz", port: port)
+                #expect(
+                    answer.body
+                        == "not ready: the backbone delivers nothing: a message to this node has not come back within the lease\n"
+                )
                 #expect(try await HTTPClient.request("/healthz", port: port).status == 200)
-                try await waitUntil("ready again on a new subscription") {
+                proxy.release()
+                try await waitUntil("ready again on a subscription that delivers") {
                     (try? await HTTPClient.request("/readyz", port: port).status) == 200
                 }
-                #expect(proxy.stallSubscriptions() == 1, "a new subscription, which delivers")
             }
         } catch {
             await proxy.stop()
@@ -199,6 +286,45 @@ struct DrainTests {
             try await bob.setReading(true)
             try await bob.awaitClosed()
         }
+    }
+}
+
+/// Draining the `chatserver` process on a signal.
+@Suite("Operations: draining on a signal")
+struct SignalDrainTests {
+    @Test(
+        "SIGINT drains chatserver: /readyz says 503 at once, a slow reader still gets every message then 'Error server shutting down', exit 0"
+    )
+    func interrupt() async throws {
+        let (server, port) = try await startServer([
+            "--metrics-address", "127.0.0.1:0", "--drain-timeout", "600", "--max-pending-bytes", "\(256 << 20)",
+            // bob, who does not read, sends nothing either: not retired however slow the machine.
+            "--alive-timeout", "600",
+        ])
+        defer { server.stop() }
+        let operations = try #require(server.operationsPort)
+        let alice = try await TestClient.online("alice", port: port)
+        let bob = try await TestClient.online("bob", port: port)
+        try await alice.awaitList(["alice", "bob"])
+        try await bob.awaitList(["alice", "bob"])
+        // bob stops reading; alice sends him more than the sockets between them hold.
+        try await bob.setReading(false)
+        let frames = 100_000
+        let frame = wireFrame("bob", "alice", String(repeating: "x", count: 200))
+        for _ in 0..<(frames / 250) { try await alice.sendRaw(Array(repeating: frame, count: 250).flatMap { $0 }) }
+        try await alice.send(to: "alice", from: "alice", "last before the drain")
+        #expect(try await alice.nextSkippingLists().text == "last before the drain")
+        server.signal(SIGINT)
+        try await waitUntil("not ready once the drain has begun") {
+            (try? await HTTPClient.request("/readyz", port: operations))?.body == "not ready: shutting down\n"
+        }
+        #expect(try await alice.nextSkippingLists().text == "Error server shutting down")
+        try await alice.awaitClosed()
+        try await bob.setReading(true)
+        for _ in 0..<frames { #expect(try await bob.next().text.count == 200) }
+        #expect(try await bob.next().text == "Error server shutting down")
+        try await bob.awaitClosed()
+        #expect(try await server.waitForExit() == 0)
     }
 }
 
