@@ -120,6 +120,18 @@ struct ChatServerCommand: AsyncParsableCommand {
             valueName: "host:port"))
     var metricsAddress: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve the web chat page and WebSocket clients (/ws) on this address (off by default; HTTPS with --tls-cert).",
+            valueName: "host:port"))
+    var webAddress: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Let pages of this origin open the chat too (https://host[:port]; repeat for more; the page's own always can).",
+            valueName: "origin"))
+    var webAllowedOrigin: [String] = []
+
     @Option(help: "Seconds shutdown waits for each client to take its last frame before closing it anyway.")
     var drainTimeout: Double = 10
 
@@ -182,10 +194,18 @@ struct ChatServerCommand: AsyncParsableCommand {
         configuration.flood.waitingConnections = self.maxUnregistered
         configuration.drainTimeout = try Self.duration(self.drainTimeout, option: "--drain-timeout")
         if let text = self.metricsAddress {
-            guard let address = MetricsAddress(parsing: text) else {
+            guard let address = HostPort(parsing: text) else {
                 throw ValidationError("--metrics-address must be HOST:PORT (127.0.0.1:9255, [::1]:9255), not '\(text)'")
             }
             configuration.metricsAddress = address
+        }
+        if let text = self.webAddress {
+            guard let address = HostPort(parsing: text) else {
+                throw ValidationError("--web-address must be HOST:PORT (127.0.0.1:8080, [::1]:8080), not '\(text)'")
+            }
+            configuration.web = WebSettings(address: address, allowedOrigins: self.webAllowedOrigin)
+        } else if !self.webAllowedOrigin.isEmpty {
+            throw ValidationError("--web-allowed-origin needs --web-address")
         }
         if let url = self.cluster {
             let endpoint: RESPEndpoint

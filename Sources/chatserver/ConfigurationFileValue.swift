@@ -7,7 +7,8 @@ enum ConfigurationFileValue: Decodable {
     case wholeNumber(Int)
     case number(Double)
     case text(String)
-    /// An array or an object: never an option's value.
+    case textList([String])
+    /// Another array, or an object: never an option's value.
     case other
 
     init(from decoder: any Decoder) throws {
@@ -22,6 +23,8 @@ enum ConfigurationFileValue: Decodable {
             self = .number(number)
         } else if let text = try? container.decode(String.self) {
             self = .text(text)
+        } else if let list = try? container.decode([String].self) {
+            self = .textList(list)
         } else {
             self = .other
         }
@@ -31,7 +34,7 @@ enum ConfigurationFileValue: Decodable {
     func fits(_ kind: ConfigurationSources.Kind) -> Bool {
         switch (self, kind) {
         case (.wholeNumber, .wholeNumber), (.wholeNumber, .number), (.number, .number), (.text, .text),
-            (.flag, .flag):
+            (.flag, .flag), (.textList, .textList), (.text, .textList):
             true
         default: false
         }

@@ -18,6 +18,7 @@ struct ConfigurationSources {
         case number = "a number"
         case text = "a string"
         case flag = "true or false"
+        case textList = "a list of strings (or one string, commas between them)"
     }
 
     private let file: ConfigReader?
@@ -64,6 +65,19 @@ struct ConfigurationSources {
     func string(_ key: String) throws(Problem) -> String? {
         if let file = self.file, let value = file.string(forKey: ConfigKey(key)) { return value }
         return try self.fromEnvironment(key) { try self.environment.requiredString(forKey: ConfigKey($0)) }
+    }
+
+    /// The file's list for `key` (an array of strings, or one string with commas between
+    /// them), or the environment's (commas between them), or `nil`.
+    func strings(_ key: String) throws(Problem) -> [String]? {
+        func split(_ text: String) -> [String] {
+            text.split(separator: ",").map { String($0).filter { $0 != " " } }.filter { !$0.isEmpty }
+        }
+        if let file = self.file {
+            if let values = file.stringArray(forKey: ConfigKey(key)) { return values }
+            if let value = file.string(forKey: ConfigKey(key)) { return split(value) }
+        }
+        return try self.fromEnvironment(key) { split(try self.environment.requiredString(forKey: ConfigKey($0))) }
     }
 
     /// The file's value for `key`, or the environment's, or `nil`.

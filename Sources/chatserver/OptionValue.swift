@@ -23,6 +23,13 @@ extension String: OptionValue {
     static func read(_ key: String, from sources: ConfigurationSources) throws -> String? { try sources.string(key) }
 }
 
+extension Array: OptionValue where Element == String {
+    static var kind: ConfigurationSources.Kind { .textList }
+    static func read(_ key: String, from sources: ConfigurationSources) throws -> [String]? {
+        try sources.strings(key)
+    }
+}
+
 extension Bool: OptionValue {
     static var kind: ConfigurationSources.Kind { .flag }
     static func read(_ key: String, from sources: ConfigurationSources) throws -> Bool? { try sources.bool(key) }

@@ -117,6 +117,8 @@ struct ServerOption {
             .init("metrics-address", \.metricsAddress) { configuration, _ in
                 configuration.metricsAddress.map { "\($0)" }
             },
+            .init("web-address", \.webAddress) { configuration, _ in configuration.web.map { "\($0.address)" } },
+            .init("web-allowed-origin", \.webAllowedOrigin) { _, command in command.webAllowedOrigin },
             .init("drain-timeout", \.drainTimeout) { configuration, _ in seconds(configuration.drainTimeout) },
             .init("log-format", \.logFormat) { _, command in command.logFormat.rawValue },
             .init("log-level", \.logLevel, reload: .live) { _, command in command.logLevel.rawValue },

@@ -21,6 +21,7 @@ public func withServer<T>(
     tls: TLSServerSettings? = nil,
     metrics: Bool = false,
     drainTimeout: Duration = .seconds(10),
+    web: WebSettings? = nil,
     _ body: (ChatServer) async throws -> T
 ) async throws -> T {
     var configuration = ServerConfiguration()
@@ -37,7 +38,8 @@ public func withServer<T>(
     configuration.usersFile = usersFile
     configuration.tls = tls
     configuration.drainTimeout = drainTimeout
-    if metrics { configuration.metricsAddress = MetricsAddress(host: "127.0.0.1", port: 0) }
+    configuration.web = web
+    if metrics { configuration.metricsAddress = HostPort(host: "127.0.0.1", port: 0) }
     // Messages are dropped whatever the level: a level below `.critical` only switches on the
     // server's paths that log (per-frame logging at `.debug` takes the frame-by-frame route).
     // CHAT255_TEST_LOGS=1 writes them to standard error instead, to see what a failing test's

@@ -17,6 +17,9 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
     case malformed(FrameError)
     /// The first frame was not an acceptable `Connect` (the text says why).
     case badConnect(String)
+    /// A transport's message broke its framing rule (a WebSocket message that is not one
+    /// binary frame): the text says why.
+    case badMessage(String)
     /// Presence refused the id.
     case refused(Refusal)
     /// Nothing was heard for the alive timeout.
@@ -64,7 +67,7 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
     public var errorText: String? {
         switch self {
         case .malformed(let error): error.description
-        case .badConnect(let text): text
+        case .badConnect(let text), .badMessage(let text): text
         case .refused, .shutdown, .clusterUnavailable, .turnedAway, .noConnect: self.description
         case .quit, .retired, .slowConsumer, .closedByPeer, .failed: nil
         }
@@ -75,7 +78,7 @@ public enum CloseReason: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .quit: "quit"
         case .malformed(let error): error.description
-        case .badConnect(let text): text
+        case .badConnect(let text), .badMessage(let text): text
         case .refused(.nameTaken(let id)): "the id '\(id)' is already online"
         case .refused(.full(let capacity)): "the server is full (\(capacity) clients)"
         case .refused(.unavailable(let text)): text
@@ -114,7 +117,8 @@ extension CloseReason {
     var closesAtOnce: Bool {
         switch self {
         case .clusterUnavailable: true
-        case .quit, .malformed, .badConnect, .refused, .retired, .slowConsumer, .shutdown, .closedByPeer, .failed,
+        case .quit, .malformed, .badConnect, .badMessage, .refused, .retired, .slowConsumer, .shutdown, .closedByPeer,
+            .failed,
             .turnedAway, .noConnect:
             false
         }
@@ -125,7 +129,7 @@ extension CloseReason {
     /// (the "client left" line follows for online clients).
     var logLine: (level: Logger.Level, message: String, key: String)? {
         switch self {
-        case .malformed: (.info, "malformed input, closing", "error")
+        case .malformed, .badMessage: (.info, "malformed input, closing", "error")
         case .badConnect: (.info, "connection refused", "why")
         case .refused: (.info, "connect refused", "why")
         case .retired: (.info, "retiring a silent client", "reason")

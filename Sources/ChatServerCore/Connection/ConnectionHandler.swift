@@ -33,8 +33,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// What the client's TLS certificate proved (`ClientCertificateHandler`), for admission.
     var identity: ClientIdentity?
     var lifeCheck: ServerTimer?
-    /// The transport's handshake (TLS) has not completed: nothing written reaches the peer yet,
-    /// so a close does not wait for its `Error` to be written.
+    /// The transport's set-up (TLS's handshake, a WebSocket upgrade) has not completed: nothing
+    /// written reaches the peer yet, so a close does not wait for its `Error` to be written.
     var handshaking: Bool
     /// Bytes read in the current burst, counted only when someone wants them (`countsBursts`).
     var burstBytes: UInt32 = 0
@@ -145,6 +145,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             self.perform(self.machine.shutdown(), context: context)
         } else if let identity = event as? ClientIdentity {
             self.identity = identity
+        } else if event is TransportReady {
+            self.handshaking = false
         } else {
             if case TLSUserEvent.handshakeCompleted = event { self.handshaking = false }
             context.fireUserInboundEventTriggered(event)

@@ -13,7 +13,8 @@ extension CloseReason {
             text == CloseReason.clusterUnavailableText ? "cluster_unavailable" : "unavailable"
         case .turnedAway(.tooManyFromAddress), .turnedAway(.tooManyNewFromAddress): "address_limit"
         case .turnedAway(.tooManyWaiting): "waiting_limit"
-        case .quit, .malformed, .badConnect, .retired, .slowConsumer, .shutdown, .noConnect, .clusterUnavailable,
+        case .quit, .malformed, .badConnect, .badMessage, .retired, .slowConsumer, .shutdown, .noConnect,
+            .clusterUnavailable,
             .closedByPeer, .failed:
             nil
         }
@@ -23,7 +24,7 @@ extension CloseReason {
     /// that broke a frame rule, or a first frame that was not an acceptable `Connect`.
     var isProtocolError: Bool {
         switch self {
-        case .malformed, .badConnect: true
+        case .malformed, .badConnect, .badMessage: true
         default: false
         }
     }

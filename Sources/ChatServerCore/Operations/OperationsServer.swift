@@ -8,7 +8,7 @@ import NIOPosix
 enum OperationsServer {
     /// Binds `address` and answers from `status` until the returned channel is closed.
     static func bind(
-        _ address: MetricsAddress, status: OperationsStatus, group: any EventLoopGroup
+        _ address: HostPort, status: OperationsStatus, group: any EventLoopGroup
     ) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -32,9 +32,16 @@ public final class ChatServer: Sendable {
     private let operations: (any Channel)?
     /// Where the operations endpoint is bound (the real port when 0 was asked for).
     public let operationsAddress: SocketAddress?
+    /// Where the web listener is bound (`--web-address`), or `nil`.
+    public var webAddress: SocketAddress? {
+        zip(self.localAddresses, self.transports).first { $0.1 is WebSocketTransport }?.0
+    }
+    /// Each listener's transport, in the order of `localAddresses`.
+    private let transports: [any ChatTransport]
 
     private init(
-        localAddresses: [SocketAddress], serverChannels: [any Channel], shared: ServerShared, accounts: Accounts?,
+        localAddresses: [SocketAddress], transports: [any ChatTransport], serverChannels: [any Channel],
+        shared: ServerShared, accounts: Accounts?,
         tls: TLSContextStore?, logger: Logger,
         readiness: Readiness, operations: (any Channel)?, drainTimeout: Duration
     ) {
@@ -44,6 +51,7 @@ public final class ChatServer: Sendable {
         self.operationsAddress = operations?.localAddress
         self.tls = tls
         self.localAddresses = localAddresses
+        self.transports = transports
         self.serverChannels = serverChannels
         self.shared = shared
         self.files = NIOLockedValueBox((accounts?.path, tls?.settings))
@@ -123,7 +131,7 @@ public final class ChatServer: Sendable {
                     throw ServerError.operationsEndpoint(address, "\(error)")
                 }
                 operations = channel
-                let bound = MetricsAddress(
+                let bound = HostPort(
                     host: channel.localAddress?.ipAddress ?? address.host,
                     port: channel.localAddress?.port ?? address.port)
                 logger.info("operations endpoint on http://\(bound)/ (/metrics, /healthz, /readyz)")
@@ -150,23 +158,35 @@ public final class ChatServer: Sendable {
             throw error
         }
         return ChatServer(
-            localAddresses: addresses, serverChannels: channels, shared: shared, accounts: accounts, tls: tls,
+            localAddresses: addresses, transports: listeners.map(\.transport), serverChannels: channels, shared: shared,
+            accounts: accounts, tls: tls,
             logger: logger, readiness: readiness, operations: operations,
             drainTimeout: configuration.drainTimeout)
     }
 
     /// The listeners the configuration asks for: plain TCP on the port; with TLS, TLS there
-    /// instead, or on `--tls-port` beside the plain one.
+    /// instead, or on `--tls-port` beside the plain one; with `web`, the web listener last (over
+    /// TLS when there is a certificate).
     static func listeners(for configuration: ServerConfiguration, tls: TLSContextStore?) -> [Listener] {
-        guard let tls else { return [Listener(host: configuration.host, port: configuration.port)] }
-        let secure = TLSTransport(store: tls)
-        guard let port = tls.settings.port else {
-            return [Listener(host: configuration.host, port: configuration.port, transport: secure)]
+        var listeners: [Listener]
+        if let tls {
+            let secure = TLSTransport(store: tls)
+            if let port = tls.settings.port {
+                listeners = [
+                    Listener(host: configuration.host, port: configuration.port),
+                    Listener(host: configuration.host, port: port, transport: secure),
+                ]
+            } else {
+                listeners = [Listener(host: configuration.host, port: configuration.port, transport: secure)]
+            }
+        } else {
+            listeners = [Listener(host: configuration.host, port: configuration.port)]
         }
-        return [
-            Listener(host: configuration.host, port: configuration.port),
-            Listener(host: configuration.host, port: port, transport: secure),
-        ]
+        if let web = configuration.web {
+            let transport = WebSocketTransport(tls: tls, allowedOrigins: web.allowedOrigins)
+            listeners.append(Listener(host: web.address.host, port: web.address.port, transport: transport))
+        }
+        return listeners
     }
 
     /// Binds one listener: every connection's pipeline is built by a `ConnectionPipeline`.

@@ -32,8 +32,10 @@ public struct ServerConfiguration: Sendable {
     public var flood = FloodLimits()
     /// The cluster this server is a node of (`--cluster`); `nil`: a chat of its own.
     public var cluster: ClusterConfiguration?
+    /// The web listener (`--web-address`): the web chat page and WebSocket clients; `nil`: off.
+    public var web: WebSettings?
     /// Where `/metrics`, `/healthz` and `/readyz` are served (`--metrics-address`); `nil`: off.
-    public var metricsAddress: MetricsAddress?
+    public var metricsAddress: HostPort?
     /// How long shutdown waits for each connection to take its `Error server shutting down`
     /// before it closes it anyway (`--drain-timeout`).
     public var drainTimeout: Duration = .seconds(10)
@@ -82,6 +84,19 @@ public struct ServerConfiguration: Sendable {
         if let port = self.tls?.port {
             guard (0...65_535).contains(port) else { throw .invalid("--tls-port must be 0...65535, not \(port)") }
             guard port != self.port || port == 0 else { throw .invalid("--tls-port must differ from --port") }
+        }
+        if let web = self.web {
+            guard (0...65_535).contains(web.address.port) else {
+                throw .invalid("--web-address's port must be 0...65535, not \(web.address.port)")
+            }
+            let taken = [self.port, self.tls?.port].compactMap { $0 }.filter { $0 != 0 }
+            guard web.address.port == 0 || !taken.contains(web.address.port) else {
+                throw .invalid("--web-address must use a port of its own")
+            }
+            for origin in web.allowedOrigins where !origin.contains("://") {
+                throw .invalid(
+                    "--web-allowed-origin must be an origin as browsers send it (https://host[:port]), not '\(origin)'")
+            }
         }
         guard .zero <= self.listQuietPeriod, self.listQuietPeriod <= self.listMaxDelay,
             self.listMaxDelay <= .milliseconds(100)

@@ -3,7 +3,7 @@ public enum ServerError: Error, CustomStringConvertible {
     /// The socket has no local address after binding.
     case noLocalAddress
     /// The operations endpoint (`--metrics-address`) could not be bound: the address and why.
-    case operationsEndpoint(MetricsAddress, String)
+    case operationsEndpoint(HostPort, String)
 
     /// The reason, in words for a person.
     public var description: String {

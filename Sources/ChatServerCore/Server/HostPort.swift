@@ -1,6 +1,6 @@
-/// Where the operations endpoint listens (`--metrics-address HOST:PORT`): `/metrics`, `/healthz`,
-/// `/readyz` over HTTP/1.1.
-public struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
+/// A `HOST:PORT` to listen on, as an option gives it: the operations endpoint
+/// (`--metrics-address`) and the web listener (`--web-address`).
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
     /// The host: an address or a name; IPv6 without brackets.
     public var host: String
     /// The TCP port; 0 takes a free one.
