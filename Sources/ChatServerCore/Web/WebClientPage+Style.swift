@@ -3,6 +3,7 @@ extension WebClientPage {
     static let style = #"""
         :root { color-scheme: light dark; --accent: #2f6fdf; --muted: #777; --line: #8884; }
         * { box-sizing: border-box; }
+        [hidden] { display: none !important; }
         body { margin: 0; font: 16px/1.4 system-ui, sans-serif; }
         main { height: 100vh; display: flex; }
         .hidden { position: absolute; left: -10000px; }

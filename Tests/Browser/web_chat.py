@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""The web chat page in a real browser (headless Chromium through Selenium and chromedriver).
+
+Two browser sessions and one chatclient join one chatserver; each sees the others in the list,
+messages cross every way (browser to browser, browser to terminal and back), ALL reaches
+everyone, Offline shows, a taken name is refused on the page, and the pages come back by
+themselves after the server restarts. With --screenshots DIR, the page at desktop and phone
+width is saved there. Exits 0 when every check passed; prints what failed otherwise.
+
+    web_chat.py --chatserver PATH --chatclient PATH [--screenshots DIR]
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+except ImportError:
+    sys.exit("selenium is not installed: pip install selenium (.ci/run does)")
+
+PATIENCE = 60  # seconds: a hang guard, never a time rule
+
+
+def find(paths):
+    return next((p for p in paths if os.access(p, os.X_OK)), None)
+
+
+class Program:
+    """A child process whose output is collected as it comes."""
+
+    def __init__(self, arguments, stdin=False):
+        self.process = subprocess.Popen(
+            arguments, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        self.output = ""
+        self.lock = threading.Lock()
+        for stream in (self.process.stdout, self.process.stderr):
+            threading.Thread(target=self.collect, args=(stream,), daemon=True).start()
+
+    def collect(self, stream):
+        for line in stream:
+            with self.lock:
+                self.output += line
+
+    def text(self):
+        with self.lock:
+            return self.output
+
+    def wait_for(self, pattern, what):
+        deadline = time.time() + PATIENCE
+        while time.time() < deadline:
+            match = re.search(pattern, self.text())
+            if match:
+                return match
+            time.sleep(0.05)
+        raise AssertionError(f"{what}: not within {PATIENCE} s; output:\n{self.text()}")
+
+    def type(self, line):
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=PATIENCE)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(chatserver, tcp_port=0, web_port=0):
+    server = Program([chatserver, "--port", str(tcp_port), "--web-address", f"127.0.0.1:{web_port}",
+                      "--alive-interval", "1", "--alive-timeout", "30", "--log-level", "info"])
+    tcp = int(server.wait_for(r"transport=tcp .*listening on \S*:(\d+)", "the TCP listener").group(1))
+    web = int(server.wait_for(r"transport=websocket .*listening on \S*:(\d+)", "the web listener").group(1))
+    return server, tcp, web
+
+
+def until(condition, what):
+    deadline = time.time() + PATIENCE
+    last = None
+    while time.time() < deadline:
+        try:
+            if condition():
+                return
+        except Exception as error:  # the page may be mid-render
+            last = error
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not within {PATIENCE} s" + (f" ({last})" if last else ""))
+
+
+class Page:
+    """One browser session on the chat page."""
+
+    def __init__(self, driver_path, browser_path, url, phone=False):
+        options = webdriver.ChromeOptions()
+        options.binary_location = browser_path
+        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                         "--window-size=1280,800", "--no-first-run", "--disable-extensions"):
+            options.add_argument(argument)
+        if phone:  # a phone's viewport: 390 by 844 CSS pixels, touch
+            options.add_experimental_option(
+                "mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2, "touch": True}})
+        self.driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        self.driver.set_page_load_timeout(PATIENCE)
+        self.driver.get(url)
+
+    def el(self, css):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def join(self, name, password=""):
+        until(lambda: self.el("#name").is_displayed(), "the join form")
+        self.el("#name").clear()
+        self.el("#name").send_keys(name)
+        if password:
+            self.el("#password").send_keys(password)
+        self.el("#name").send_keys(Keys.ENTER)  # keyboard only
+
+    def people(self):
+        return [b.get_attribute("data-name") for b in self.driver.find_elements(By.CSS_SELECTOR, "#people button")]
+
+    def log(self):
+        return self.el("#log").text
+
+    def select(self, name):
+        self.el(f'#people button[data-name="{name}"]').click()
+
+    def unread(self, name):
+        badges = self.driver.find_elements(By.CSS_SELECTOR, f'#people button[data-name="{name}"] .unread')
+        return int(badges[0].text) if badges else 0
+
+    def say(self, text):
+        box = self.el("#message")
+        box.send_keys(text)
+        box.send_keys(Keys.ENTER)
+
+    def status(self):
+        return self.el("#status").text
+
+    def quit(self):
+        self.driver.quit()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chatserver", required=True)
+    parser.add_argument("--chatclient", required=True)
+    parser.add_argument("--screenshots")
+    arguments = parser.parse_args()
+    browser = find(["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"])
+    driver = find(["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"])
+    if not browser or not driver:
+        sys.exit("chromium and chromedriver are not installed: apt-get install chromium chromium-driver (.ci/run does)")
+
+    server, tcp, web = start_server(arguments.chatserver)
+    url = f"http://127.0.0.1:{web}/"
+    pages, client = [], None
+    try:
+        alice = Page(driver, browser, url)
+        pages.append(alice)
+        bob = Page(driver, browser, url, phone=True)
+        pages.append(bob)
+        alice.join("alice")
+        bob.join("bob")
+        until(lambda: alice.el("#chat").is_displayed() and bob.el("#chat").is_displayed(), "both pages joined")
+        client = Program([arguments.chatclient, "carol", "--port", str(tcp), "--no-color"], stdin=True)
+        client.wait_for(r"online \(3\): alice bob carol", "carol sees alice and bob")
+        until(lambda: {"bob", "carol"} <= set(alice.people()), "alice's list holds bob and carol")
+        until(lambda: {"alice", "carol"} <= set(bob.people()), "bob's list holds alice and carol")
+        until(lambda: "carol joined" in alice.log(), "alice's page says carol joined")
+
+        # Browser to browser: alice picks bob by clicking his name; bob sees an unread message.
+        alice.select("bob")
+        alice.say("hello bob, from a browser")
+        until(lambda: bob.unread("alice") == 1, "bob's page counts one unread from alice")
+        bob.select("alice")
+        until(lambda: "hello bob, from a browser" in bob.log(), "bob reads alice's message")
+
+        # Browser to terminal, typed as in the terminal client, and back.
+        bob.say("(carol) hi carol, from a phone")
+        client.wait_for(r"bob: hi carol, from a phone", "carol reads bob's message")
+        client.type("(alice) hello alice, from a terminal")
+        until(lambda: alice.unread("carol") == 1, "alice's page counts one unread from carol")
+        alice.select("carol")
+        until(lambda: "hello alice, from a terminal" in alice.log(), "alice reads carol's message")
+
+        # ALL reaches everyone.
+        client.type("(ALL) hello everyone")
+        for page in (alice, bob):
+            page.select("ALL")
+            until(lambda: "hello everyone" in page.log(), "the message to ALL shows on both pages")
+        alice.say("and hello from alice")
+        until(lambda: "and hello from alice" in bob.log(), "bob reads alice's message to ALL")
+        client.wait_for(r"alice \(to ALL\): and hello from alice", "carol reads alice's message to ALL")
+
+        # Offline.
+        alice.say("(dave) are you there?")
+        until(lambda: "dave is offline" in alice.log(), "alice's page says dave is offline")
+
+        # A long text is split as the terminal client splits it.
+        alice.select("bob")
+        long_text = "x" * 300
+        alice.say(long_text)
+        bob.select("alice")
+        until(lambda: "x" * 239 in bob.log() and "x" * 61 in bob.log(), "bob reads the long text in two messages")
+
+        # A taken name is refused on the page.
+        third = Page(driver, browser, url)
+        pages.append(third)
+        third.join("bob")
+        until(lambda: "taken" in third.el("#join-error").text, "the page says the name is taken")
+        third.join("bob*x y")
+        until(lambda: "not a valid name" in third.el("#join-error").text or "1 to 8" in third.el("#join-error").text,
+              "the page says the name is invalid")
+
+        if arguments.screenshots:
+            os.makedirs(arguments.screenshots, exist_ok=True)
+            alice.select("ALL")
+            time.sleep(0.3)
+            alice.driver.save_screenshot(os.path.join(arguments.screenshots, "web-desktop.png"))
+            bob.select("ALL")
+            time.sleep(0.3)
+            bob.driver.save_screenshot(os.path.join(arguments.screenshots, "web-phone.png"))
+
+        # The server restarts: the pages say so and come back by themselves.
+        server.stop()
+        until(lambda: "lost" in alice.status() or "reconnecting" in alice.status(), "alice's page says the connection was lost")
+        server, tcp, web = start_server(arguments.chatserver, tcp, web)
+        until(lambda: alice.status() == "online as alice", "alice's page is back online")
+        until(lambda: bob.status() == "online as bob", "bob's page is back online")
+        alice.select("bob")
+        bob.select("alice")
+        alice.say("back after the restart")
+        until(lambda: "back after the restart" in bob.log(), "a message crosses after the restart")
+        print("web chat in the browser: every check passed")
+        return 0
+    except AssertionError as failure:
+        print(f"FAILED: {failure}")
+        print("chatserver said:\n" + server.text())
+        return 1
+    finally:
+        for page in pages:
+            page.quit()
+        if client:
+            client.stop()
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
