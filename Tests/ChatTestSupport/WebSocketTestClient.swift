@@ -3,6 +3,7 @@ public import ChatWireTestSupport
 import NIOConcurrencyHelpers
 public import NIOCore
 import NIOPosix
+import NIOSSL
 public import NIOWebSocket
 
 /// A WebSocket client for the tests, written from the RFC so that it can also send what a
@@ -85,16 +86,26 @@ public final class WebSocketTestClient: Sendable {
     }
 
     /// Connects to `port` and asks to upgrade `path`; `origin` and `subprotocol` are sent when
-    /// given (a browser page sends its origin, and `chat255`). The answer is in `handshake`.
+    /// given (a browser page sends its origin, and `chat255`). With `trusting` (a CA's PEM file),
+    /// over TLS to `localhost` (WSS). The answer is in `handshake`.
     public static func connect(
         port: Int, path: String = "/ws", host: String? = nil, origin: String? = nil,
-        subprotocol: String? = "chat255", version: String = "13"
+        subprotocol: String? = "chat255", version: String = "13", trusting authority: String? = nil
     ) async throws -> WebSocketTestClient {
         let inbox = Inbox()
+        let tls = try authority.map { file in
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(file))
+            return try NIOSSLContext(configuration: configuration)
+        }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(TimeAmount(Patience.guardTime))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: "localhost"))
+                    }
                     try channel.pipeline.syncOperations.addHandler(HandshakeReader(inbox: inbox))
                     try channel.pipeline.syncOperations.addHandler(Collector(inbox: inbox))
                 }
