@@ -3,8 +3,9 @@
 
 Two browser sessions and one chatclient join one chatserver; each sees the others in the list,
 messages cross every way (browser to browser, browser to terminal and back), ALL reaches
-everyone, Offline shows, a taken name is refused on the page, and the pages come back by
-themselves after the server restarts. With --screenshots DIR, the page at desktop and phone
+everyone, Offline shows, a taken name is refused on the page, the pages come back by
+themselves after the server restarts, and on a server with accounts a wrong password is
+refused on the page and the right one joins. With --screenshots DIR, the page at desktop and phone
 width is saved there. Exits 0 when every check passed; prints what failed otherwise.
 
     web_chat.py --chatserver PATH --chatclient PATH [--screenshots DIR]
@@ -15,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -150,6 +152,26 @@ class Page:
         self.driver.quit()
 
 
+def accounts(arguments, driver, browser, pages):
+    folder = tempfile.mkdtemp(prefix="chat255-web-users-")
+    users = os.path.join(folder, "users")
+    subprocess.run([arguments.chatserver, "passwd", users, "dora"], input="open sesame\n", text=True,
+                   check=True, capture_output=True, timeout=PATIENCE)
+    server = Program([arguments.chatserver, "--port", "0", "--web-address", "127.0.0.1:0", "--users", users])
+    try:
+        web = int(server.wait_for(r"transport=websocket .*listening on \S*:(\d+)", "the web listener").group(1))
+        page = Page(driver, browser, f"http://127.0.0.1:{web}/")
+        pages.append(page)
+        page.join("dora", "wrong")
+        until(lambda: "Wrong name or password" in page.el("#join-error").text, "the page says the password is wrong")
+        page.el("#password").clear()
+        page.join("dora", "open sesame")
+        until(lambda: page.el("#chat").is_displayed() and page.status() == "online as dora",
+              "dora joins with her password")
+    finally:
+        server.stop()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--chatserver", required=True)
@@ -241,6 +263,8 @@ def main():
         bob.select("alice")
         alice.say("back after the restart")
         until(lambda: "back after the restart" in bob.log(), "a message crosses after the restart")
+        # A server with accounts: a wrong password is refused on the page, the right one joins.
+        accounts(arguments, driver, browser, pages)
         print("web chat in the browser: every check passed")
         return 0
     except AssertionError as failure:

@@ -22,9 +22,16 @@ final class WebPageHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The subprotocol: one binary message per chat255 frame.
     static let subprotocol = "chat255"
 
+    /// How long a kept-alive page connection may wait for its next request before it is
+    /// closed: a browser keeps the connections of a page load open, and they are not chat
+    /// clients waiting for `Connect` (the connect timeout would close them, and log it).
+    static let idleTimeout: TimeAmount = .seconds(5)
+
     private let policy: OriginPolicy
     /// The request being read.
     private var head: HTTPRequestHead?
+    /// Closes the connection when no request follows the last answer in time.
+    private var idle: Scheduled<Void>?
 
     /// A handler serving pages and upgrades for origins `policy` allows.
     init(policy: OriginPolicy) {
@@ -33,7 +40,10 @@ final class WebPageHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
-        case .head(let head): self.head = head
+        case .head(let head):
+            self.idle?.cancel()
+            self.idle = nil
+            self.head = head
         case .body: break  // no request here has a body worth reading
         case .end:
             guard let head = self.head else { return }
@@ -149,9 +159,16 @@ final class WebPageHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
         }
         let done = context.writeAndFlush(self.wrapOutboundOut(.end(nil)))
-        if !request.isKeepAlive {
-            let channel = context.channel
+        let channel = context.channel
+        if request.isKeepAlive {
+            self.idle = context.eventLoop.scheduleTask(in: Self.idleTimeout) { channel.close(promise: nil) }
+        } else {
             done.whenComplete { _ in channel.close(promise: nil) }
         }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.idle?.cancel()
+        self.idle = nil
     }
 }
