@@ -135,6 +135,18 @@ public final class WebSocketTestClient: Sendable {
         try await self.channel.writeAndFlush(frame)
     }
 
+    /// Sends chat255 frames, each one binary message, in one write to the socket (they arrive
+    /// together: one read for the server).
+    public func send(frames: [[UInt8]]) async throws {
+        for frame in frames {
+            self.channel.write(
+                WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: ByteBuffer(bytes: frame)),
+                promise: nil)
+        }
+        try await self.channel.writeAndFlush(
+            WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: ByteBuffer()))
+    }
+
     /// Sends a chat255 frame as one binary message.
     public func send(to destination: String, from source: String, _ body: String) async throws {
         try await self.send(.binary, wireFrame(destination, source, body))

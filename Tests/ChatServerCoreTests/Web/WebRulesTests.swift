@@ -61,7 +61,7 @@ struct WebRulesTests {
     @Test("A WebSocket client over its rate is paused, and everything it sent is delivered")
     func flood() async throws {
         var limits = Patience.floodLimits
-        // 20 frames against 2 at once and 10 a second: paused however slowly the test sends them.
+        // 20 frames in one write against 2 at once and 10 a second: the server reads them together.
         limits.messagesPerSecond = 10
         limits.burst = 2
         try await withServer(flood: limits, metrics: true, web: Self.web) { server in
@@ -69,7 +69,7 @@ struct WebRulesTests {
             let alice = try await WebSocketTestClient.connect(port: port)
             try await alice.send(to: "-SERVER-", from: "alice", "Connect alice")
             #expect(try await alice.nextChat().text.hasPrefix("Connected "))
-            for index in 0..<20 { try await alice.send(to: "alice", from: "alice", "\(index)") }
+            try await alice.send(frames: (0..<20).map { wireFrame("alice", "alice", "\($0)") })
             for index in 0..<20 { #expect(try await alice.nextChatSkippingLists().text == "\(index)") }
             let metrics = try await PrometheusText.scrape(port: server.operationsAddress?.port ?? 0)
             #expect(metrics["chat255_flood_throttled_total"] >= 1)
