@@ -1,4 +1,4 @@
-import ChatWireTestSupport
+public import ChatWireTestSupport
 import NIOConcurrencyHelpers
 
 /// A clock that moves only when the test says (`advance(by:)`): code that sleeps on it wakes
@@ -67,7 +67,7 @@ public final class ManualClock: Clock, Sendable {
 
     /// Waits (on real time, up to `timeout`) until `count` tasks are asleep on the clock: the
     /// moment to move it.
-    public func waitForSleepers(_ count: Int = 1, timeout: Duration = .seconds(10)) async throws {
+    public func waitForSleepers(_ count: Int = 1, timeout: Duration = Patience.guardTime) async throws {
         let start = ContinuousClock.now
         while self.sleeping < count {
             guard ContinuousClock.now - start < timeout else {
