@@ -4,7 +4,8 @@
 Two browser sessions and one chatclient join one chatserver; each sees the others in the list,
 messages cross every way (browser to browser, browser to terminal and back), ALL reaches
 everyone, Offline shows, a taken name is refused on the page, the pages come back by
-themselves after the server restarts, and on a server with accounts a wrong password is
+themselves after the server restarts, the page works behind nginx on a sub-path (the block of
+docs/OPERATIONS.md), and on a server with accounts a wrong password is
 refused on the page and the right one joins. With --screenshots DIR, the page at desktop and phone
 width is saved there. Exits 0 when every check passed; prints what failed otherwise.
 
@@ -13,7 +14,9 @@ width is saved there. Exits 0 when every check passed; prints what failed otherw
 import argparse
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -156,6 +159,77 @@ class Page:
         self.driver.quit()
 
 
+NGINX = """daemon off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+{location}
+    }}
+}}
+"""
+
+
+def nginx_location():
+    """The location block of docs/OPERATIONS.md, as written there."""
+    text = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "OPERATIONS.md")).read()
+    match = re.search(r"```nginx\n(location /chat/ \{.*?\n\})\n```", text, re.S)
+    if not match:
+        raise AssertionError("docs/OPERATIONS.md has no nginx location block for /chat/")
+    return match.group(1)
+
+
+def through_nginx(web, driver, browser, pages, others):
+    """The page behind nginx on a sub-path, with the block of docs/OPERATIONS.md."""
+    nginx = find(["/usr/sbin/nginx", "/usr/bin/nginx"])
+    if not nginx:
+        raise AssertionError("nginx is not installed: apt-get install nginx-light (.ci/run does)")
+    folder = tempfile.mkdtemp(prefix="chat255-nginx-")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    location = nginx_location().replace("127.0.0.1:8080", f"127.0.0.1:{web}")
+    with open(os.path.join(folder, "nginx.conf"), "w") as conf:
+        conf.write(NGINX.format(dir=folder, port=port, location=location))
+    proxy = Program([nginx, "-p", folder, "-e", os.path.join(folder, "error.log"), "-c",
+                     os.path.join(folder, "nginx.conf")])
+    try:
+        page = None
+        deadline = time.time() + PATIENCE
+        while page is None:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    pass
+                page = Page(driver, browser, f"http://127.0.0.1:{port}/chat/")
+            except OSError:
+                if time.time() > deadline:
+                    raise AssertionError(f"nginx did not listen on {port}: {proxy.text()}")
+                time.sleep(0.05)
+        pages.append(page)
+        page.join("erin")
+        until(lambda: page.el("#chat").is_displayed() and page.status() == "online as erin",
+              "erin joins through nginx on /chat/")
+        for other in others:
+            until(lambda: "erin" in other.people(), "the others see erin")
+        page.select("alice")
+        page.say("hello through nginx")
+        others[0].select("erin")
+        until(lambda: "hello through nginx" in others[0].log(), "alice reads erin's message through nginx")
+        page.say("@Quit")
+    finally:
+        proxy.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def accounts(arguments, driver, browser, pages):
     folder = tempfile.mkdtemp(prefix="chat255-web-users-")
     users = os.path.join(folder, "users")
@@ -247,6 +321,9 @@ def main():
         third.join("bob*x y")
         until(lambda: "not a valid name" in third.el("#join-error").text or "1 to 8" in third.el("#join-error").text,
               "the page says the name is invalid")
+
+        # Behind nginx on a sub-path, with the block of docs/OPERATIONS.md.
+        through_nginx(web, driver, browser, pages, [alice, bob])
 
         if arguments.screenshots:
             os.makedirs(arguments.screenshots, exist_ok=True)

@@ -5,13 +5,13 @@ import Testing
 
 /// The web chat page in a real browser: `Tests/Browser/web_chat.py` drives headless Chromium
 /// (Debian's `chromium` and `chromium-driver`, through Selenium) against the built `chatserver`
-/// and `chatclient`. `.ci/run` installs them; a machine without them fails here, saying what to
+/// and `chatclient`, and behind a real nginx on a sub-path. `.ci/run` installs them; a machine without them fails here, saying what to
 /// install, rather than skipping. The script runs on the `python3` first on PATH, the one `.ci/run`
 /// gives Selenium to.
 @Suite("Web: the page in a real browser")
 struct BrowserTests {
     @Test(
-        "Two browsers and a chatclient: lists, messages every way, ALL, Offline, a long text, a taken and an invalid name, a server restart"
+        "Two browsers and a chatclient: lists, messages every way, ALL, Offline, a long text, a taken and an invalid name, behind nginx on a sub-path, a server restart, a password"
     )
     func webChat() async throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
