@@ -187,6 +187,16 @@ public final class WebSocketTestClient: Sendable {
         }
     }
 
+    /// Stops (or starts again) reading from the socket: what the server sends piles up in the
+    /// kernel's buffers and then in the server.
+    public func setReading(_ reading: Bool) async throws {
+        try await self.channel.setOption(ChannelOptions.autoRead, value: reading).get()
+        if reading { self.channel.read() }
+    }
+
+    /// Whether the connection has closed.
+    public var isClosed: Bool { !self.channel.isActive }
+
     /// Waits until the server closed the connection.
     public func awaitClosed(timeout: Duration = Patience.guardTime) async throws {
         try await waitUntil("the connection closed", timeout: timeout) { !self.channel.isActive }
