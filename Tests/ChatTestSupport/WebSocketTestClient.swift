@@ -125,6 +125,23 @@ public final class WebSocketTestClient: Sendable {
         return client
     }
 
+    /// A client online as `name` on the web listener at `port` (over TLS with `trusting`, a CA's
+    /// PEM file): upgraded as a page of the server's own origin, its `Connected` read.
+    public static func online(_ name: String, port: Int, trusting authority: String? = nil) async throws
+        -> WebSocketTestClient
+    {
+        let client = try await Self.connect(port: port, origin: "http://127.0.0.1:\(port)", trusting: authority)
+        guard client.handshake?.status == 101 else {
+            throw TestFailure("\(name) was not upgraded: \(client.handshake?.status ?? 0)")
+        }
+        try await client.send(to: "-SERVER-", from: name, "Connect \(name)")
+        let connected = try await client.nextChat()
+        guard connected.text.hasPrefix("Connected ") else {
+            throw TestFailure("\(name) was not admitted: \(connected.text)")
+        }
+        return client
+    }
+
     /// The server's answer to the upgrade request.
     public var handshake: Handshake? { self.inbox.state.withLockedValue { $0.handshake } }
 

@@ -50,8 +50,7 @@ final class WebSocketFrameAdapter: ChannelDuplexHandler, RemovableChannelHandler
             guard !self.broken else { return }
             self.refuse("text messages are not chat255 frames: send each frame as one binary message", context: context)
         case .ping:
-            var pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
-            pong.rsv1 = false
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
             context.writeAndFlush(self.wrapOutboundOut(pong), promise: nil)
         case .connectionClose:
             self.sendClose(context: context, code: .normalClosure)

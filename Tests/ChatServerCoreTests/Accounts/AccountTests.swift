@@ -15,27 +15,6 @@ import Testing
 /// `chatserver passwd`, `chatclient`'s password.
 @Suite("Accounts on the wire")
 struct AccountTests {
-    /// A users file in a fresh folder with these accounts (cheap hashes: these tests are about
-    /// the rules, not the cost).
-    private static func usersFile(_ accounts: [String: String]) throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chat255-users-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let path = folder.appendingPathComponent("users").path
-        try Self.write(accounts, to: path)
-        return path
-    }
-
-    private static func write(_ accounts: [String: String], to path: String) throws {
-        var directory = UserDirectory()
-        for (name, password) in accounts {
-            directory.set(
-                try ChatName(validating: name),
-                try PasswordHash(
-                    password: Array(password.utf8), salt: Array(name.utf8) + [1, 2, 3, 4, 5, 6, 7, 8], logRounds: 10))
-        }
-        try directory.text.write(toFile: path, atomically: true, encoding: .utf8)
-    }
-
     /// The first frame's text after `body` is sent as `name`'s Connect.
     private static func answer(to body: String, as name: String, port: Int) async throws -> String {
         let client = try await TestClient.connect(port: port)
@@ -46,7 +25,7 @@ struct AccountTests {
 
     @Test("Right password: in; wrong, missing or unknown id: one and the same answer, then closed")
     func logins() async throws {
-        let users = try Self.usersFile(["alice": "open sesame"])
+        let users = try UsersFile.make(["alice": "open sesame"])
         try await withServer(usersFile: users) { server in
             #expect(
                 try await Self.answer(to: "Connect alice open sesame", as: "alice", port: server.port) == "Connected 5")
@@ -66,7 +45,7 @@ struct AccountTests {
         "Five failed logins from an address: the next Connect is refused, right password or not, until the window has passed"
     )
     func throttled() async throws {
-        let users = try Self.usersFile(["alice": "pw"])
+        let users = try UsersFile.make(["alice": "pw"])
         let clock = ManualServerClock()
         try await withServer(clock: clock, usersFile: users) { server in
             for _ in 0..<5 {
@@ -83,12 +62,12 @@ struct AccountTests {
 
     @Test("Reload: a new account works at once, a bad file leaves the accounts in force, connected clients stay")
     func reload() async throws {
-        let users = try Self.usersFile(["alice": "a"])
+        let users = try UsersFile.make(["alice": "a"])
         try await withServer(usersFile: users) { server in
             let alice = try await TestClient.connect(port: server.port)
             try await alice.send(to: "-SERVER-", from: "alice", "Connect alice a")
             #expect(try await alice.next().text == "Connected 5")
-            try Self.write(["bob": "b"], to: users)
+            try UsersFile.write(["bob": "b"], to: users)
             #expect(server.reload())
             #expect(try await Self.answer(to: "Connect bob b", as: "bob", port: server.port) == "Connected 5")
             #expect(
@@ -117,7 +96,7 @@ struct AccountTests {
         "chatserver passwd adds, changes and deletes; a running server takes the file on SIGHUP; chatclient logs in with its password"
     )
     func passwdAndSighup() async throws {
-        let users = try Self.usersFile([:]) + ".new"  // passwd makes it
+        let users = try UsersFile.make([:]) + ".new"  // passwd makes it
         func passwd(_ arguments: [String], input: String?) async throws -> (Int32, String) {
             let program = try await ProgramProcess("chatserver", ["passwd"] + arguments)
             if let input { program.type(input) }
@@ -152,8 +131,8 @@ struct AccountTests {
         "A --config reload that names another users file switches to it; one that names a bad file keeps the accounts in force; turning accounts off waits for a restart"
     )
     func usersFileRenamed() async throws {
-        let first = try Self.usersFile(["alice": "a"])
-        let second = try Self.usersFile(["bob": "b"])
+        let first = try UsersFile.make(["alice": "a"])
+        let second = try UsersFile.make(["bob": "b"])
         let config = first + ".json"
         func reload(_ text: String, then line: String, in server: ProgramProcess) async throws {
             try text.write(toFile: config, atomically: true, encoding: .utf8)
@@ -180,7 +159,7 @@ struct AccountTests {
 
     @Test("--users on a non-loopback address without TLS: chatserver refuses to start, unless told to allow it")
     func plaintextGuard() async throws {
-        let users = try Self.usersFile(["alice": "a"])
+        let users = try UsersFile.make(["alice": "a"])
         let refused = try await ProgramProcess("chatserver", ["--host", "0.0.0.0", "--port", "0", "--users", users])
         #expect(try await refused.waitForExit() != 0)
         #expect(refused.stderr.contains("--allow-plaintext-passwords"))

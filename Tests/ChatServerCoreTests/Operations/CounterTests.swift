@@ -17,16 +17,8 @@ struct CounterTests {
 
     @Test("A silent client is retired; a wrong password is a failed login and an auth_failed refusal")
     func retiredAndLogins() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "chat255-metrics-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let users = folder.appendingPathComponent("users").path
-        var directory = UserDirectory()
-        directory.set(
-            try ChatName(validating: "alice"),
-            try PasswordHash(password: Array("right".utf8), salt: Array("alice-salt".utf8), logRounds: 10))
-        try directory.text.write(toFile: users, atomically: true, encoding: .utf8)
+        let users = try UsersFile.make(["alice": "right"])
+        defer { UsersFile.remove(users) }
         let clock = ManualServerClock()
         try await withServer(clock: clock, usersFile: users, metrics: true) { server in
             let wrong = try await TestClient.connect(port: server.port)
@@ -49,16 +41,8 @@ struct CounterTests {
 
     @Test("Past five failed logins from one address, a Connect is refused as throttled")
     func loginThrottle() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "chat255-metrics-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let users = folder.appendingPathComponent("users").path
-        var directory = UserDirectory()
-        directory.set(
-            try ChatName(validating: "alice"),
-            try PasswordHash(password: Array("right".utf8), salt: Array("alice-salt".utf8), logRounds: 10))
-        try directory.text.write(toFile: users, atomically: true, encoding: .utf8)
+        let users = try UsersFile.make(["alice": "right"])
+        defer { UsersFile.remove(users) }
         try await withServer(clock: ManualServerClock(), usersFile: users, metrics: true) { server in
             for _ in 0..<5 {
                 let wrong = try await TestClient.connect(port: server.port)

@@ -20,10 +20,7 @@ struct WebRulesTests {
             certificateFile: TLSFixtures.path("server.pem"), keyFile: TLSFixtures.path("server.key"))
         try await withServer(tls: tls, web: Self.web) { server in
             let port = try #require(server.webAddress?.port)
-            let alice = try await WebSocketTestClient.connect(port: port, trusting: TLSFixtures.path("ca.pem"))
-            #expect(alice.handshake?.status == 101)
-            try await alice.send(to: "-SERVER-", from: "alice", "Connect alice")
-            #expect(try await alice.nextChat().text.hasPrefix("Connected "))
+            let alice = try await WebSocketTestClient.online("alice", port: port, trusting: TLSFixtures.path("ca.pem"))
             try await alice.send(to: "alice", from: "alice", "over wss")
             #expect(try await alice.nextChatSkippingLists().text == "over wss")
             try await alice.send(to: "-SERVER-", from: "alice", "Quit alice")
@@ -36,15 +33,8 @@ struct WebRulesTests {
 
     @Test("With --users, a WebSocket Connect needs its account's password")
     func accounts() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chat255-web-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let users = folder.appendingPathComponent("users").path
-        var directory = UserDirectory()
-        directory.set(
-            try ChatName(validating: "alice"),
-            try PasswordHash(password: Array("secret".utf8), salt: Array("alice-salt".utf8), logRounds: 10))
-        try directory.text.write(toFile: users, atomically: true, encoding: .utf8)
+        let users = try UsersFile.make(["alice": "secret"])
+        defer { UsersFile.remove(users) }
         try await withServer(usersFile: users, web: Self.web) { server in
             let port = try #require(server.webAddress?.port)
             let wrong = try await WebSocketTestClient.connect(port: port)
@@ -66,9 +56,7 @@ struct WebRulesTests {
         limits.burst = 2
         try await withServer(flood: limits, metrics: true, web: Self.web) { server in
             let port = try #require(server.webAddress?.port)
-            let alice = try await WebSocketTestClient.connect(port: port)
-            try await alice.send(to: "-SERVER-", from: "alice", "Connect alice")
-            #expect(try await alice.nextChat().text.hasPrefix("Connected "))
+            let alice = try await WebSocketTestClient.online("alice", port: port)
             try await alice.send(frames: (0..<20).map { wireFrame("alice", "alice", "\($0)") })
             for index in 0..<20 { #expect(try await alice.nextChatSkippingLists().text == "\(index)") }
             let metrics = try await PrometheusText.scrape(port: server.operationsAddress?.port ?? 0)

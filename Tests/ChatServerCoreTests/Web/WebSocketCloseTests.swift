@@ -16,19 +16,12 @@ import Testing
 struct WebSocketCloseTests {
     private static let web = WebSettings(address: HostPort(host: "127.0.0.1", port: 0))
 
-    private static func online(_ name: String, port: Int) async throws -> WebSocketTestClient {
-        let client = try await WebSocketTestClient.connect(port: port)
-        try await client.send(to: "-SERVER-", from: name, "Connect \(name)")
-        #expect(try await client.nextChat().text.hasPrefix("Connected "))
-        return client
-    }
-
     @Test("Quit from a WebSocket peer that stops reading: the others' list changes at once, and the server closes")
     func quitThenStopReading() async throws {
         try await withServer(web: Self.web) { server in
             let port = try #require(server.webAddress?.port)
             let alice = try await TestClient.online("alice", port: server.port)
-            let bob = try await Self.online("bob", port: port)
+            let bob = try await WebSocketTestClient.online("bob", port: port)
             try await alice.awaitList(["alice", "bob"])
             try await bob.setReading(false)
             try await bob.send(to: "-SERVER-", from: "bob", "Quit bob")
@@ -43,7 +36,7 @@ struct WebSocketCloseTests {
     func serverClose() async throws {
         try await withServer(web: Self.web) { server in
             let port = try #require(server.webAddress?.port)
-            let bob = try await Self.online("bob", port: port)
+            let bob = try await WebSocketTestClient.online("bob", port: port)
             try await bob.send(.text, Array("not a frame".utf8))
             var frame = try await bob.next()
             while frame.opcode == .binary, String(buffer: frame.unmaskedData).contains("List ") {
@@ -61,7 +54,7 @@ struct WebSocketCloseTests {
         try await withServer(maxPendingBytes: 64 * 1024, web: Self.web) { server in
             let port = try #require(server.webAddress?.port)
             let alice = try await TestClient.online("alice", port: server.port)
-            let dave = try await Self.online("dave", port: port)
+            let dave = try await WebSocketTestClient.online("dave", port: port)
             try await alice.awaitList(["alice", "dave"])
             try await dave.setReading(false)
             let flood = try Frame(
@@ -84,8 +77,8 @@ struct WebSocketCloseTests {
         var shutdown: Task<Void, Never>?
         try await withServer(maxPendingBytes: 256 << 20, drainTimeout: .seconds(1), web: Self.web) { server in
             let port = try #require(server.webAddress?.port)
-            let alice = try await Self.online("alice", port: port)
-            let bob = try await Self.online("bob", port: port)
+            let alice = try await WebSocketTestClient.online("alice", port: port)
+            let bob = try await WebSocketTestClient.online("bob", port: port)
             try await bob.setReading(false)
             let frame = wireFrame("bob", "alice", String(repeating: "x", count: 200))
             for _ in 0..<200 { try await alice.send(frames: Array(repeating: frame, count: 250)) }

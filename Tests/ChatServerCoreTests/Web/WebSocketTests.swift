@@ -16,15 +16,6 @@ struct WebSocketTests {
         try #require(server.webAddress?.port)
     }
 
-    /// A WebSocket client online as `name`, its own list seen.
-    private static func online(_ name: String, port: Int) async throws -> WebSocketTestClient {
-        let client = try await WebSocketTestClient.connect(port: port, origin: "http://127.0.0.1:\(port)")
-        #expect(client.handshake?.status == 101)
-        try await client.send(to: "-SERVER-", from: name, "Connect \(name)")
-        #expect(try await client.nextChat().text.hasPrefix("Connected "))
-        return client
-    }
-
     @Test(
         "GET / serves the page, its script and style, each with a strict content policy; other paths 404, other methods 405"
     )
@@ -47,7 +38,7 @@ struct WebSocketTests {
     func oneChat() async throws {
         try await withServer(web: Self.web) { server in
             let port = try Self.webPort(server)
-            let alice = try await Self.online("alice", port: port)
+            let alice = try await WebSocketTestClient.online("alice", port: port)
             let bob = try await TestClient.online("bob", port: server.port)
             try await bob.awaitList(["alice", "bob"])
             try await alice.send(to: "bob", from: "alice", "hi bob")
@@ -79,7 +70,7 @@ struct WebSocketTests {
     func badMessages(kind: String, bytes: [UInt8]) async throws {
         try await withServer(web: Self.web) { server in
             let port = try Self.webPort(server)
-            let alice = try await Self.online("alice", port: port)
+            let alice = try await WebSocketTestClient.online("alice", port: port)
             if kind == "text" {
                 try await alice.send(.text, Array("hello".utf8))
             } else {
@@ -95,7 +86,7 @@ struct WebSocketTests {
     func fragments() async throws {
         try await withServer(web: Self.web) { server in
             let port = try Self.webPort(server)
-            let alice = try await Self.online("alice", port: port)
+            let alice = try await WebSocketTestClient.online("alice", port: port)
             let frame = wireFrame("alice", "alice", "in three parts")
             try await alice.send(.binary, Array(frame[0..<5]), fin: false)
             try await alice.send(.continuation, Array(frame[5..<20]), fin: false)
@@ -150,7 +141,7 @@ struct WebSocketTests {
     func pingAndClose() async throws {
         try await withServer(web: Self.web) { server in
             let port = try Self.webPort(server)
-            let alice = try await Self.online("alice", port: port)
+            let alice = try await WebSocketTestClient.online("alice", port: port)
             let bob = try await TestClient.online("bob", port: server.port)
             try await bob.awaitList(["alice", "bob"])
             try await alice.send(.ping, Array("are you there".utf8))
@@ -177,7 +168,7 @@ struct WebSocketTests {
         let line = try #require(
             server.stderr.split(separator: "\n").first { $0.contains("transport=websocket") })
         let web = try #require(line.split(separator: ":").last.flatMap { Int($0) })
-        let alice = try await Self.online("alice", port: web)
+        let alice = try await WebSocketTestClient.online("alice", port: web)
         let other = try await WebSocketTestClient.connect(port: web, origin: "https://two.example")
         #expect(other.handshake?.status == 101)
         await other.close()
