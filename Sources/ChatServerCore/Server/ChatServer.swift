@@ -33,14 +33,10 @@ public final class ChatServer: Sendable {
     /// Where the operations endpoint is bound (the real port when 0 was asked for).
     public let operationsAddress: SocketAddress?
     /// Where the web listener is bound (`--web-address`), or `nil`.
-    public var webAddress: SocketAddress? {
-        zip(self.localAddresses, self.transports).first { $0.1 is WebSocketTransport }?.0
-    }
-    /// Each listener's transport, in the order of `localAddresses`.
-    private let transports: [any ChatTransport]
+    public let webAddress: SocketAddress?
 
     private init(
-        localAddresses: [SocketAddress], transports: [any ChatTransport], serverChannels: [any Channel],
+        localAddresses: [SocketAddress], webAddress: SocketAddress?, serverChannels: [any Channel],
         shared: ServerShared, accounts: Accounts?,
         tls: TLSContextStore?, logger: Logger,
         readiness: Readiness, operations: (any Channel)?, drainTimeout: Duration
@@ -51,7 +47,7 @@ public final class ChatServer: Sendable {
         self.operationsAddress = operations?.localAddress
         self.tls = tls
         self.localAddresses = localAddresses
-        self.transports = transports
+        self.webAddress = webAddress
         self.serverChannels = serverChannels
         self.shared = shared
         self.files = NIOLockedValueBox((accounts?.path, tls?.settings))
@@ -158,7 +154,9 @@ public final class ChatServer: Sendable {
             throw error
         }
         return ChatServer(
-            localAddresses: addresses, transports: listeners.map(\.transport), serverChannels: channels, shared: shared,
+            localAddresses: addresses,
+            webAddress: zip(addresses, listeners).first { $0.1.transport is WebSocketTransport }?.0,
+            serverChannels: channels, shared: shared,
             accounts: accounts, tls: tls,
             logger: logger, readiness: readiness, operations: operations,
             drainTimeout: configuration.drainTimeout)
