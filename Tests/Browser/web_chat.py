@@ -4,7 +4,8 @@
 Two browser sessions and one chatclient join one chatserver; each sees the others in the list,
 messages cross every way (browser to browser, browser to terminal and back), ALL reaches
 everyone, Offline shows, a taken name is refused on the page, the pages come back by
-themselves after the server restarts, the page works behind nginx on a sub-path (the block of
+themselves after the server restarts (and wait 0.5 s, doubling, at most 10 s between attempts, on
+a clock the test holds), the page works behind nginx on a sub-path (the block of
 docs/OPERATIONS.md), and on a server with accounts a wrong password is
 refused on the page and the right one joins. With --screenshots DIR, the page at desktop and phone
 width is saved there. Exits 0 when every check passed; prints what failed otherwise.
@@ -106,7 +107,7 @@ def until(condition, what):
 class Page:
     """One browser session on the chat page."""
 
-    def __init__(self, driver_path, browser_path, url, phone=False):
+    def __init__(self, driver_path, browser_path, url, phone=False, init_script=None):
         options = webdriver.ChromeOptions()
         options.binary_location = browser_path
         for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -117,6 +118,8 @@ class Page:
                 "mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2, "touch": True}})
         self.driver = webdriver.Chrome(service=Service(driver_path), options=options)
         self.driver.set_page_load_timeout(PATIENCE)
+        if init_script:  # runs in the page before its own script
+            self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": init_script})
         self.driver.get(url)
 
     def el(self, css):
@@ -228,6 +231,53 @@ def through_nginx(web, driver, browser, pages, others):
     finally:
         proxy.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# The page's reconnect timer on a clock the test holds: setTimeout(connect, delay) is recorded and
+# fired by the test, every other timer runs as usual. No test step waits for a delay to pass.
+MANUAL_RECONNECT_CLOCK = """
+(() => {
+  const realSetTimeout = window.setTimeout.bind(window);
+  const pending = [];
+  window.reconnectDelays = [];
+  window.setTimeout = (callback, delay, ...rest) => {
+    if (typeof callback === "function" && callback.name === "connect") {
+      window.reconnectDelays.push(delay);
+      pending.push(callback);
+      return 0;
+    }
+    return realSetTimeout(callback, delay, ...rest);
+  };
+  window.fireReconnect = () => { const callback = pending.shift(); if (callback) callback(); return !!callback; };
+})();
+"""
+
+
+def reconnect_backoff(arguments, driver, browser, pages):
+    """The page waits 0.5 s, then twice as long after each failed attempt, at most 10 s, says how
+    long, and starts again from 0.5 s once it was back online."""
+    server, tcp, web = start_server(arguments.chatserver)
+    try:
+        page = Page(driver, browser, f"http://127.0.0.1:{web}/", init_script=MANUAL_RECONNECT_CLOCK)
+        pages.append(page)
+        page.join("erin")
+        until(lambda: page.status() == "online as erin", "erin joins")
+        delays = lambda: page.driver.execute_script("return window.reconnectDelays")
+        server.stop()
+        expected = [500, 1000, 2000, 4000, 8000, 10000, 10000]
+        for count in range(1, len(expected) + 1):
+            until(lambda: delays() == expected[:count], f"reconnect delays {expected[:count]} (have {delays()})")
+            seconds = f"{expected[count - 1] / 1000:g}"
+            until(lambda: f"reconnecting in {seconds} s" in page.status(), f"the page says it reconnects in {seconds} s")
+            if count < len(expected):
+                assert page.driver.execute_script("return window.fireReconnect()"), "a reconnect was scheduled"
+        server, tcp, web = start_server(arguments.chatserver, tcp, web)
+        assert page.driver.execute_script("return window.fireReconnect()"), "a reconnect was scheduled"
+        until(lambda: page.status() == "online as erin", "erin's page is back online at the next attempt")
+        server.stop()
+        until(lambda: delays() == expected + [500], "after being back online, the wait starts again from 0.5 s")
+    finally:
+        server.stop()
 
 
 def accounts(arguments, driver, browser, pages):
@@ -344,6 +394,8 @@ def main():
         bob.select("alice")
         alice.say("back after the restart")
         until(lambda: "back after the restart" in bob.log(), "a message crosses after the restart")
+        # The reconnect backoff, on a clock the test holds.
+        reconnect_backoff(arguments, driver, browser, pages)
         # A server with accounts: a wrong password is refused on the page, the right one joins.
         accounts(arguments, driver, browser, pages)
         print("web chat in the browser: every check passed")
