@@ -36,6 +36,12 @@ extension ClusterPresence {
             self.state.withLockedValue { $0.probe.heard() }
             return
         }
+        // Past the lease (a pause longer than it, and the fence's timer not run yet), this
+        // node's clients may be another node's by now: nothing reaches them, they are closed.
+        guard self.leaseFence.holds(at: self.clock.now) else {
+            self.fenceIfExpired()
+            return
+        }
         self.observer.receivedFromNode()
         let sender = self.state.withLockedValue { self.node(origin, in: &$0) }
         var batch = OutboundBatch()

@@ -62,6 +62,7 @@ extension ClusterPresence {
         self.observer.backboneRoundTrip(Duration(self.clock.now - sentAt))
         let until: NIODeadline? = self.state.withLockedValue { state in
             state.lease.confirmed(sentAt: sentAt)
+            self.leaseFence.set(until: state.lease.validUntil)
             state.closedForOutage = false  // a later outage closes the clients again
             return state.lease.validUntil
         }
@@ -78,6 +79,7 @@ extension ClusterPresence {
             guard !state.lease.isValid(at: now), !state.closedForOutage, !state.stopped else { return false }
             state.closedForOutage = true
             state.lease.lost()
+            self.leaseFence.set(until: nil)
             return true
         }
         guard close else { return }

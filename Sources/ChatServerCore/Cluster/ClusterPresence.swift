@@ -72,6 +72,8 @@ public final class ClusterPresence: Presence {
     let observer: any ServerObserver
     let logger: Logger
     let state: NIOLockedValueBox<State>
+    /// The lease as connections read it (`LeaseFence`), set wherever `State.lease` changes.
+    let leaseFence = LeaseFence()
     /// Bumped on every change of the copied directory (`generation` adds the local one).
     let remoteChanges = Atomic<UInt64>(0)
     /// Completed the first time the node is registered with a current directory (or when the
@@ -133,6 +135,8 @@ public final class ClusterPresence: Presence {
             return self.node(owner, in: &state)
         }
     }
+
+    public var fence: LeaseFence? { self.leaseFence }
 
     public var generation: UInt64 { self.local.generation &+ self.remoteChanges.load(ordering: .acquiring) }
 

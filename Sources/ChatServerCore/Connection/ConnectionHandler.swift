@@ -168,6 +168,12 @@ final class ConnectionHandler: ChannelInboundHandler {
             held.bytes.writeBuffer(&input)
             return
         }
+        // A cluster node past its lease forwards nothing: its ids may be another node's by now,
+        // though the timer that closes its clients has not fired (a paused process; `LeaseFence`).
+        if let fence = self.shared.fence, self.recipient != nil, !fence.holds(at: self.shared.clock.now) {
+            self.perform(self.machine.mustClose(.clusterUnavailable), context: context)
+            return
+        }
         do {
             if let waiting = try self.scanner.read(&input, delegate: self, context: context) {
                 // No more reads until presence answers (`admissionAnswered` reads again).

@@ -39,11 +39,17 @@ public protocol Presence: AnyObject, Sendable {
     func stop() async
     /// The backbone's state (a cluster's Redis); `nil` for a presence without one.
     var backbone: BackboneStatus? { get }
+    /// The lease a cluster node holds its ids under, checked before a connection handles what it
+    /// read; `nil` for a presence whose ids cannot be taken away (one process).
+    var fence: LeaseFence? { get }
 }
 
 extension Presence {
     /// No backbone.
     public var backbone: BackboneStatus? { nil }
+
+    /// No lease.
+    public var fence: LeaseFence? { nil }
 
     /// The ids of everyone online in the chat, sorted by byte order.
     public func names() -> [ChatName] {

@@ -8,6 +8,8 @@ import NIOCore
 /// holds one reference rather than a copy (idle connections are mostly this kind of state).
 final class ServerShared: Sendable {
     let presence: any Presence
+    /// The presence's lease (a cluster node's), read before each burst is handled; `nil` on one process.
+    let fence: LeaseFence?
     let publisher: ListPublisher
     let observer: any ServerObserver
     /// Whether `observer` wants traffic figures (the handlers skip counting them otherwise).
@@ -47,6 +49,7 @@ final class ServerShared: Sendable {
         self.admission = AdmissionChain(checks: checks, presence: presence)
         self.limits = LiveLimits(configuration.flood)
         self.presence = presence
+        self.fence = presence.fence
         self.publisher = publisher
         self.observer = observer
         self.observesTraffic = !(observer is NoObserver)

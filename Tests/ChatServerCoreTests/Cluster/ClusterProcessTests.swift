@@ -45,6 +45,51 @@ struct ClusterProcessTests {
         }
     }
 
+    @Test(
+        "A node paused (SIGSTOP) past its lease forwards nothing on waking: its clients' waiting frames are dropped, what came for them is not delivered, they are told the cluster is unavailable"
+    )
+    func pausedNode() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        try await ClusterNodes.with(1, redis: redis, lease: .seconds(1)) { nodes in
+            let a = nodes[0].port
+            let (paused, b) = try await startServer([
+                "--cluster", redis.url, "--cluster-lease", "1", "--node-id", "paused", "--alive-timeout", "600",
+            ])
+            defer { paused.stop() }
+            let (oldAlice, bob) = try await TestClient.aliceAndBob(port: b, bobPort: a)
+            paused.signal(SIGSTOP)
+            var resumed = false
+            defer { if !resumed { paused.signal(SIGCONT) } }
+            // Sent while the node is frozen and still holds alice: it waits in the node's inbox.
+            try await bob.send(to: "alice", from: "bob", "for the old alice")
+            // The lease runs out; the other node reaps alice, and a new alice joins there.
+            try await bob.awaitList(["bob"])
+            let newAlice = try await ClusterNodes.admitted("alice", port: a)
+            try await bob.awaitList(["alice", "bob"])
+            // The old alice's socket on the frozen node holds a message to bob and one to ALL.
+            try await oldAlice.send(to: "bob", from: "alice", "stale direct")
+            try await oldAlice.send(to: "ALL", from: "alice", "stale broadcast")
+            paused.signal(SIGCONT)
+            resumed = true
+            // Told, and given nothing that came for the id meanwhile.
+            let told = try await oldAlice.nextSkippingLists()
+            #expect(String(buffer: told.body) == "Error \(CloseReason.clusterUnavailableText)")
+            try await oldAlice.awaitClosed()
+            // The woken node's path to the others is in order: what a new client of it sends
+            // arrives after anything the old alice's frames could have become.
+            let carol = try await ClusterNodes.admitted("carol", port: b)
+            defer { Task { await carol.close() } }
+            try await carol.send(to: "bob", from: "carol", "after the wake")
+            try await carol.send(to: "ALL", from: "carol", "after the wake, to all")
+            #expect(String(buffer: try await bob.nextSkippingLists().body) == "after the wake")
+            #expect(String(buffer: try await bob.nextSkippingLists().body) == "after the wake, to all")
+            #expect(String(buffer: try await newAlice.nextSkippingLists().body) == "after the wake, to all")
+            await bob.close()
+            await newAlice.close()
+        }
+    }
+
     @Test("A node stopped with SIGTERM releases its ids at once and exits 0")
     func terminatedNode() async throws {
         let redis = try await RedisServer()

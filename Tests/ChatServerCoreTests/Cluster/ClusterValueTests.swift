@@ -39,6 +39,20 @@ struct ClusterValueTests {
         #expect(!lease.isValid(at: start))
     }
 
+    @Test("The fence holds until the lease's end, not at it, and not without a lease")
+    func fence() {
+        let fence = LeaseFence()
+        let start = NIODeadline.uptimeNanoseconds(5_000_000_000)
+        #expect(!fence.holds(at: start), "no lease yet")
+        fence.set(until: start + .seconds(1))
+        #expect(fence.holds(at: start))
+        #expect(fence.holds(at: start + .milliseconds(999)))
+        #expect(!fence.holds(at: start + .seconds(1)))
+        #expect(!fence.holds(at: start + .seconds(3)), "a pause of three leases")
+        fence.set(until: nil)
+        #expect(!fence.holds(at: start))
+    }
+
     @Test("A payload carries the sending node's id, then the frames")
     func payload() throws {
         var payload = ClusterPayload.start(origin: "node-1", capacity: 16)
