@@ -85,7 +85,7 @@ class Program:
 
 def start_server(chatserver, tcp_port=0, web_port=0):
     server = Program([chatserver, "--port", str(tcp_port), "--web-address", f"127.0.0.1:{web_port}",
-                      "--alive-interval", "1", "--alive-timeout", "30", "--log-level", "info"])
+                      "--alive-interval", "1", "--alive-timeout", "5", "--log-level", "info"])
     tcp = int(server.wait_for(r"transport=tcp .*listening on \S*:(\d+)", "the TCP listener").group(1))
     web = int(server.wait_for(r"transport=websocket .*listening on \S*:(\d+)", "the web listener").group(1))
     return server, tcp, web
@@ -280,6 +280,22 @@ def reconnect_backoff(arguments, driver, browser, pages):
         server.stop()
 
 
+def page_rules(page):
+    """The page's own rules, run in it: long texts split between graphemes, list parts with a gap
+    dropped, and the composer refusing what the terminal client refuses."""
+    # A family emoji is one grapheme of 18 bytes (8 UTF-16 units): 13 fit in a body of 239 bytes.
+    pieces = page.driver.execute_script(r"return splitText('\u{1F468}\u200D\u{1F469}\u200D\u{1F467}'.repeat(20))")
+    assert [len(p.encode("utf-16-le")) // 2 for p in pieces] == [13 * 8, 7 * 8], f"family emoji split as {pieces!r}"
+    accents = page.driver.execute_script(r"return splitText('e\u0301'.repeat(100))")  # 3 bytes each
+    assert [len(p) for p in accents] == [79 * 2, 21 * 2], "an accented letter is never cut from its accent"
+    online = page.driver.execute_script(
+        "const before = [...state.online]; listPart('1/3 x1 x2'); listPart('3/3 x5');"
+        "return [before, [...state.online], state.listParts];")
+    assert online[1] == online[0] and online[2] is None, f"a list with a gap is dropped: {online}"
+    page.say("(-SERVER-) List changes")
+    until(lambda: '"-SERVER-" is not a valid name' in page.log(), "the composer refuses -SERVER- as a target")
+
+
 def accounts(arguments, driver, browser, pages):
     folder = tempfile.mkdtemp(prefix="chat255-web-users-")
     users = os.path.join(folder, "users")
@@ -327,6 +343,7 @@ def main():
         until(lambda: {"bob", "carol"} <= set(alice.people()), "alice's list holds bob and carol")
         until(lambda: {"alice", "carol"} <= set(bob.people()), "bob's list holds alice and carol")
         until(lambda: "carol joined" in alice.log(), "alice's page says carol joined")
+        page_rules(alice)
 
         # Browser to browser: alice picks bob by clicking his name; bob sees an unread message.
         alice.select("bob")
@@ -383,6 +400,9 @@ def main():
             bob.select("ALL")
             time.sleep(0.3)
             bob.driver.save_screenshot(os.path.join(arguments.screenshots, "web-phone.png"))
+
+        # The heartbeat (from the page's worker) kept everyone online all along.
+        assert "retiring a silent client" not in server.text(), "a page missed its heartbeat"
 
         # The server restarts: the pages say so and come back by themselves.
         server.stop()

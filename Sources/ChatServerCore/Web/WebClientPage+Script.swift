@@ -35,16 +35,29 @@ extension WebClientPage {
           return { destination: name(0), source: name(8), body: decoder.decode(bytes.subarray(16, bytes.length - 1)) };
         }
 
-        // Bodies of at most 239 bytes of UTF-8, never cutting a character in two (as chatclient does).
+        // What the eye sees as one character (a grapheme: an accented letter, a flag, a family emoji);
+        // code points where the browser cannot tell.
+        function characters(text) {
+          if (typeof Intl !== "undefined" && Intl.Segmenter) {
+            return Array.from(new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text), (s) => s.segment);
+          }
+          return Array.from(text);
+        }
+
+        // Bodies of at most 239 bytes of UTF-8, never cutting a character in two, as chatclient does
+        // (a single character over 239 bytes is cut between its code points).
         function splitText(text) {
           const pieces = [];
           let current = "";
           let used = 0;
-          for (const character of text) {
-            const size = encoder.encode(character).length;
+          const add = (piece) => {
+            const size = encoder.encode(piece).length;
             if (used + size > MAX_BODY && current) { pieces.push(current); current = ""; used = 0; }
-            current += character;
+            current += piece;
             used += size;
+          };
+          for (const character of characters(text)) {
+            if (encoder.encode(character).length > MAX_BODY) { for (const point of character) add(point); } else add(character);
           }
           if (current) pieces.push(current);
           return pieces;
@@ -55,7 +68,38 @@ extension WebClientPage {
         const state = {
           name: "", password: "", socket: null, online: [], listParts: null, heartbeat: null,
           conversations: new Map(), selected: ALL, joined: false, retry: 0, retryTimer: null, leaving: false,
+          beating: false, drawQueued: false, lastError: "", refused: "",
         };
+
+        // ---- The heartbeat: `Alive <id>` at the interval the server announced. Its clock runs in a
+        // worker (alive.js): a page's own timers are slowed to once a minute in a tab hidden for a
+        // few minutes (Chrome's intensive throttling), far past the server's alive timeout.
+
+        let heartWorker = null;
+        try {
+          heartWorker = new Worker("alive.js");
+          heartWorker.onmessage = () => beat();
+        } catch (error) {
+          heartWorker = null;  // the page's own timer, then
+        }
+
+        function beat() {
+          if (state.beating) send(SERVER, `Alive ${state.name}`);
+        }
+
+        function startHeartbeat(milliseconds) {
+          stopHeartbeat();
+          state.beating = true;
+          if (heartWorker) heartWorker.postMessage(milliseconds);
+          else state.heartbeat = setInterval(beat, milliseconds);
+        }
+
+        function stopHeartbeat() {
+          state.beating = false;
+          if (heartWorker) heartWorker.postMessage(0);
+          clearInterval(state.heartbeat);
+          state.heartbeat = null;
+        }
 
         const $ = (id) => document.getElementById(id);
 
@@ -107,18 +151,23 @@ extension WebClientPage {
             if (frame) received(frame);
           };
           socket.onclose = () => {
-            clearInterval(state.heartbeat);
-            state.heartbeat = null;
-            if (state.socket !== socket) return;
+            if (state.socket !== socket) return;  // an older socket: the heartbeat is the current one's
+            stopHeartbeat();
             state.socket = null;
             if (state.leaving || !state.joined) {
               if (!state.leaving && !$("join-error").textContent) showJoinError("The server cannot be reached. Try again.");
               return;
             }
+            if (state.refused) {
+              setStatus(`${state.refused}: left the chat (reload the page to join again)`, "error");
+              return;
+            }
             // Dropped: try again, waiting longer each time (0.5 s, doubling, at most 10 s).
             const wait = Math.min(10000, 500 * 2 ** state.retry);
             state.retry += 1;
-            setStatus(`connection lost: reconnecting in ${Math.round(wait / 100) / 10} s`, "error");
+            const why = state.lastError ? state.lastError : "connection lost";
+            state.lastError = "";
+            setStatus(`${why}: reconnecting in ${Math.round(wait / 100) / 10} s`, "error");
             state.retryTimer = setTimeout(connect, wait);
           };
         }
@@ -133,7 +182,7 @@ extension WebClientPage {
           const argument = rest.join(" ");
           if (word === "Connected") {
             const interval = Math.max(0.05, parseFloat(argument) || 5);
-            state.heartbeat = setInterval(() => send(SERVER, `Alive ${state.name}`), interval * 1000);
+            startHeartbeat(interval * 1000);
             state.retry = 0;
             if (!state.joined) {
               state.joined = true;
@@ -150,7 +199,10 @@ extension WebClientPage {
               state.socket && state.socket.close();
             } else if (/already online/.test(argument) && state.retry > 0) {
               // Our old session is still listed: it goes at its timeout; keep trying.
-              setStatus("the old session is still listed: trying again", "pending");
+              state.lastError = "the old session is still listed";
+            } else if (/authentication failed|too many failed logins/.test(argument) && state.retry > 0) {
+              // The account changed while away: trying again cannot help.
+              state.refused = joinErrorText(argument).replace(/\.$/, "");
             } else {
               addLine(state.selected, "error", "", argument);
             }
@@ -165,15 +217,16 @@ extension WebClientPage {
           return text;
         }
 
-        // `List k/n name ...`: parts in order; part 1 starts a new list.
+        // `List k/n name ...`: parts in order; part 1 starts a new list, a gap or a repeat drops it.
         function listPart(text) {
           const match = /^(\d+)\/(\d+)(?: (.*))?$/.exec(text);
           if (!match) return;
           const k = Number(match[1]);
           const n = Number(match[2]);
           const names = match[3] ? match[3].split(" ") : [];
-          if (k === 1) state.listParts = { n, names: [] };
-          if (!state.listParts || state.listParts.n !== n) { state.listParts = null; return; }
+          if (k === 1) state.listParts = { n, next: 1, names: [] };
+          if (!state.listParts || state.listParts.n !== n || state.listParts.next !== k) { state.listParts = null; return; }
+          state.listParts.next = k + 1;
           state.listParts.names.push(...names);
           if (k === n) {
             const before = new Set(state.online);
@@ -193,15 +246,15 @@ extension WebClientPage {
         // ---- The composer: to the selected conversation, or `(bob) hi`, `(ALL) hi`, `@List`, `@Quit`.
 
         function submit(text) {
-          text = text.trim();
+          text = text.replace(/\0/g, "").trim();  // a NUL would end the frame early
           if (!text) return;
-          if (text === "@List") { send(SERVER, "List"); return; }
-          if (text === "@Quit") { leave(); return; }
+          if (/^@list$/i.test(text)) { send(SERVER, "List"); return; }
+          if (/^@quit$/i.test(text)) { leave(); return; }
           let target = state.selected;
           const addressed = /^\(([^)\s]{1,8})\)\s?(.*)$/s.exec(text);
           if (addressed) { target = addressed[1]; text = addressed[2]; }
           if (!text) return;
-          if (target !== ALL && !/^[\x21-\x7e]{1,8}$/.test(target)) {
+          if (target !== ALL && !validName(target)) {
             addLine(state.selected, "error", "", `"${target}" is not a valid name`);
             return;
           }
@@ -241,7 +294,14 @@ extension WebClientPage {
           $("name").focus();
         }
 
+        // Drawn once per display frame however many lines came (a join storm is many notices).
         function render() {
+          if (state.drawQueued) return;
+          state.drawQueued = true;
+          requestAnimationFrame(() => { state.drawQueued = false; draw(); });
+        }
+
+        function draw() {
           const people = $("people");
           const names = [ALL, ...state.online.filter((n) => n !== state.name)];
           for (const name of state.conversations.keys()) if (!names.includes(name) && name !== state.name) names.push(name);
@@ -300,6 +360,10 @@ extension WebClientPage {
             }
             state.name = name;
             state.password = $("password").value;
+            if (encoder.encode(`Connect ${name} ${state.password}`).length > MAX_BODY) {
+              showJoinError("The password is too long.");
+              return;
+            }
             $("join-button").disabled = true;
             connect();
           });

@@ -5,7 +5,7 @@ extension WebClientPage {
         * { box-sizing: border-box; }
         [hidden] { display: none !important; }
         body { margin: 0; font: 16px/1.4 system-ui, sans-serif; }
-        main { height: 100vh; display: flex; }
+        main { height: 100vh; height: 100dvh; display: flex; }
         .hidden { position: absolute; left: -10000px; }
         #join { margin: auto; width: min(22rem, 92vw); display: flex; flex-direction: column; gap: .4rem; }
         #join h1 { margin: 0 0 .5rem; }

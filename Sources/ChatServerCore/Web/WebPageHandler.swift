@@ -99,7 +99,8 @@ final class WebPageHandler: ChannelInboundHandler, RemovableChannelHandler {
                 to: head, context: context)
             return
         }
-        let offered = headers[canonicalForm: "Sec-WebSocket-Protocol"].map { $0.lowercased() }
+        // Subprotocol tokens compare case-sensitively (RFC 6455 section 4.1).
+        let offered = headers[canonicalForm: "Sec-WebSocket-Protocol"].map(String.init)
         guard offered.isEmpty || offered.contains(Self.subprotocol) else {
             self.respond(.badRequest, "the subprotocol must be chat255\n", to: head, context: context)
             return

@@ -94,6 +94,10 @@ final class WebSocketFrameAdapter: ChannelDuplexHandler, RemovableChannelHandler
                 self.refuse("a message must carry exactly one chat255 frame", context: context)
                 return
             }
+        } catch .tooShort(0) {
+            // A leading NUL: on TCP, padding between frames; here, not one frame.
+            self.refuse("a message must carry exactly one chat255 frame", context: context)
+            return
         } catch {
             // A frame that breaks a rule: the protocol handler's scanner says which.
         }

@@ -11,7 +11,7 @@ import Testing
 /// listener, against seeded random conversations: whole frames cut into fragments at random,
 /// masked or not, pings between the fragments, the bytes arriving in random chunks, and now and
 /// then a message that breaks a rule (text, over 256 bytes, two frames, half a frame, a
-/// continuation of nothing). Every good
+/// continuation of nothing, a NUL in front). Every good
 /// message before the first bad one is handed on whole and in order, each ping before it is
 /// answered, and the bad one is refused once, with nothing handed on after it.
 @Suite("Web: the message rules on random conversations")
@@ -117,6 +117,9 @@ struct WebSocketMessageRulesTests {
         case 3:  // half a frame
             let half = Array(frame.prefix(Int.random(in: 1..<frame.count, using: &random)))
             return Message(fragments: Self.cut(half, first: .binary, using: &random), handedOn: nil)
+        case 5:  // NULs in front (padding between frames on TCP), then a frame or two
+            let padded = [0] + (Bool.random(using: &random) ? frame : frame + wireFrame("bob", "alice", "two"))
+            return Message(fragments: Self.cut(padded, first: .binary, using: &random), handedOn: nil)
         case 4:  // a continuation with no message to continue
             return Message(fragments: Self.cut(frame, first: .continuation, using: &random), handedOn: nil)
         default:

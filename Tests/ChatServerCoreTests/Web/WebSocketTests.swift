@@ -17,7 +17,7 @@ struct WebSocketTests {
     }
 
     @Test(
-        "GET / serves the page, its script and style, each with a strict content policy; other paths 404, other methods 405"
+        "GET / serves the page, its script, style and heartbeat worker, each with a strict content policy; other paths 404, other methods 405"
     )
     func page() async throws {
         try await withServer(web: Self.web) { server in
@@ -28,6 +28,9 @@ struct WebSocketTests {
             #expect(page.headers.contains { $0.0 == "Content-Security-Policy" && $0.1.contains("connect-src 'self'") })
             #expect(try await HTTPClient.request("/chat.js", port: port).status == 200)
             #expect(try await HTTPClient.request("/chat.css", port: port).status == 200)
+            let worker = try await HTTPClient.request("/alive.js", port: port)
+            #expect(worker.status == 200 && worker.body.contains("postMessage"), "the heartbeat's worker")
+            #expect(page.headers.contains { $0.0 == "Content-Security-Policy" && $0.1.contains("worker-src 'self'") })
             #expect(try await HTTPClient.request("/nowhere", port: port).status == 404)
             #expect(try await HTTPClient.request("/", method: .POST, port: port).status == 405)
             #expect(try await HTTPClient.request("/ws", port: port).status == 426, "a plain GET of /ws")
@@ -130,6 +133,10 @@ struct WebSocketTests {
             let other = try await WebSocketTestClient.connect(port: port, subprotocol: "mqtt")
             #expect(other.handshake?.status == 400)
             await other.close()
+            // Tokens compare case-sensitively: CHAT255 is another subprotocol.
+            let shouting = try await WebSocketTestClient.connect(port: port, subprotocol: "CHAT255")
+            #expect(shouting.handshake?.status == 400)
+            await shouting.close()
             let none = try await WebSocketTestClient.connect(port: port, subprotocol: nil)
             #expect(none.handshake?.status == 101)
             #expect(none.handshake?.headers["sec-websocket-protocol"] == nil)
