@@ -1,3 +1,4 @@
+import ChatTestSupport
 import ChatWire
 import ChatWireTestSupport
 import NIOConcurrencyHelpers
@@ -46,12 +47,15 @@ final class FakeServer: Sendable {
     let frames = NIOLockedValueBox<[(frame: Frame, at: ContinuousClock.Instant)]>([])
     let connection = NIOLockedValueBox<(any Channel)?>(nil)
     private let listener = NIOLockedValueBox<(any Channel)?>(nil)
+    /// A thread of its own: a client under test gives up on an answer to Connect after 5 s, and
+    /// the shared singleton loops can be that busy in a full suite on two cores.
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     init(answer: Answer) { self.answer = answer }
 
     /// Listens on an ephemeral port; returns it.
     func start() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ServerBootstrap(group: self.group)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder()))
@@ -74,14 +78,19 @@ final class FakeServer: Sendable {
         try? await self.connection.withLockedValue({ $0 })?.close()
     }
 
-    /// Waits until `count` frames arrived (at most `timeout`); returns them all.
-    func awaitFrames(_ count: Int, timeout: Duration = Patience.guardTime) async throws -> [(
-        frame: Frame, at: ContinuousClock.Instant
-    )] {
+    /// Waits until `count` frames arrived (at most `timeout`); returns them all. With `client`,
+    /// the program that sends them: its exit ends the wait at once, with what it said.
+    func awaitFrames(_ count: Int, from client: ProgramProcess? = nil, timeout: Duration = Patience.guardTime)
+        async throws -> [(frame: Frame, at: ContinuousClock.Instant)]
+    {
         let deadline = ContinuousClock.now + timeout
         while true {
             let frames = self.frames.withLockedValue { $0 }
             if frames.count >= count { return frames }
+            if let client, !client.isRunning {
+                throw TestFailure(
+                    "only \(frames.count) of \(count) frames arrived: the client exited, saying: \(client.stderr)")
+            }
             guard ContinuousClock.now < deadline else {
                 throw TestFailure("only \(frames.count) of \(count) frames arrived")
             }
@@ -93,5 +102,6 @@ final class FakeServer: Sendable {
     func stop() async {
         await self.dropClient()
         try? await self.listener.withLockedValue({ $0 })?.close()
+        try? await self.group.shutdownGracefully()
     }
 }

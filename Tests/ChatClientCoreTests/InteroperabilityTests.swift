@@ -157,7 +157,7 @@ struct InteroperabilityTests {
         let port = try await server.start()
         let alice = try await ProgramProcess("chatclient", ["alice", "--port", "\(port)", "--no-change-events"])
         defer { alice.stop() }
-        let frames = try await server.awaitFrames(3)
+        let frames = try await server.awaitFrames(3, from: alice)
         #expect(frames.map(\.frame.text).prefix(3) == ["Connect alice", "Alive alice", "Alive alice"])
         alice.type("@Quit")
         #expect(try await alice.waitForExit() == 0)

@@ -127,6 +127,9 @@ public final class ProgramProcess: Sendable {
         try? self.input.close()
     }
 
+    /// Whether the program still runs.
+    public var isRunning: Bool { self.process.isRunning }
+
     /// Sends a signal.
     public func signal(_ number: Int32) {
         kill(self.process.processIdentifier, number)
