@@ -23,6 +23,8 @@ extension ClusterPresence {
                 Task { await probe.close() }
             }
             try await Self.check(probe)
+            deadline.cancel()
+            try await self.awaitOwnNodeID(probe)
         } catch let error as ClusterError {
             throw error
         } catch RESPError.server(let text) {
@@ -78,7 +80,7 @@ extension ClusterPresence {
             let leave = self.command([
                 "EVAL", .text(ClusterScripts.leave), "4", .text(self.keys.names), .text(self.keys.version),
                 .text(self.keys.nodes), .text(self.keys.lease(self.nodeID)), .text(self.nodeID),
-                .text(self.keys.events),
+                .text(self.keys.events), .text(self.leaseValue),
             ])
             do {
                 _ = try await leave.get()
@@ -91,6 +93,41 @@ extension ClusterPresence {
         await self.commands.stop()
         await self.link.publisher.stop()
         await self.subscription.stop()
+    }
+
+    /// Waits until no other process holds this node id's lease: one that still runs refreshes it
+    /// (every third of the lease), and this process then must not start
+    /// (`ClusterError.duplicateNode`); one that died (killed, crashed) lets it run out, and this
+    /// one takes the id over, as a restarted node does. A lease released by a clean stop is gone
+    /// at once. Waits at most a lease and a second more (a Redis that stops answering meanwhile
+    /// is the start's usual trouble, not a duplicate).
+    func awaitOwnNodeID(_ connection: RESPConnection) async throws {
+        let lease = self.configuration.lease
+        let guardTask = self.link.loop.scheduleTask(in: TimeAmount(lease + .seconds(1))) {
+            connection.channel.close(promise: nil)
+        }
+        defer { guardTask.cancel() }
+        let look = min(max(lease / 40, .milliseconds(10)), .milliseconds(250))
+        var lastTimeToLive: Int64?
+        while true {
+            let answer = try await connection.send([
+                "EVAL", .text(ClusterScripts.peekLease), "1", .text(self.keys.lease(self.nodeID)),
+            ]).get()
+            guard let parts = answer.elements, parts.count == 2, let value = parts[0].text,
+                case .integer(let timeToLive) = parts[1], timeToLive > 0
+            else { return }  // free (or with no expiry, which no node writes)
+            let holder = ClusterInstance.holder(inLeaseValue: value)
+            if let last = lastTimeToLive, timeToLive > last {
+                throw ClusterError.duplicateNode(id: self.nodeID, holder: holder)
+            }
+            if lastTimeToLive == nil {
+                self.logger.warning(
+                    "this node id's lease is held by an earlier process: waiting for it to run out (a process that still runs keeps it, and this one then stops)",
+                    metadata: ["node-id": "\(self.nodeID)", "holder": "\(holder)", "left-ms": "\(timeToLive)"])
+            }
+            lastTimeToLive = timeToLive
+            try await Task.sleep(for: look)
+        }
     }
 
     /// Whether `connection` leads to a Redis this cluster can use: Redis 6 or later, scripting on.

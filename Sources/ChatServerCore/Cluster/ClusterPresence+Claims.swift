@@ -80,10 +80,16 @@ extension ClusterPresence {
                 "EVAL", .text(ClusterScripts.register), "6", .text(self.keys.names), .text(self.keys.version),
                 .text(self.keys.nodes), .text(self.keys.lease(self.nodeID)), .text(self.keys.epoch),
                 .text(self.keys.grace), .text(self.nodeID), .text(self.leaseMilliseconds), .text(self.keys.events),
-                again ? "1" : "0",
+                again ? "1" : "0", .text(self.leaseValue),
             ] + names.map { .text($0) }
         self.command(arguments).whenComplete { result in
             self.state.withLockedValue { $0.registerInFlight = false }
+            if case .success(let value) = result, let parts = value.elements, parts.count == 2,
+                case .integer(-1) = parts[0], let holder = parts[1].text
+            {
+                self.displaced(by: ClusterInstance.holder(inLeaseValue: holder))
+                return
+            }
             guard case .success(let value) = result, let parts = value.elements, parts.count == 2,
                 case .integer = parts[0], let taken = parts[1].elements
             else {
@@ -94,6 +100,7 @@ extension ClusterPresence {
             self.state.withLockedValue { state in
                 state.registered = true
                 state.everRegistered = true
+                state.displacedBy = nil
             }
             self.leaseConfirmed(sentAt: sentAt)
             self.link.isUp = true
@@ -107,6 +114,22 @@ extension ClusterPresence {
                 client.close(for: .clusterUnavailable)
             }
             self.requestSnapshot()
+        }
+    }
+
+    /// Another live process holds this node id's lease (started with the same `--node-id`, or
+    /// started while this one was paused past its lease): this one stays unregistered, so it
+    /// admits no one and its clients are fenced, and tries again at each refresh.
+    func displaced(by holder: String) {
+        let first = self.state.withLockedValue { state in
+            state.mustRegister = true
+            defer { state.displacedBy = holder }
+            return state.displacedBy != holder
+        }
+        if first {
+            self.logger.error(
+                "another process holds this node id's lease: this node admits no one until it is free",
+                metadata: ["node-id": "\(self.nodeID)", "holder": "\(holder)"])
         }
     }
 

@@ -20,11 +20,13 @@ extension ClusterPresence {
         let sentAt = self.clock.now
         self.command([
             "EVAL", .text(ClusterScripts.refresh), "2", .text(self.keys.lease(self.nodeID)), .text(self.keys.version),
-            .text(self.leaseMilliseconds),
+            .text(self.leaseMilliseconds), .text(self.leaseValue),
         ]).whenSuccess { value in
             guard case .integer(let version) = value else { return }
             guard version >= 0 else {
-                self.logger.warning("Redis lost this node's lease (restarted or flushed); registering again")
+                self.logger.warning(
+                    "Redis lost this node's lease (restarted or flushed, or it ran out and another process took it); registering again"
+                )
                 self.register()
                 return
             }

@@ -60,6 +60,10 @@ public final class ClusterPresence: Presence {
         var readyCompleted = false
         /// Whether what is published reaches this node's subscription.
         var probe = DeliveryProbe()
+        /// This process, as its lease names it.
+        var instance = ClusterInstance()
+        /// Another live process holds this node id's lease: said once, until that changes.
+        var displacedBy: String?
     }
 
     let configuration: ClusterConfiguration
@@ -118,6 +122,8 @@ public final class ClusterPresence: Presence {
     var leaseMilliseconds: String {
         String(self.state.withLockedValue { $0.lease.length.nanoseconds } / 1_000_000)
     }
+    /// The value this process writes in its lease (`ClusterInstance`).
+    var leaseValue: String { self.state.withLockedValue { $0.instance.leaseValue } }
 
     // MARK: Presence
 
@@ -137,6 +143,11 @@ public final class ClusterPresence: Presence {
     }
 
     public var fence: LeaseFence? { self.leaseFence }
+
+    public func listening(at address: String) {
+        self.state.withLockedValue { $0.instance.address = address }
+        self.link.loop.execute { self.refresh() }  // the lease says so now, not a third of a lease later
+    }
 
     public var generation: UInt64 { self.local.generation &+ self.remoteChanges.load(ordering: .acquiring) }
 

@@ -33,21 +33,27 @@ enum ClusterScripts {
         """
 
     /// KEYS: names, version, nodes, own lease, epoch, grace. ARGV: node, lease in ms, events
-    /// channel, "1" if this node was registered before (else "0"), then every id online on this
-    /// node. Takes the lease, joins the nodes, makes this node's ids in the directory exactly the
-    /// ones given (those another node holds are not taken). A Redis without the epoch lost its
-    /// data (or is new): a node that was registered before then starts a grace of one lease,
-    /// during which no new id is claimed, so that every living node registers its ids first.
-    /// Returns {version, {ids held by another node}}.
+    /// channel, "1" if this node was registered before (else "0"), the lease's value (this
+    /// process's `ClusterInstance`), then every id online on this node. Takes the lease, joins the
+    /// nodes, makes this node's ids in the directory exactly the ones given (those another node
+    /// holds are not taken). A Redis without the epoch lost its data (or is new): a node that was
+    /// registered before then starts a grace of one lease, during which no new id is claimed, so
+    /// that every living node registers its ids first.
+    /// Returns {version, {ids held by another node}}, or {-1, the lease's value} when another
+    /// process holds this node id's lease (two processes started with one `--node-id`).
     static let register = """
+        local holder = redis.call('GET', KEYS[4])
+        if holder and string.sub(holder, 1, \(ClusterInstance.tokenLength)) ~= string.sub(ARGV[5], 1, \(ClusterInstance.tokenLength)) then
+          return {-1, holder}
+        end
         if redis.call('EXISTS', KEYS[5]) == 0 then
           redis.call('SET', KEYS[5], '1')
           if ARGV[4] == '1' then redis.call('SET', KEYS[6], '1', 'PX', ARGV[2]) end
         end
-        redis.call('SET', KEYS[4], '1', 'PX', ARGV[2])
+        redis.call('SET', KEYS[4], ARGV[5], 'PX', ARGV[2])
         redis.call('SADD', KEYS[3], ARGV[1])
         local mine = {}
-        for i = 5, #ARGV do mine[ARGV[i]] = true end
+        for i = 6, #ARGV do mine[ARGV[i]] = true end
         local changed = false
         local all = redis.call('HGETALL', KEYS[1])
         for i = 1, #all, 2 do
@@ -57,7 +63,7 @@ enum ClusterScripts {
           end
         end
         local taken = {}
-        for i = 5, #ARGV do
+        for i = 6, #ARGV do
           local owner = redis.call('HGET', KEYS[1], ARGV[i])
           if not owner then
             redis.call('HSET', KEYS[1], ARGV[i], ARGV[1])
@@ -74,12 +80,22 @@ enum ClusterScripts {
         return {v, taken}
         """
 
-    /// KEYS: own lease, version. ARGV: lease in ms.
-    /// Extends the lease if it still exists: returns the version, or -1 when the lease is gone
-    /// (Redis restarted or was flushed: register again).
+    /// KEYS: own lease, version. ARGV: lease in ms, the lease's value (`ClusterInstance`).
+    /// Extends the lease if it still exists and is this process's: returns the version, or -1
+    /// when it is gone (Redis restarted or was flushed, or it ran out and another process with
+    /// this node id took it: register again, which says which).
     static let refresh = """
-        if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'XX') then return -1 end
+        local holder = redis.call('GET', KEYS[1])
+        if not holder or string.sub(holder, 1, \(ClusterInstance.tokenLength)) ~= string.sub(ARGV[2], 1, \(ClusterInstance.tokenLength)) then
+          return -1
+        end
+        redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
         return tonumber(redis.call('GET', KEYS[2]) or '0')
+        """
+
+    /// KEYS: a node's lease. Returns {its value or nil, its time to live in ms}.
+    static let peekLease = """
+        return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
         """
 
     /// KEYS: names, version, nodes. ARGV: lease key prefix, events channel.
@@ -104,9 +120,14 @@ enum ClusterScripts {
         return v
         """
 
-    /// KEYS: names, version, nodes, own lease. ARGV: node, events channel.
-    /// A node leaving: its lease, its membership and its ids go at once. Returns the version.
+    /// KEYS: names, version, nodes, own lease. ARGV: node, events channel, the lease's value.
+    /// A node leaving: its lease, its membership and its ids go at once. Returns the version, or
+    /// 0 when another process holds the lease (and so the node id): its ids stay.
     static let leave = """
+        local holder = redis.call('GET', KEYS[4])
+        if holder and string.sub(holder, 1, \(ClusterInstance.tokenLength)) ~= string.sub(ARGV[3], 1, \(ClusterInstance.tokenLength)) then
+          return 0
+        end
         redis.call('DEL', KEYS[4])
         redis.call('SREM', KEYS[3], ARGV[1])
         local all = redis.call('HGETALL', KEYS[1])

@@ -39,6 +39,9 @@ public protocol Presence: AnyObject, Sendable {
     func stop() async
     /// The backbone's state (a cluster's Redis); `nil` for a presence without one.
     var backbone: BackboneStatus? { get }
+    /// The server listens at `address` (`HOST:PORT`, its first listener): a cluster node names it
+    /// in its lease, for a second process started with its node id.
+    func listening(at address: String)
     /// The lease a cluster node holds its ids under, checked before a connection handles what it
     /// read; `nil` for a presence whose ids cannot be taken away (one process).
     var fence: LeaseFence? { get }
@@ -50,6 +53,9 @@ extension Presence {
 
     /// No lease.
     public var fence: LeaseFence? { nil }
+
+    /// Nothing to tell.
+    public func listening(at address: String) {}
 
     /// The ids of everyone online in the chat, sorted by byte order.
     public func names() -> [ChatName] {

@@ -146,6 +146,10 @@ public final class ChatServer: Sendable {
                         "alive-timeout": "\(HeartbeatInterval.format(configuration.effectiveAliveTimeout))s",
                     ])
             }
+            if let first = addresses.first {
+                let host = first.ipAddress.map { first.protocol == .inet6 ? "[\($0)]" : $0 } ?? configuration.host
+                presence.listening(at: "\(host):\(first.port ?? configuration.port)")
+            }
             readiness.beginServing()
         } catch {
             for channel in channels { try? await channel.close() }

@@ -113,6 +113,84 @@ struct ClusterProcessTests {
         }
     }
 
+    @Test(
+        "Two live processes with one --node-id: the second exits 1 naming the id and the first's address; after a kill, a new one takes the id over once the lease ran out; after a clean stop, at once"
+    )
+    func duplicateNodeID() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        let twin = ["--cluster", redis.url, "--cluster-lease", "1", "--node-id", "twin"]
+        let (first, firstPort) = try await startServer(twin)
+        defer { first.stop() }
+        let alice = try await ClusterNodes.admitted("alice", port: firstPort)
+        defer { Task { await alice.close() } }
+        let second = try await ProgramProcess("chatserver", ["--port", "0"] + twin)
+        defer { second.stop() }
+        #expect(try await second.waitForExit() == 1)
+        #expect(second.stderr.contains("already node twin"), "\(second.stderr)")
+        #expect(second.stderr.contains("serving at 127.0.0.1:\(firstPort)"), "\(second.stderr)")
+        // The first one was not disturbed.
+        try await alice.send(to: "alice", from: "alice", "still here")
+        #expect(String(buffer: try await alice.nextSkippingLists().body) == "still here")
+
+        // Killed: its lease runs out, and a new process with the id waits for that, then serves.
+        first.signal(SIGKILL)
+        let (third, thirdPort) = try await startServer(twin)
+        defer { third.stop() }
+        #expect(third.stderr.contains("held by an earlier process"), "it waited for the lease: \(third.stderr)")
+        let bob = try await ClusterNodes.admitted("bob", port: thirdPort)
+        await bob.close()
+
+        // Stopped cleanly: the lease is released, and the next one starts without waiting.
+        third.signal(SIGTERM)
+        #expect(try await third.waitForExit() == 0)
+        let (fourth, _) = try await startServer(twin)
+        defer { fourth.stop() }
+        #expect(!fourth.stderr.contains("held by an earlier process"), "\(fourth.stderr)")
+    }
+
+    @Test(
+        "A node paused past its lease, its id taken by a new process meanwhile: on waking it takes nothing back and admits no one, and the new one keeps serving"
+    )
+    func pausedTwin() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        try await ClusterNodes.with(1, redis: redis, lease: .seconds(1)) { nodes in
+            let twin = ["--cluster", redis.url, "--cluster-lease", "1", "--node-id", "twin", "--alive-timeout", "600"]
+            let (old, oldPort) = try await startServer(twin)
+            defer { old.stop() }
+            let watcher = try await TestClient.online("watcher", port: nodes[0].port)
+            defer { Task { await watcher.close() } }
+            let alice = try await ClusterNodes.admitted("alice", port: oldPort)
+            try await watcher.awaitList(["alice", "watcher"])
+            old.signal(SIGSTOP)
+            var resumed = false
+            defer { if !resumed { old.signal(SIGCONT) } }
+            try await watcher.awaitList(["watcher"])
+            let (new, newPort) = try await startServer(twin)
+            defer { new.stop() }
+            let bob = try await ClusterNodes.admitted("bob", port: newPort)
+            defer { Task { await bob.close() } }
+            try await watcher.awaitList(["bob", "watcher"])
+            old.signal(SIGCONT)
+            resumed = true
+            try await old.waitFor("another process holds this node id's lease", inErrors: true)
+            #expect(
+                String(buffer: try await alice.nextSkippingLists().body)
+                    == "Error \(CloseReason.clusterUnavailableText)")
+            // The woken one admits no one; the new one's bob is still listed and reachable.
+            let refused = try await TestClient.connect(port: oldPort)
+            try await refused.sendRaw(wireFrame("-SERVER-", "carol", "Connect carol"))
+            #expect(
+                String(buffer: try await refused.nextSkippingLists().body)
+                    == "Error \(CloseReason.clusterUnavailableText)")
+            await refused.close()
+            try await watcher.send(to: "bob", from: "watcher", "are you there?")
+            #expect(String(buffer: try await bob.nextSkippingLists().body) == "are you there?")
+            await alice.close()
+        }
+    }
+
     @Test("Bad cluster options and an unusable Redis stop chatserver before it listens, with a clear error")
     func badOptions() async throws {
         try await withServer { notRedis in
