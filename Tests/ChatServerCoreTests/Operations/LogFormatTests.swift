@@ -233,7 +233,10 @@ struct ConfigFileTests {
     )
     func limitsOnHangup() async throws {
         let path = try Self.file(#"{"max-clients": 5}"#)
-        let (server, port) = try await startServer(["--config", path, "--metrics-address", "127.0.0.1:0"])
+        // alice sends no Alive: on a busy machine this test outlasts the default alive timeout.
+        let (server, port) = try await startServer([
+            "--config", path, "--metrics-address", "127.0.0.1:0", "--alive-timeout", "600",
+        ])
         defer { server.stop() }
         let metricsPort = try #require(server.operationsPort, "no operations endpoint in: \(server.stderr)")
         let alice = try await TestClient.online("alice", port: port)
