@@ -22,16 +22,18 @@ public final class RESPClient: Sendable {
     }
 
     private let endpoint: RESPEndpoint
+    private let tls: RESPTransport?
     private let loop: any EventLoop
     private let retry: Backoff
     private let state = NIOLockedValueBox(State())
 
-    /// A client of `endpoint` on `loop`. Nothing happens until `start`.
+    /// A client of `endpoint` (over `tls` for `rediss://`) on `loop`. Nothing happens until `start`.
     public init(
-        endpoint: RESPEndpoint, loop: any EventLoop,
+        endpoint: RESPEndpoint, tls: RESPTransport? = nil, loop: any EventLoop,
         retry: Backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
     ) {
         self.endpoint = endpoint
+        self.tls = tls
         self.loop = loop
         self.retry = retry
     }
@@ -86,7 +88,7 @@ public final class RESPClient: Sendable {
         while !self.isStopped {
             do {
                 let connection = try await RESPConnection.connect(
-                    to: self.endpoint, on: self.loop, onMessage: onMessage)
+                    to: self.endpoint, tls: self.tls, on: self.loop, onMessage: onMessage)
                 failures = 0
                 let keep = self.state.withLockedValue { state in
                     guard !state.stopped else { return false }

@@ -1,4 +1,5 @@
-/// Where a Redis server is, from a URL: `redis://[[USER]:PASSWORD@]HOST:PORT[/DB]`.
+/// Where a Redis server is, from a URL: `redis://[[USER]:PASSWORD@]HOST:PORT[/DB]`, or
+/// `rediss://…` for TLS (a `RESPTransport` sets it up).
 public struct RESPEndpoint: Equatable, Sendable, CustomStringConvertible {
     /// The server's host name or address.
     public let host: String
@@ -10,11 +11,14 @@ public struct RESPEndpoint: Equatable, Sendable, CustomStringConvertible {
     public let password: String?
     /// The database to `SELECT` (0 unless given).
     public let database: Int
+    /// Whether the connection speaks TLS (`rediss://`).
+    public let usesTLS: Bool
 
     /// Parses `url`; the error says what is wrong with it.
     public init(url: String) throws(RESPEndpointError) {
-        guard url.hasPrefix("redis://") else { throw .invalid("'\(url)' does not start with redis://") }
-        var rest = Substring(url.dropFirst("redis://".count))
+        let scheme = ["redis://", "rediss://"].first { url.hasPrefix($0) }
+        guard let scheme else { throw .invalid("'\(url)' does not start with redis:// (or rediss:// for TLS)") }
+        var rest = Substring(url.dropFirst(scheme.count))
         var user: String?
         var password: String?
         if let at = rest.lastIndex(of: "@") {
@@ -48,6 +52,7 @@ public struct RESPEndpoint: Equatable, Sendable, CustomStringConvertible {
         self.user = user
         self.password = password
         self.database = database
+        self.usesTLS = scheme == "rediss://"
     }
 
     /// The URL with the password hidden, for logs.
@@ -59,7 +64,8 @@ public struct RESPEndpoint: Equatable, Sendable, CustomStringConvertible {
             case (let user, _?): "\(user ?? ""):***@"
             }
         let host = self.host.contains(":") ? "[\(self.host)]" : self.host
-        return "redis://\(credentials)\(host):\(self.port)" + (self.database == 0 ? "" : "/\(self.database)")
+        return (self.usesTLS ? "rediss://" : "redis://") + "\(credentials)\(host):\(self.port)"
+            + (self.database == 0 ? "" : "/\(self.database)")
     }
 }
 

@@ -20,6 +20,8 @@ public enum RESPError: Error, Equatable, Sendable, CustomStringConvertible {
     case unexpected(String)
     /// The connection closed before the answer came.
     case connectionClosed
+    /// A `rediss://` endpoint was given no TLS transport (`RESPTransport`).
+    case tlsNotConfigured
 
     /// The reason, in words for a person.
     public var description: String {
@@ -33,6 +35,7 @@ public enum RESPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .server(let text): text
         case .unexpected(let what): "unexpected answer: \(what)"
         case .connectionClosed: "the connection to the server closed"
+        case .tlsNotConfigured: "a rediss:// server needs TLS settings"
         }
     }
 }

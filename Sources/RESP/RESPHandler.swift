@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The channel handler of a `RESPConnection`: writes commands, reads answers, and pairs each
@@ -13,9 +14,13 @@ final class RESPHandler: ChannelDuplexHandler {
     /// Bytes of a value not complete yet.
     private var unread: ByteBuffer?
     private let onMessage: (@Sendable (RESPMessage) -> Void)?
+    /// The error that closed the connection, for commands written after it closed (which the
+    /// channel fails with a bare "I/O on closed channel").
+    private let closedBy: NIOLockedValueBox<(any Error)?>
 
-    init(onMessage: (@Sendable (RESPMessage) -> Void)?) {
+    init(onMessage: (@Sendable (RESPMessage) -> Void)?, closedBy: NIOLockedValueBox<(any Error)?>) {
         self.onMessage = onMessage
+        self.closedBy = closedBy
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -66,6 +71,7 @@ final class RESPHandler: ChannelDuplexHandler {
     /// Bad bytes or a broken socket: every command waiting fails with the error, and the
     /// connection closes.
     private func fail(with error: any Error, context: ChannelHandlerContext) {
+        self.closedBy.withLockedValue { $0 = $0 ?? error }
         while let answer = self.waiting.popFirst() { answer.fail(error) }
         context.close(promise: nil)
     }

@@ -101,7 +101,7 @@ struct ChatServerCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Serve one chat with other nodes through this Redis: redis://[[USER]:PASSWORD@]HOST:PORT[/DB].",
+            "Serve one chat with other nodes through this Redis: redis://[[USER]:PASSWORD@]HOST:PORT[/DB] (rediss:// for TLS).",
             valueName: "url"))
     var cluster: String?
 
@@ -113,6 +113,21 @@ struct ChatServerCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds a dead node's clients may stay listed (0.5...3600, decimals allowed).")
     var clusterLease: Double = 10
+
+    @Option(
+        help: ArgumentHelp(
+            "The CA (PEM) a rediss:// Redis's certificate must chain to (default: the system's roots).",
+            valueName: "file"))
+    var clusterTlsCa: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A client certificate (PEM) for a rediss:// Redis that asks for one (with --cluster-tls-key).",
+            valueName: "file"))
+    var clusterTlsCert: String?
+
+    @Option(help: ArgumentHelp("The key (PEM) of --cluster-tls-cert.", valueName: "file"))
+    var clusterTlsKey: String?
 
     @Option(
         help: ArgumentHelp(
@@ -220,9 +235,14 @@ struct ChatServerCommand: AsyncParsableCommand {
                 throw ValidationError("--cluster-lease must be 0.5...3600 seconds")
             }
             cluster.lease = .nanoseconds(Int64((self.clusterLease * 1e9).rounded()))
+            cluster.tlsCAFile = self.clusterTlsCa
+            cluster.tlsCertificateFile = self.clusterTlsCert
+            cluster.tlsKeyFile = self.clusterTlsKey
             configuration.cluster = cluster
-        } else if self.nodeId != nil || self.clusterName != "chat255" || self.clusterLease != 10 {
-            throw ValidationError("--cluster-name, --node-id and --cluster-lease need --cluster")
+        } else if self.nodeId != nil || self.clusterName != "chat255" || self.clusterLease != 10
+            || self.clusterTlsCa != nil || self.clusterTlsCert != nil || self.clusterTlsKey != nil
+        {
+            throw ValidationError("--cluster-name, --node-id, --cluster-lease and --cluster-tls-* need --cluster")
         }
         do {
             try configuration.validate()

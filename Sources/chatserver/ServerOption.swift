@@ -114,6 +114,11 @@ struct ServerOption {
             .init("cluster-lease", \.clusterLease) { configuration, command in
                 configuration.cluster.map { seconds($0.lease) } ?? command.clusterLease
             },
+            .init("cluster-tls-ca", \.clusterTlsCa) { configuration, _ in configuration.cluster?.tlsCAFile },
+            .init("cluster-tls-cert", \.clusterTlsCert) { configuration, _ in
+                configuration.cluster?.tlsCertificateFile
+            },
+            .init("cluster-tls-key", \.clusterTlsKey) { configuration, _ in configuration.cluster?.tlsKeyFile },
             .init("metrics-address", \.metricsAddress) { configuration, _ in
                 configuration.metricsAddress.map { "\($0)" }
             },

@@ -1,3 +1,4 @@
+public import ChatServerCore
 import ChatWireTestSupport
 import Foundation
 import NIOPosix
@@ -12,6 +13,8 @@ import RESP
 public final class RedisServer: Sendable {
     /// Its port.
     public let port: Int
+    /// Whether it speaks TLS only, on `port` (`tls(clientCertificates:)`).
+    public let usesTLS: Bool
     private let process: Process
 
     /// The `redis-server` binary, or a failure that says how to get it.
@@ -26,24 +29,46 @@ public final class RedisServer: Sendable {
     /// Starts one with no persistence (`--save '' --appendonly no`), plus `arguments`, on `port`
     /// (a free one unless given: a restart takes the port of the one before); returns once it
     /// answers `PING`.
-    public init(port: Int? = nil, arguments: [String] = []) async throws {
+    public convenience init(port: Int? = nil, arguments: [String] = []) async throws {
+        try await self.init(port: port, arguments: arguments, tls: nil)
+    }
+
+    /// Starts one that speaks TLS only (`--tls-port`, no plain port) with the test server
+    /// certificate (for localhost and 127.0.0.1, from the test CA), asking clients for a
+    /// certificate from the test CA when `clientCertificates`.
+    public static func tls(clientCertificates: Bool) async throws -> RedisServer {
+        try await RedisServer(port: nil, arguments: [], tls: clientCertificates)
+    }
+
+    private init(port: Int?, arguments: [String], tls clientCertificates: Bool?) async throws {
         let binary = try Self.binary()
         // Redis cannot pick a port itself: take a free one from the kernel, then give it to Redis.
         self.port = try port ?? Self.freePort()
+        self.usesTLS = clientCertificates != nil
+        let listen: [String] =
+            if let clientCertificates {
+                [
+                    "--port", "0", "--tls-port", "\(self.port)", "--tls-cert-file", TLSFixtures.path("server.pem"),
+                    "--tls-key-file", TLSFixtures.path("server.key"), "--tls-ca-cert-file", TLSFixtures.path("ca.pem"),
+                    "--tls-auth-clients", clientCertificates ? "yes" : "no",
+                ]
+            } else {
+                ["--port", "\(self.port)"]
+            }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments =
-            ["--port", "\(self.port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
-            + arguments
+            listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        let endpoint = try RESPEndpoint(url: "redis://127.0.0.1:\(self.port)")
+        let endpoint = try RESPEndpoint(url: self.url)
+        let tls = try self.usesTLS ? Self.clientTLS().transport : nil
         try await waitUntil("redis-server answering on port \(self.port)") {
             guard
                 let connection = try? await RESPConnection.connect(
-                    to: endpoint, on: MultiThreadedEventLoopGroup.singleton.next(), timeout: .seconds(10))
+                    to: endpoint, tls: tls, on: MultiThreadedEventLoopGroup.singleton.next(), timeout: .seconds(10))
             else { return false }
             defer { Task { await connection.close() } }
             do {
@@ -57,8 +82,15 @@ public final class RedisServer: Sendable {
         }
     }
 
-    /// The URL of this server.
-    public var url: String { "redis://127.0.0.1:\(self.port)" }
+    /// The URL of this server (`rediss://` when it speaks TLS).
+    public var url: String { (self.usesTLS ? "rediss" : "redis") + "://127.0.0.1:\(self.port)" }
+
+    /// TLS as the test CA's client alice (what a server with `--tls-auth-clients yes` accepts).
+    public static func clientTLS() throws -> ClusterTLS {
+        try ClusterTLS(
+            caFile: TLSFixtures.path("ca.pem"), certificateFile: TLSFixtures.path("alice.pem"),
+            keyFile: TLSFixtures.path("alice.key"))
+    }
 
     /// Stops it (SIGKILL to its PID) and waits until Foundation has seen it exit. The child is
     /// Foundation's to reap: reaping it here as well (`waitpid`) crashed libdispatch's process

@@ -12,6 +12,14 @@ public struct ClusterConfiguration: Sendable, Equatable {
     /// How long a node's names outlive it: a node that stops refreshing its lease (it died, or
     /// lost Redis) has its clients dropped from every list within the lease and a second.
     public var lease: Duration = .seconds(10)
+    /// For `rediss://`: the CA (PEM) Redis's certificate must chain to (`--cluster-tls-ca`;
+    /// `nil`: the system's roots).
+    public var tlsCAFile: String?
+    /// For `rediss://`: a client certificate chain (PEM) for a Redis that asks for one
+    /// (`--cluster-tls-cert`), with its key (`--cluster-tls-key`).
+    public var tlsCertificateFile: String?
+    /// The client certificate's private key (PEM).
+    public var tlsKeyFile: String?
 
     /// The backbone at `endpoint`, with the default name and lease, and a fresh node id.
     public init(endpoint: RESPEndpoint, nodeID: String? = nil) {
@@ -33,6 +41,26 @@ public struct ClusterConfiguration: Sendable, Equatable {
         let seconds = Double(self.lease.components.seconds) + Double(self.lease.components.attoseconds) / 1e18
         guard Self.leaseRange.contains(seconds) else {
             throw .invalid("--cluster-lease must be 0.5...3600 seconds")
+        }
+        let files = [self.tlsCAFile, self.tlsCertificateFile, self.tlsKeyFile]
+        guard self.endpoint.usesTLS || files.allSatisfy({ $0 == nil }) else {
+            throw .invalid("--cluster-tls-ca, --cluster-tls-cert and --cluster-tls-key need a rediss:// URL")
+        }
+        guard (self.tlsCertificateFile == nil) == (self.tlsKeyFile == nil) else {
+            throw .invalid("--cluster-tls-cert and --cluster-tls-key go together")
+        }
+    }
+
+    /// TLS to Redis for a `rediss://` endpoint, from the files given; `nil` for `redis://`.
+    ///
+    /// - Throws: `ClusterError.unusable` naming a file that cannot be read.
+    public func makeTLS() throws(ClusterError) -> ClusterTLS? {
+        guard self.endpoint.usesTLS else { return nil }
+        do {
+            return try ClusterTLS(
+                caFile: self.tlsCAFile, certificateFile: self.tlsCertificateFile, keyFile: self.tlsKeyFile)
+        } catch {
+            throw .unusable("cannot set up TLS to Redis: \(error)")
         }
     }
 

@@ -16,7 +16,7 @@ extension ClusterPresence {
         self.state.withLockedValue { $0.changed = changed }
         do {
             let probe = try await RESPConnection.connect(
-                to: self.configuration.endpoint, on: self.link.loop, timeout: .seconds(3))
+                to: self.configuration.endpoint, tls: self.tls, on: self.link.loop, timeout: .seconds(3))
             let deadline = self.link.loop.scheduleTask(in: .seconds(3)) { probe.channel.close(promise: nil) }
             defer {
                 deadline.cancel()
@@ -32,6 +32,11 @@ extension ClusterPresence {
         } catch let error as RESPError {
             throw ClusterError.unusable(
                 "\(self.configuration.endpoint) does not answer like a Redis server (\(error))")
+        } catch let error where ClusterTLS.describe(error) != nil {
+            // Settings, not an outage: a certificate that does not verify, no client certificate
+            // where Redis asks for one, no TLS over there.
+            throw ClusterError.unusable(
+                "TLS with \(self.configuration.endpoint) failed: \(ClusterTLS.describe(error) ?? "")")
         } catch {
             self.logger.warning(
                 "cannot reach the cluster's Redis; trying again, Connects are refused until then",

@@ -67,6 +67,8 @@ public final class ClusterPresence: Presence {
     }
 
     let configuration: ClusterConfiguration
+    /// TLS in front of every connection to a `rediss://` Redis; `nil` for `redis://`.
+    let tls: RESPTransport?
     let link: ClusterLink
     /// Claims, releases, the lease, snapshots (frames go on the link's connection).
     let commands: RESPClient
@@ -91,11 +93,13 @@ public final class ClusterPresence: Presence {
     static let commandTimeout: TimeAmount = .seconds(5)
 
     /// A node of the cluster `configuration` describes, with at most `capacity` clients of its
-    /// own; its backbone runs on `loop`. Nothing is connected until `start`.
+    /// own; its backbone runs on `loop`, through `tls` for `rediss://`
+    /// (`ClusterConfiguration.makeTLS`). Nothing is connected until `start`.
     public init(
-        configuration: ClusterConfiguration, capacity: Int, loop: any EventLoop, clock: any ServerClock,
-        observer: any ServerObserver, logger: Logger
+        configuration: ClusterConfiguration, tls: ClusterTLS? = nil, capacity: Int, loop: any EventLoop,
+        clock: any ServerClock, observer: any ServerObserver, logger: Logger
     ) {
+        self.tls = tls?.transport
         self.configuration = configuration
         self.local = Registry(capacity: capacity)
         self.clock = clock
@@ -106,10 +110,11 @@ public final class ClusterPresence: Presence {
         let retry = Backoff(initial: .milliseconds(100), maximum: .seconds(1))
         self.link = ClusterLink(
             nodeID: configuration.nodeID, keys: ClusterKeys(cluster: configuration.name), loop: loop,
-            publisher: RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry), local: self.local,
+            publisher: RESPClient(endpoint: configuration.endpoint, tls: self.tls, loop: loop, retry: retry),
+            local: self.local,
             observer: observer, logger: logger)
-        self.commands = RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry)
-        self.subscription = RESPClient(endpoint: configuration.endpoint, loop: loop, retry: retry)
+        self.commands = RESPClient(endpoint: configuration.endpoint, tls: self.tls, loop: loop, retry: retry)
+        self.subscription = RESPClient(endpoint: configuration.endpoint, tls: self.tls, loop: loop, retry: retry)
         self.state = NIOLockedValueBox(State(lease: NodeLease(length: TimeAmount(configuration.lease))))
         self.ready = loop.makePromise()
     }

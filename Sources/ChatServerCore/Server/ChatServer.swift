@@ -94,12 +94,13 @@ public final class ChatServer: Sendable {
         let observer = metrics ?? observer
         let listeners = listeners ?? Self.listeners(for: configuration, tls: tls)
         guard !listeners.isEmpty else { throw ConfigurationError.invalid("the server needs at least one listener") }
+        let clusterTLS = try configuration.cluster?.makeTLS()
         let presence =
             presence
             ?? configuration.cluster.map {
                 ClusterPresence(
-                    configuration: $0, capacity: configuration.maxClients, loop: group.next(), clock: clock,
-                    observer: observer, logger: logger)
+                    configuration: $0, tls: clusterTLS, capacity: configuration.maxClients, loop: group.next(),
+                    clock: clock, observer: observer, logger: logger)
             }
             ?? Registry(capacity: configuration.maxClients)
         let publisher = ListPublisher(

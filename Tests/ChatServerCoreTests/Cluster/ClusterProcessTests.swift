@@ -201,6 +201,8 @@ struct ClusterProcessTests {
                 (["--cluster", "redis://127.0.0.1:6379", "--node-id", "a b"], "--node-id must be"),
                 (["--cluster", "redis://127.0.0.1:6379", "--cluster-name", ""], "--cluster-name must be"),
                 (["--node-id", "n1"], "need --cluster"),
+                (["--cluster-tls-ca", "ca.pem"], "need --cluster"),
+                (["--cluster", "redis://127.0.0.1:6379", "--cluster-tls-ca", "ca.pem"], "need a rediss:// URL"),
                 (["--cluster", "redis://127.0.0.1:\(notRedis.port)"], "does not answer like a Redis server"),
             ]
             for (arguments, expected) in cases {
