@@ -21,18 +21,19 @@ public final class RESPClient: Sendable {
         var stopped = false
     }
 
-    private let endpoint: RESPEndpoint
+    private let target: RESPTarget
     private let tls: RESPTransport?
     private let loop: any EventLoop
     private let retry: Backoff
     private let state = NIOLockedValueBox(State())
 
-    /// A client of `endpoint` (over `tls` for `rediss://`) on `loop`. Nothing happens until `start`.
+    /// A client of `target` (over `tls` for `rediss://`) on `loop`. Nothing happens until
+    /// `start`. Behind sentinels, each connect asks them for the primary anew.
     public init(
-        endpoint: RESPEndpoint, tls: RESPTransport? = nil, loop: any EventLoop,
+        target: RESPTarget, tls: RESPTransport? = nil, loop: any EventLoop,
         retry: Backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
     ) {
-        self.endpoint = endpoint
+        self.target = target
         self.tls = tls
         self.loop = loop
         self.retry = retry
@@ -53,12 +54,20 @@ public final class RESPClient: Sendable {
     }
 
     /// Sends a command on the current connection; fails at once with
-    /// `RESPError.connectionClosed` when there is none.
+    /// `RESPError.connectionClosed` when there is none. A `READONLY` answer means the server
+    /// is a replica now (demoted in a failover): the connection is dropped, so that the next one
+    /// goes to the primary.
     public func send(_ arguments: [RESPArgument]) -> EventLoopFuture<RESPValue> {
         guard let connection = self.state.withLockedValue({ $0.connection }) else {
             return self.loop.makeFailedFuture(RESPError.connectionClosed)
         }
-        return connection.send(arguments)
+        let answer = connection.send(arguments)
+        answer.whenFailure { error in
+            if case RESPError.server(let text) = error, text.hasPrefix("READONLY") {
+                connection.channel.close(promise: nil)
+            }
+        }
+        return answer
     }
 
     /// Closes the current connection, if any; the client connects again as after any loss (for
@@ -88,7 +97,7 @@ public final class RESPClient: Sendable {
         while !self.isStopped {
             do {
                 let connection = try await RESPConnection.connect(
-                    to: self.endpoint, tls: self.tls, on: self.loop, onMessage: onMessage)
+                    to: self.target, tls: self.tls, on: self.loop, onMessage: onMessage)
                 failures = 0
                 let keep = self.state.withLockedValue { state in
                     guard !state.stopped else { return false }

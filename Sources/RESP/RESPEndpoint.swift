@@ -14,6 +14,17 @@ public struct RESPEndpoint: Equatable, Sendable, CustomStringConvertible {
     /// Whether the connection speaks TLS (`rediss://`).
     public let usesTLS: Bool
 
+    /// A plain (`redis://`) server at `host`:`port`, with these credentials (a primary the
+    /// sentinels named).
+    public init(host: String, port: Int, user: String? = nil, password: String? = nil, database: Int = 0) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+        self.usesTLS = false
+    }
+
     /// Parses `url`; the error says what is wrong with it.
     public init(url: String) throws(RESPEndpointError) {
         let scheme = ["redis://", "rediss://"].first { url.hasPrefix($0) }

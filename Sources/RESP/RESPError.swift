@@ -22,6 +22,21 @@ public enum RESPError: Error, Equatable, Sendable, CustomStringConvertible {
     case connectionClosed
     /// A `rediss://` endpoint was given no TLS transport (`RESPTransport`).
     case tlsNotConfigured
+    /// No sentinel answered (each one's trouble).
+    case noSentinel(String)
+    /// The sentinels that answered know no primary of this name.
+    case unknownPrimary(String)
+    /// The server the sentinels named is not a primary (yet, or any more): its role.
+    case notPrimary(String)
+
+    /// Whether the server may be there later (no sentinel answered, the one named is not the
+    /// primary yet): try again; other errors are settings or a server that is not Redis.
+    public var isOutage: Bool {
+        switch self {
+        case .noSentinel, .notPrimary: true
+        default: false
+        }
+    }
 
     /// The reason, in words for a person.
     public var description: String {
@@ -36,6 +51,9 @@ public enum RESPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unexpected(let what): "unexpected answer: \(what)"
         case .connectionClosed: "the connection to the server closed"
         case .tlsNotConfigured: "a rediss:// server needs TLS settings"
+        case .noSentinel(let troubles): "no sentinel answered (\(troubles))"
+        case .unknownPrimary(let name): "the sentinels know no primary named \(name)"
+        case .notPrimary(let role): "the server the sentinels named is a \(role), not the primary"
         }
     }
 }

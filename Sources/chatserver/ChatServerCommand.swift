@@ -101,7 +101,7 @@ struct ChatServerCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Serve one chat with other nodes through this Redis: redis://[[USER]:PASSWORD@]HOST:PORT[/DB] (rediss:// for TLS).",
+            "Serve one chat with other nodes through this Redis: redis://[[USER]:PASSWORD@]HOST:PORT[/DB] (rediss:// for TLS), or the primary Sentinel names: redis-sentinel://[[USER]:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER-NAME.",
             valueName: "url"))
     var cluster: String?
 
@@ -223,9 +223,9 @@ struct ChatServerCommand: AsyncParsableCommand {
             throw ValidationError("--web-allowed-origin needs --web-address")
         }
         if let url = self.cluster {
-            let endpoint: RESPEndpoint
+            let endpoint: RESPTarget
             do {
-                endpoint = try RESPEndpoint(url: url)
+                endpoint = try RESPTarget(url: url)
             } catch {
                 throw ValidationError("--cluster: \(error)")
             }

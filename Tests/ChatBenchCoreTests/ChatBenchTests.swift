@@ -62,7 +62,7 @@ struct ChatBenchTests {
         let redis = try await RedisServer()
         defer { redis.stop() }
         func node(_ id: String) throws -> ClusterConfiguration {
-            ClusterConfiguration(endpoint: try RESPEndpoint(url: redis.url), nodeID: id)
+            ClusterConfiguration(endpoint: try RESPTarget(url: redis.url), nodeID: id)
         }
         try await ChatTestSupport.withServer(cluster: try node("n0")) { first in
             try await ChatTestSupport.withServer(cluster: try node("n1")) { second in

@@ -1,6 +1,6 @@
 public import ChatServerCore
 import ChatWireTestSupport
-import Foundation
+public import Foundation
 import NIOPosix
 import RESP
 
@@ -40,25 +40,55 @@ public final class RedisServer: Sendable {
         try await RedisServer(port: nil, arguments: [], tls: clientCertificates)
     }
 
-    private init(port: Int?, arguments: [String], tls clientCertificates: Bool?) async throws {
-        let binary = try Self.binary()
+    private convenience init(port: Int?, arguments: [String], tls clientCertificates: Bool?) async throws {
         // Redis cannot pick a port itself: take a free one from the kernel, then give it to Redis.
-        self.port = try port ?? Self.freePort()
-        self.usesTLS = clientCertificates != nil
+        let port = try port ?? Self.freePort()
         let listen: [String] =
             if let clientCertificates {
                 [
-                    "--port", "0", "--tls-port", "\(self.port)", "--tls-cert-file", TLSFixtures.path("server.pem"),
+                    "--port", "0", "--tls-port", "\(port)", "--tls-cert-file", TLSFixtures.path("server.pem"),
                     "--tls-key-file", TLSFixtures.path("server.key"), "--tls-ca-cert-file", TLSFixtures.path("ca.pem"),
                     "--tls-auth-clients", clientCertificates ? "yes" : "no",
                 ]
             } else {
-                ["--port", "\(self.port)"]
+                ["--port", "\(port)"]
             }
+        try await self.init(
+            port: port,
+            commandLine: listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
+                + arguments,
+            usesTLS: clientCertificates != nil)
+    }
+
+    /// A sentinel on a free port monitoring the primary on `primaryPort` as `masterName` (quorum
+    /// 2, down after `downAfter`), told of the replica on `replicaPort` (a sentinel learns of
+    /// replicas from the primary only every 10 s); its configuration file goes in `folder`.
+    public static func sentinel(
+        monitoring primaryPort: Int, as masterName: String, replicaPort: Int, downAfter: Duration, folder: URL
+    ) async throws -> RedisServer {
+        let port = try Self.freePort()
+        let milliseconds =
+            downAfter.components.seconds * 1000 + downAfter.components.attoseconds / 1_000_000_000_000_000
+        let file = folder.appendingPathComponent("sentinel-\(port).conf")
+        try """
+        port \(port)
+        bind 127.0.0.1
+        sentinel monitor \(masterName) 127.0.0.1 \(primaryPort) 2
+        sentinel down-after-milliseconds \(masterName) \(milliseconds)
+        sentinel failover-timeout \(masterName) \(milliseconds * 4)
+        sentinel known-replica \(masterName) 127.0.0.1 \(replicaPort)
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        return try await RedisServer(port: port, commandLine: [file.path, "--sentinel"], usesTLS: false)
+    }
+
+    private init(port: Int, commandLine: [String], usesTLS: Bool) async throws {
+        let binary = try Self.binary()
+        self.port = port
+        self.usesTLS = usesTLS
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments =
-            listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"] + arguments
+        process.arguments = commandLine
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -106,6 +136,12 @@ public final class RedisServer: Sendable {
     }
 
     deinit { self.stop() }
+
+    /// Stops it with SIGSTOP (a frozen process: connections stay open, nothing answers).
+    public func freeze() { kill(self.process.processIdentifier, SIGSTOP) }
+
+    /// Wakes it after `freeze`.
+    public func thaw() { kill(self.process.processIdentifier, SIGCONT) }
 
     /// A TCP port the kernel says is free now.
     public static func freePort() throws -> Int {

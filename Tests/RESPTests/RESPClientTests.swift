@@ -14,7 +14,7 @@ struct RESPClientTests {
         let first = try await RedisServer()
         let events = NIOLockedValueBox<[String]>([])
         let client = RESPClient(
-            endpoint: try RESPEndpoint(url: first.url), loop: MultiThreadedEventLoopGroup.singleton.next(),
+            target: try RESPTarget(url: first.url), loop: MultiThreadedEventLoopGroup.singleton.next(),
             retry: Backoff(initial: .milliseconds(20), maximum: .milliseconds(200)))
         client.start { event in
             switch event {

@@ -3,8 +3,9 @@ public import RESP
 /// How a server joins a cluster (`--cluster` and its options): the Redis that is the backbone,
 /// the chat's name on it, this node's id and its lease. docs/CLUSTER.md says how to run one.
 public struct ClusterConfiguration: Sendable, Equatable {
-    /// The Redis server (`redis://[[USER]:PASSWORD@]HOST:PORT[/DB]`).
-    public var endpoint: RESPEndpoint
+    /// The Redis server (`redis://[[USER]:PASSWORD@]HOST:PORT[/DB]`, `rediss://…`), or the
+    /// sentinels that name it (`redis-sentinel://…/MASTER-NAME`).
+    public var endpoint: RESPTarget
     /// Every key and channel of this chat starts with it, so that several chats share one Redis.
     public var name: String = "chat255"
     /// This node's id in the cluster; unique per process unless given.
@@ -22,7 +23,7 @@ public struct ClusterConfiguration: Sendable, Equatable {
     public var tlsKeyFile: String?
 
     /// The backbone at `endpoint`, with the default name and lease, and a fresh node id.
-    public init(endpoint: RESPEndpoint, nodeID: String? = nil) {
+    public init(endpoint: RESPTarget, nodeID: String? = nil) {
         self.endpoint = endpoint
         self.nodeID = nodeID ?? Self.uniqueNodeID()
     }

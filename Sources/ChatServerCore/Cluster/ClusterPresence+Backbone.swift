@@ -29,6 +29,12 @@ extension ClusterPresence {
             throw error
         } catch RESPError.server(let text) {
             throw ClusterError.refused(text)
+        } catch RESPError.unknownPrimary(let name) {
+            throw ClusterError.unusable("the sentinels of \(self.configuration.endpoint) know no primary named \(name)")
+        } catch let error as RESPError where error.isOutage {
+            self.logger.warning(
+                "cannot reach the cluster's Redis; trying again, Connects are refused until then",
+                metadata: ["redis": "\(self.configuration.endpoint)", "error": "\(error)"])
         } catch let error as RESPError {
             throw ClusterError.unusable(
                 "\(self.configuration.endpoint) does not answer like a Redis server (\(error))")
@@ -136,13 +142,15 @@ extension ClusterPresence {
     }
 
     /// Whether `connection` leads to a Redis this cluster can use: Redis 6 or later, scripting on.
-    static func check(_ connection: RESPConnection) async throws {
+    /// Returns the process's `run_id` (another one after a restart or a failover).
+    @discardableResult
+    static func check(_ connection: RESPConnection) async throws -> String? {
         let info = try await connection.send(["INFO", "server"]).get()
-        guard let text = info.text,
-            let line = text.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("redis_version:") })
-        else {
+        let lines = info.text?.split(whereSeparator: \.isNewline) ?? []
+        guard let line = lines.first(where: { $0.hasPrefix("redis_version:") }) else {
             throw ClusterError.unusable("the server does not say it is Redis (no redis_version in INFO)")
         }
+        let runID = lines.first { $0.hasPrefix("run_id:") }.map { String($0.dropFirst("run_id:".count)) }
         let version = String(line.dropFirst("redis_version:".count).filter { !$0.isWhitespace })
         guard let major = Int(version.split(separator: ".").first ?? ""), major >= 6 else {
             throw ClusterError.unusable("Redis \(version) is too old: the cluster needs Redis 6 or later")
@@ -152,18 +160,31 @@ extension ClusterPresence {
         } catch RESPError.server(let text) {
             throw ClusterError.unusable("Redis does not run scripts (\(text)): the cluster needs EVAL")
         }
+        return runID
     }
 
     /// The command connection came or went.
     func commandsChanged(_ event: RESPClient.Event) async {
         switch event {
         case .connected(let connection):
+            let runID: String?
             do {
-                try await Self.check(connection)
+                runID = try await Self.check(connection)
             } catch {
                 self.logger.error("the cluster's Redis cannot be used", metadata: ["error": "\(error)"])
                 await connection.close()
                 return
+            }
+            let other = self.state.withLockedValue { state in
+                defer { state.redisRunID = runID }
+                guard state.everRegistered, state.redisRunID != runID else { return false }
+                state.suspectLoss = true
+                return true
+            }
+            if other {
+                self.logger.warning(
+                    "another Redis process answers (restarted, or a replica promoted): it may lack this node's last claims; registering them again, no new ids for one lease"
+                )
             }
             self.logger.info("connected to the cluster's Redis")
             self.link.loop.execute { self.register() }

@@ -66,21 +66,22 @@ extension ClusterPresence {
     /// release that failed, Redis may have lost or kept the wrong ones). Ids another node took
     /// meanwhile are closed here.
     func register() {
-        let request: (names: [String], again: Bool)? = self.state.withLockedValue { state in
+        let request: (names: [String], again: RESPArgument, runID: String?)? = self.state.withLockedValue { state in
             guard !state.registerInFlight, !state.stopped else { return nil }
             state.registerInFlight = true
             state.mustRegister = false
             let names = Set(self.local.localRecipients().map(\.name)).union(state.claiming)
-            return (names.map(\.text), state.everRegistered)
+            let again: RESPArgument = !state.everRegistered ? "0" : state.suspectLoss ? "2" : "1"
+            return (names.map(\.text), again, state.redisRunID)
         }
-        guard let (names, again) = request else { return }
+        guard let (names, again, runID) = request else { return }
         let sentAt = self.clock.now
         let arguments: [RESPArgument] =
             [
                 "EVAL", .text(ClusterScripts.register), "6", .text(self.keys.names), .text(self.keys.version),
                 .text(self.keys.nodes), .text(self.keys.lease(self.nodeID)), .text(self.keys.epoch),
                 .text(self.keys.grace), .text(self.nodeID), .text(self.leaseMilliseconds), .text(self.keys.events),
-                again ? "1" : "0", .text(self.leaseValue),
+                again, .text(self.leaseValue),
             ] + names.map { .text($0) }
         self.command(arguments).whenComplete { result in
             self.state.withLockedValue { $0.registerInFlight = false }
@@ -101,6 +102,8 @@ extension ClusterPresence {
                 state.registered = true
                 state.everRegistered = true
                 state.displacedBy = nil
+                // A loss suspected after this registration was asked must start its own grace.
+                if state.redisRunID == runID { state.suspectLoss = false }
             }
             self.leaseConfirmed(sentAt: sentAt)
             self.link.isUp = true

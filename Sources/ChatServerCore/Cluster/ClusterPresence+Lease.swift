@@ -30,6 +30,17 @@ extension ClusterPresence {
                 self.register()
                 return
             }
+            let wentBack = self.state.withLockedValue { state in
+                guard let known = state.directory.version, UInt64(version) < known else { return false }
+                state.suspectLoss = true
+                return true
+            }
+            if wentBack {
+                self.logger.warning(
+                    "the cluster's version went back (Redis lost its last writes): registering this node's ids again")
+                self.register()
+                return
+            }
             self.leaseConfirmed(sentAt: sentAt)
             let outcome = self.state.withLockedValue { $0.directory.check(redisVersion: UInt64(version)) }
             if outcome == .needsSnapshot { self.requestSnapshot() }

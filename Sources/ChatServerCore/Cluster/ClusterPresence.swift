@@ -46,6 +46,12 @@ public final class ClusterPresence: Presence {
         var mustRegister = false
         /// Registered at least once: a registration into an empty Redis then starts the grace.
         var everRegistered = false
+        /// The Redis process registered with last (its `run_id`): another one (a restart, a
+        /// failover to a replica) may lack the last writes.
+        var redisRunID: String?
+        /// Redis may have lost writes this node made (another process answers, or its version
+        /// went back): the next registration starts the grace, as after a loss of all data.
+        var suspectLoss = false
         /// Ids whose claim Redis may have run and whose answer has not arrived: a registration
         /// meanwhile keeps them.
         var claiming: Set<ChatName> = []
@@ -110,11 +116,11 @@ public final class ClusterPresence: Presence {
         let retry = Backoff(initial: .milliseconds(100), maximum: .seconds(1))
         self.link = ClusterLink(
             nodeID: configuration.nodeID, keys: ClusterKeys(cluster: configuration.name), loop: loop,
-            publisher: RESPClient(endpoint: configuration.endpoint, tls: self.tls, loop: loop, retry: retry),
+            publisher: RESPClient(target: configuration.endpoint, tls: self.tls, loop: loop, retry: retry),
             local: self.local,
             observer: observer, logger: logger)
-        self.commands = RESPClient(endpoint: configuration.endpoint, tls: self.tls, loop: loop, retry: retry)
-        self.subscription = RESPClient(endpoint: configuration.endpoint, tls: self.tls, loop: loop, retry: retry)
+        self.commands = RESPClient(target: configuration.endpoint, tls: self.tls, loop: loop, retry: retry)
+        self.subscription = RESPClient(target: configuration.endpoint, tls: self.tls, loop: loop, retry: retry)
         self.state = NIOLockedValueBox(State(lease: NodeLease(length: TimeAmount(configuration.lease))))
         self.ready = loop.makePromise()
     }

@@ -33,12 +33,14 @@ enum ClusterScripts {
         """
 
     /// KEYS: names, version, nodes, own lease, epoch, grace. ARGV: node, lease in ms, events
-    /// channel, "1" if this node was registered before (else "0"), the lease's value (this
+    /// channel, "1" if this node was registered before, "2" if besides Redis may have lost what
+    /// it wrote (another Redis process answers now: a failover, a restart), else "0"; the lease's value (this
     /// process's `ClusterInstance`), then every id online on this node. Takes the lease, joins the
     /// nodes, makes this node's ids in the directory exactly the ones given (those another node
     /// holds are not taken). A Redis without the epoch lost its data (or is new): a node that was
     /// registered before then starts a grace of one lease, during which no new id is claimed, so
-    /// that every living node registers its ids first.
+    /// that every living node registers its ids first; so does a node that suspects a partial
+    /// loss ("2": a replica promoted without the last claims keeps the epoch).
     /// Returns {version, {ids held by another node}}, or {-1, the lease's value} when another
     /// process holds this node id's lease (two processes started with one `--node-id`).
     static let register = """
@@ -48,7 +50,9 @@ enum ClusterScripts {
         end
         if redis.call('EXISTS', KEYS[5]) == 0 then
           redis.call('SET', KEYS[5], '1')
-          if ARGV[4] == '1' then redis.call('SET', KEYS[6], '1', 'PX', ARGV[2]) end
+          if ARGV[4] ~= '0' then redis.call('SET', KEYS[6], '1', 'PX', ARGV[2]) end
+        elseif ARGV[4] == '2' then
+          redis.call('SET', KEYS[6], '1', 'PX', ARGV[2])
         end
         redis.call('SET', KEYS[4], ARGV[5], 'PX', ARGV[2])
         redis.call('SADD', KEYS[3], ARGV[1])

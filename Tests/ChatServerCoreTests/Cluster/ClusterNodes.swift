@@ -11,7 +11,7 @@ import RESP
 struct ClusterNodes {
     /// The configuration of node `id` of the cluster on `redis`.
     static func configuration(redis: RedisServer, id: String, lease: Duration) throws -> ClusterConfiguration {
-        var cluster = ClusterConfiguration(endpoint: try RESPEndpoint(url: redis.url), nodeID: id)
+        var cluster = ClusterConfiguration(endpoint: try RESPTarget(url: redis.url), nodeID: id)
         cluster.lease = lease
         return cluster
     }

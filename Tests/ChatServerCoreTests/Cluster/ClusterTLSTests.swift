@@ -68,7 +68,7 @@ struct ClusterTLSTests {
         let plain = try await RedisServer()
         defer { plain.stop() }
         var mistaken = try ClusterNodes.configuration(redis: plain, id: "a", lease: .seconds(10))
-        mistaken.endpoint = try RESPEndpoint(url: "rediss://127.0.0.1:\(plain.port)")
+        mistaken.endpoint = try RESPTarget(url: "rediss://127.0.0.1:\(plain.port)")
         mistaken.tlsCAFile = TLSFixtures.path("ca.pem")
         do {
             _ = try await withServer(cluster: mistaken) { _ in Issue.record("a node started with TLS to a plain Redis")
@@ -80,13 +80,13 @@ struct ClusterTLSTests {
 
     @Test("TLS settings are checked: files without rediss://, a certificate without its key, a file that is not there")
     func settings() throws {
-        var plain = ClusterConfiguration(endpoint: try RESPEndpoint(url: "redis://127.0.0.1:6379"))
+        var plain = ClusterConfiguration(endpoint: try RESPTarget(url: "redis://127.0.0.1:6379"))
         plain.tlsCAFile = TLSFixtures.path("ca.pem")
         #expect(
             throws: ConfigurationError.invalid(
                 "--cluster-tls-ca, --cluster-tls-cert and --cluster-tls-key need a rediss:// URL")
         ) { try plain.validate() }
-        var secure = ClusterConfiguration(endpoint: try RESPEndpoint(url: "rediss://127.0.0.1:6379"))
+        var secure = ClusterConfiguration(endpoint: try RESPTarget(url: "rediss://127.0.0.1:6379"))
         #expect("\(secure.endpoint)" == "rediss://127.0.0.1:6379")
         secure.tlsCertificateFile = TLSFixtures.path("alice.pem")
         #expect(throws: ConfigurationError.invalid("--cluster-tls-cert and --cluster-tls-key go together")) {

@@ -212,7 +212,7 @@ struct ClusterTests {
     func redisUnreachableAtStart() async throws {
         let port = try RedisServer.freePort()
         var cluster = ClusterConfiguration(
-            endpoint: try RESPEndpoint(url: "redis://127.0.0.1:\(port)"), nodeID: "early")
+            endpoint: try RESPTarget(url: "redis://127.0.0.1:\(port)"), nodeID: "early")
         cluster.lease = .seconds(2)
         var redis: RedisServer?
         defer { redis?.stop() }
@@ -230,7 +230,7 @@ struct ClusterTests {
         let redis = try await RedisServer(arguments: ["--requirepass", "secret"])
         defer { redis.stop() }
         for url in ["redis://127.0.0.1:\(redis.port)", "redis://:wrong@127.0.0.1:\(redis.port)"] {
-            let cluster = ClusterConfiguration(endpoint: try RESPEndpoint(url: url))
+            let cluster = ClusterConfiguration(endpoint: try RESPTarget(url: url))
             await #expect {
                 try await withServer(cluster: cluster) { _ in }
             } throws: { error in
@@ -238,13 +238,13 @@ struct ClusterTests {
                 return !text.isEmpty
             }
         }
-        let good = ClusterConfiguration(endpoint: try RESPEndpoint(url: "redis://:secret@127.0.0.1:\(redis.port)"))
+        let good = ClusterConfiguration(endpoint: try RESPTarget(url: "redis://:secret@127.0.0.1:\(redis.port)"))
         try await withServer(cluster: good) { node in
             _ = try await TestClient.online("alice", port: node.port)
         }
         // A chat server is no Redis.
         try await withServer { chat in
-            let cluster = ClusterConfiguration(endpoint: try RESPEndpoint(url: "redis://127.0.0.1:\(chat.port)"))
+            let cluster = ClusterConfiguration(endpoint: try RESPTarget(url: "redis://127.0.0.1:\(chat.port)"))
             await #expect {
                 try await withServer(cluster: cluster) { _ in }
             } throws: { error in

@@ -66,7 +66,7 @@ struct ClusterValueTests {
 
     @Test("Cluster settings are checked: names and ids of a safe alphabet, a lease in range")
     func settings() throws {
-        var cluster = ClusterConfiguration(endpoint: try RESPEndpoint(url: "redis://127.0.0.1:6379"))
+        var cluster = ClusterConfiguration(endpoint: try RESPTarget(url: "redis://127.0.0.1:6379"))
         #expect(cluster.nodeID.hasPrefix("node-"))
         #expect(ClusterConfiguration(endpoint: cluster.endpoint).nodeID != cluster.nodeID, "unique per start")
         try cluster.validate()

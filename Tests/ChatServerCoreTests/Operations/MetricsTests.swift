@@ -150,7 +150,7 @@ struct MetricsTests {
     func backboneLoss() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        var cluster = ClusterConfiguration(endpoint: try RESPEndpoint(url: redis.url), nodeID: "watched")
+        var cluster = ClusterConfiguration(endpoint: try RESPTarget(url: redis.url), nodeID: "watched")
         cluster.lease = .seconds(2)
         try await withServer(cluster: cluster, metrics: true) { server in
             let port = server.operationsAddress?.port ?? 0
@@ -214,7 +214,7 @@ struct MetricsTests {
         defer { redis.stop() }
         let proxy = try await StallingProxy.start(to: redis.port)
         var cluster = ClusterConfiguration(
-            endpoint: try RESPEndpoint(url: "redis://127.0.0.1:\(proxy.port)"), nodeID: "stalled")
+            endpoint: try RESPTarget(url: "redis://127.0.0.1:\(proxy.port)"), nodeID: "stalled")
         cluster.lease = .seconds(2)
         do {
             try await withServer(cluster: cluster, metrics: true) { server in
@@ -335,7 +335,7 @@ struct ClusterDrainTests {
     func idsGoFirst() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        var first = ClusterConfiguration(endpoint: try RESPEndpoint(url: redis.url), nodeID: "stays")
+        var first = ClusterConfiguration(endpoint: try RESPTarget(url: redis.url), nodeID: "stays")
         first.lease = .seconds(10)
         var second = first
         second.nodeID = "drains"

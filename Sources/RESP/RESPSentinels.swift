@@ -1,0 +1,106 @@
+public import NIOCore
+
+/// Redis behind Sentinel, from a URL:
+/// `redis-sentinel://[[USER]:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER-NAME`. The sentinels
+/// name the primary of MASTER-NAME (`SENTINEL get-master-addr-by-name`); the credentials are
+/// the primary's, and a sentinel's too when it asks for them (`requirepass` on the sentinel).
+public struct RESPSentinels: Equatable, Sendable, CustomStringConvertible {
+    /// The sentinels, asked in this order.
+    public let sentinels: [RESPEndpoint]
+    /// The name the sentinels monitor the primary under (`sentinel monitor NAME …`).
+    public let masterName: String
+    /// The user to `AUTH` as (`nil`: the default user).
+    public let user: String?
+    /// The password (`nil`: no `AUTH`).
+    public let password: String?
+
+    /// Parses `url`; the error says what is wrong with it.
+    public init(url: String) throws(RESPEndpointError) {
+        let scheme = "redis-sentinel://"
+        guard url.hasPrefix(scheme) else { throw .invalid("'\(url)' does not start with \(scheme)") }
+        var rest = Substring(url.dropFirst(scheme.count))
+        guard let slash = rest.lastIndex(of: "/"), rest.index(after: slash) < rest.endIndex else {
+            throw .invalid("'\(url)' names no primary (redis-sentinel://HOST:PORT[,HOST:PORT...]/MASTER-NAME)")
+        }
+        let name = String(rest[rest.index(after: slash)...])
+        guard name.utf8.count <= 256, name.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            throw .invalid("the primary's name in '\(url)' must be printable ASCII without spaces")
+        }
+        rest = rest[..<slash]
+        var credentials = ""
+        if let at = rest.lastIndex(of: "@") {
+            credentials = String(rest[..<at]) + "@"
+            rest = rest[rest.index(after: at)...]
+        }
+        let addresses = rest.split(separator: ",", omittingEmptySubsequences: false)
+        guard !addresses.isEmpty, addresses.count <= 64 else {
+            throw .invalid("'\(url)' names no sentinel (or more than 64)")
+        }
+        var sentinels: [RESPEndpoint] = []
+        for address in addresses {
+            do {
+                sentinels.append(try RESPEndpoint(url: "redis://\(address)"))
+            } catch {
+                throw .invalid("the sentinel '\(address)' in '\(url)' is not HOST:PORT")
+            }
+        }
+        let primary = try RESPEndpoint(url: "redis://\(credentials)127.0.0.1:1")  // the credentials' rules
+        self.sentinels = sentinels
+        self.masterName = name
+        self.user = primary.user
+        self.password = primary.password
+    }
+
+    /// The URL with the password hidden, for logs.
+    public var description: String {
+        let credentials =
+            switch (self.user, self.password) {
+            case (nil, nil): ""
+            case (let user?, nil): "\(user)@"
+            case (let user, _?): "\(user ?? ""):***@"
+            }
+        let hosts = self.sentinels.map { $0.host.contains(":") ? "[\($0.host)]:\($0.port)" : "\($0.host):\($0.port)" }
+        return "redis-sentinel://\(credentials)\(hosts.joined(separator: ","))/\(self.masterName)"
+    }
+
+    /// The primary as the first sentinel that answers names it (each asked within `timeout`),
+    /// with this URL's credentials.
+    ///
+    /// - Throws: `RESPError.unknownPrimary` when every sentinel that answered knows no primary
+    ///   of that name (a setting, not an outage); `RESPError.noSentinel` with each one's
+    ///   trouble when none answered.
+    public func primary(on loop: any EventLoop, timeout: Duration) async throws -> RESPEndpoint {
+        var troubles: [String] = []
+        var answered = false
+        for sentinel in self.sentinels {
+            do {
+                let connection = try await RESPConnection.connect(to: sentinel, on: loop, timeout: timeout)
+                defer { Task { await connection.close() } }
+                let guardTask = loop.scheduleTask(in: TimeAmount(timeout)) { connection.channel.close(promise: nil) }
+                defer { guardTask.cancel() }
+                let ask: [RESPArgument] = ["SENTINEL", "get-master-addr-by-name", .text(self.masterName)]
+                var answer: RESPValue
+                do {
+                    answer = try await connection.send(ask).get()
+                } catch RESPError.server(let text) where text.hasPrefix("NOAUTH") && self.password != nil {
+                    let user: [RESPArgument] = self.user.map { [.text($0)] } ?? []
+                    _ = try await connection.send(["AUTH"] + user + [.text(self.password ?? "")]).get()
+                    answer = try await connection.send(ask).get()
+                }
+                answered = true
+                guard let parts = answer.elements, parts.count == 2, let host = parts[0].text,
+                    let portText = parts[1].text, let port = Int(portText), (1...65_535).contains(port)
+                else {
+                    troubles.append("\(sentinel.host):\(sentinel.port) knows no primary named \(self.masterName)")
+                    continue
+                }
+                return RESPEndpoint(host: host, port: port, user: self.user, password: self.password)
+            } catch {
+                troubles.append("\(sentinel.host):\(sentinel.port): \(error)")
+            }
+        }
+        throw answered && troubles.allSatisfy({ $0.contains("knows no primary") })
+            ? RESPError.unknownPrimary(self.masterName)
+            : RESPError.noSentinel(troubles.joined(separator: "; "))
+    }
+}

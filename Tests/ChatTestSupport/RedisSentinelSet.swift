@@ -1,0 +1,96 @@
+public import ChatWireTestSupport
+import Foundation
+import NIOPosix
+public import RESP
+
+/// A Redis primary, one replica and three sentinels (quorum 2), each a real `redis-server` on a
+/// free port, for the cluster's failover tests. `url` is the `redis-sentinel://` URL of the set.
+public final class RedisSentinelSet: Sendable {
+    /// The name the sentinels monitor the primary under.
+    public let masterName = "chat"
+    /// The primary at the start.
+    public let primary: RedisServer
+    /// The replica at the start: the primary after a failover.
+    public let replica: RedisServer
+    /// The three sentinels.
+    public let sentinels: [RedisServer]
+    private let folder: URL
+
+    /// Starts them; returns once the replica is in sync and the sentinels know each other's
+    /// primary. A sentinel calls the primary down after `downAfter` without an answer.
+    public init(downAfter: Duration = .milliseconds(500)) async throws {
+        self.folder = FileManager.default.temporaryDirectory.appendingPathComponent("sentinels-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.folder, withIntermediateDirectories: true)
+        let primary = try await RedisServer()
+        let replica = try await RedisServer(arguments: ["--replicaof", "127.0.0.1", "\(primary.port)"])
+        self.primary = primary
+        self.replica = replica
+        try await waitUntil("the replica in sync") {
+            try await Self.info(replica, "replication").contains("master_link_status:up")
+        }
+        var sentinels: [RedisServer] = []
+        for _ in 0..<3 {
+            sentinels.append(
+                try await RedisServer.sentinel(
+                    monitoring: primary.port, as: self.masterName, replicaPort: replica.port, downAfter: downAfter,
+                    folder: self.folder))
+        }
+        self.sentinels = sentinels
+        try await self.awaitPrimary(primary)
+    }
+
+    /// `redis-sentinel://` with the three sentinels and the primary's name.
+    public var url: String {
+        "redis-sentinel://" + self.sentinels.map { "127.0.0.1:\($0.port)" }.joined(separator: ",")
+            + "/\(self.masterName)"
+    }
+
+    /// Waits until every sentinel names `server` as the primary, and it says it is one.
+    public func awaitPrimary(_ server: RedisServer, timeout: Duration = Patience.guardTime) async throws {
+        try await waitUntil("the sentinels naming port \(server.port) the primary", timeout: timeout) {
+            for sentinel in self.sentinels {
+                let answer = try await Self.ask(
+                    sentinel, ["SENTINEL", "get-master-addr-by-name", .text(self.masterName)])
+                guard answer.elements?.last?.text == "\(server.port)" else { return false }
+            }
+            return try await Self.ask(server, ["ROLE"]).elements?.first?.text == "master"
+        }
+    }
+
+    /// `command`'s answer from `server`, on a connection of its own.
+    public static func ask(_ server: RedisServer, _ command: [RESPArgument]) async throws -> RESPValue {
+        let connection = try await RESPConnection.connect(
+            to: RESPEndpoint(host: "127.0.0.1", port: server.port), on: MultiThreadedEventLoopGroup.singleton.next(),
+            timeout: .seconds(5))
+        defer { Task { await connection.close() } }
+        return try await connection.send(command).get()
+    }
+
+    /// `INFO section` of `server`.
+    public static func info(_ server: RedisServer, _ section: String) async throws -> String {
+        try await Self.ask(server, ["INFO", .text(section)]).text ?? ""
+    }
+
+    /// Cuts the replica off the primary, as a network would: the primary wants a password from
+    /// now on (connections made before keep theirs) and drops its replica, which cannot come
+    /// back. What is written to the primary from then on is lost in a failover.
+    public func cutReplica() async throws {
+        let connection = try await RESPConnection.connect(
+            to: RESPEndpoint(host: "127.0.0.1", port: self.primary.port),
+            on: MultiThreadedEventLoopGroup.singleton.next(), timeout: .seconds(5))
+        defer { Task { await connection.close() } }
+        _ = try await connection.send(["CONFIG", "SET", "requirepass", "cut-off"]).get()
+        _ = try await connection.send(["CLIENT", "KILL", "TYPE", "replica"]).get()
+        try await waitUntil("the replica cut off") {
+            try await Self.info(self.replica, "replication").contains("master_link_status:down")
+        }
+    }
+
+    /// Stops every process and removes the sentinels' files.
+    public func stop() {
+        for server in self.sentinels + [self.primary, self.replica] { server.stop() }
+        try? FileManager.default.removeItem(at: self.folder)
+    }
+
+    deinit { self.stop() }
+}
