@@ -21,6 +21,9 @@ final class ClusterLink: Sendable {
     /// Told of each message published.
     let observer: any ServerObserver
     let logger: Logger
+    /// This process's lease token (`ClusterInstance`): Redis publishes a payload only while the
+    /// lease it holds is this one's (`ClusterScripts.publish`).
+    let token: String
     private let up = Atomic<Bool>(false)
     /// Bytes published and not yet acknowledged by Redis.
     private let inFlight = Atomic<Int>(0)
@@ -31,8 +34,9 @@ final class ClusterLink: Sendable {
 
     init(
         nodeID: String, keys: ClusterKeys, loop: any EventLoop, publisher: RESPClient, local: Registry,
-        observer: any ServerObserver = NoObserver(), logger: Logger
+        token: String, observer: any ServerObserver = NoObserver(), logger: Logger
     ) {
+        self.token = token
         self.observer = observer
         self.nodeID = nodeID
         self.keys = keys
@@ -52,19 +56,27 @@ final class ClusterLink: Sendable {
     /// Whether frames for other nodes can be taken now: up, and Redis keeping pace.
     var canSend: Bool { self.isUp && self.inFlight.load(ordering: .relaxed) < Self.maxInFlight }
 
-    /// Publishes `payload` (`ClusterPayload`) to `node`'s inbox. A payload that Redis refused,
+    /// Publishes `payload` (`ClusterPayload`) to `node`'s inbox, through the fence: Redis
+    /// publishes it only while this process's lease is there, so frames that reach Redis late
+    /// (a link that healed after the lease, a node that woke from a pause) are dropped by Redis
+    /// itself, never delivered under ids another node may hold by then. A payload that Redis refused,
     /// that could not be sent, or that no node was listening for is answered `Offline` to the
     /// senders of its direct messages. (Redis may still count a subscriber whose machine died
     /// until its connection times out: what it takes meanwhile is lost; docs/CLUSTER.md.)
     func publish(_ payload: ByteBuffer, to node: String) {
         let size = payload.readableBytes
         self.inFlight.add(size, ordering: .relaxed)
-        self.publisher.send(["PUBLISH", .text(self.keys.inbox(node)), .bytes(payload)]).whenComplete { result in
+        self.publisher.send([
+            "EVAL", .text(ClusterScripts.publish), "1", .text(self.keys.lease(self.nodeID)), .text(self.token),
+            .text(self.keys.inbox(node)), .bytes(payload),
+        ]).whenComplete { result in
             self.inFlight.subtract(size, ordering: .relaxed)
             switch result {
             case .success(.integer(let receivers)) where receivers > 0:
                 self.observer.publishedToNodes(1)
                 return
+            case .success(.integer(-1)):
+                self.logger.debug("not published: this node's lease is gone in Redis", metadata: ["node": "\(node)"])
             case .success:
                 self.logger.debug("no node listens to the inbox", metadata: ["node": "\(node)"])
             case .failure(let error):

@@ -67,7 +67,7 @@ public final class ClusterPresence: Presence {
         /// Whether what is published reaches this node's subscription.
         var probe = DeliveryProbe()
         /// This process, as its lease names it.
-        var instance = ClusterInstance()
+        var instance: ClusterInstance
         /// Another live process holds this node id's lease: said once, until that changes.
         var displacedBy: String?
     }
@@ -114,14 +114,16 @@ public final class ClusterPresence: Presence {
         logger[metadataKey: "node"] = "\(configuration.nodeID)"
         self.logger = logger
         let retry = Backoff(initial: .milliseconds(100), maximum: .seconds(1))
+        let instance = ClusterInstance()
         self.link = ClusterLink(
             nodeID: configuration.nodeID, keys: ClusterKeys(cluster: configuration.name), loop: loop,
             publisher: RESPClient(target: configuration.endpoint, tls: self.tls, loop: loop, retry: retry),
-            local: self.local,
+            local: self.local, token: instance.token,
             observer: observer, logger: logger)
         self.commands = RESPClient(target: configuration.endpoint, tls: self.tls, loop: loop, retry: retry)
         self.subscription = RESPClient(target: configuration.endpoint, tls: self.tls, loop: loop, retry: retry)
-        self.state = NIOLockedValueBox(State(lease: NodeLease(length: TimeAmount(configuration.lease))))
+        self.state = NIOLockedValueBox(
+            State(lease: NodeLease(length: TimeAmount(configuration.lease)), instance: instance))
         self.ready = loop.makePromise()
     }
 

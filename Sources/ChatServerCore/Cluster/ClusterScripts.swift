@@ -97,6 +97,15 @@ enum ClusterScripts {
         return tonumber(redis.call('GET', KEYS[2]) or '0')
         """
 
+    /// KEYS: own lease. ARGV: this process's token, the inbox channel, the payload.
+    /// Publishes only while the lease is this process's (the fence at Redis: a payload that
+    /// arrives after the lease ran out is dropped). Returns the receivers, or -1.
+    static let publish = """
+        local holder = redis.call('GET', KEYS[1])
+        if not holder or string.sub(holder, 1, \(ClusterInstance.tokenLength)) ~= ARGV[1] then return -1 end
+        return redis.call('PUBLISH', ARGV[2], ARGV[3])
+        """
+
     /// KEYS: a node's lease. Returns {its value or nil, its time to live in ms}.
     static let peekLease = """
         return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
