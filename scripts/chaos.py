@@ -555,6 +555,9 @@ def check(events, faults, args, settle_at, last_heal):
                 if (f["kind"] in ("redis-partition", "pause") and f["node"] == node)
                 or f["kind"] in ("redis-restart", "primary-kill")]
 
+    def fenced(s):
+        return s["error"] is not None and "cluster unavailable" in s["error"]
+
     # The moment each session stopped being live.
     for s in live:
         end = s["end"] if s["end"] is not None else stop_time + 10
@@ -568,7 +571,10 @@ def check(events, faults, args, settle_at, last_heal):
                 continue
             if f["kind"] == "kill":
                 end = min(end, f["start"])
-            elif f["kind"] == "client-partition" and end > f["healed"]:
+            elif (f["kind"] == "client-partition" and end > f["healed"] and not fenced(s)
+                  and f["healed"] - f["start"] > ALIVE_TIMEOUT - 1.0):
+                # Cut off long enough for the server to drop it (no Alive for the timeout):
+                # it was live on the server until then at most, whenever the client saw the close.
                 end = min(end, max(f["start"], s["connected"]) + ALIVE_TIMEOUT + 0.5)
         s["live_end"] = end
 
@@ -588,6 +594,8 @@ def check(events, faults, args, settle_at, last_heal):
                         f"{b['sid']} on n{b['node']} connected at {b['connected']:.3f}")
     by_sid = {s["sid"]: s for s in live}
     for s in live:
+        if not fenced(s):
+            continue  # a client that quit or was cut off: what the server sent before may arrive late
         late = [r for r in s["recv"] if r["t"] > s["live_end"] + slack]
         if late:
             violations["names unique"].append(
@@ -596,7 +604,7 @@ def check(events, faults, args, settle_at, last_heal):
     for s in live:
         for r in s["recv"]:
             sender = by_sid.get(r["frm"])
-            if sender and r["t"] > sender["live_end"] + slack:
+            if sender and fenced(sender) and r["t"] > sender["live_end"] + slack:
                 sent = next((m for m in sender["sent"] if m["seq"] == r["seq"]), None)
                 if sent and sent["t"] > sender["live_end"] - lease:
                     violations["names unique"].append(
@@ -677,7 +685,9 @@ def check(events, faults, args, settle_at, last_heal):
             if got:
                 t = min(t for _, t in got)
                 outcome = "delivered late" if t - m["t"] > 1.0 else "delivered"
-            elif any(o >= m["t"] for o in offline_times[m["to"]]):
+            elif any(m["t"] <= o <= m["t"] + 2.0 for o in offline_times[m["to"]]):
+                # Answers come in the order of the messages, within moments: the first answer
+                # after it that no earlier message took (one lost in a fault takes none later).
                 outcome = "Offline"
                 offline_times[m["to"]].remove(min(o for o in offline_times[m["to"]] if o >= m["t"]))
             else:
@@ -722,6 +732,7 @@ def check(events, faults, args, settle_at, last_heal):
         "recovery": [{"kind": f["kind"], "promoted after": round(f["promoted"] - f["start"], 2)}
                      for f in faults if "promoted" in f],
         "violations": violations,
+        "fault log": faults,
     }
 
 
