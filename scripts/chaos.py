@@ -78,6 +78,13 @@ class Network:
 
     def teardown(self):
         for ns in self.namespaces:
+            # Whatever a run that was killed left running in it (nodes, Redis, the workload).
+            pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout.split()
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
             run("ip", "netns", "del", ns, check=False)
         for bridge in (f"{PREFIX}back", f"{PREFIX}front"):
             run("ip", "link", "del", bridge, check=False)
@@ -412,6 +419,8 @@ def orchestrate(args):
     for fault in schedule:
         log(f"  at {fault['at']:6.2f} s {fault['kind']:16} node n{fault['node']} for {fault['length']:.2f} s")
     folder = tempfile.mkdtemp(prefix="chaos-")
+    # A SIGTERM (a test's timeout) cleans up as an error does: processes, namespaces, bridges.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     network = Network()
     processes = Processes(args, folder)
     workload = None
@@ -452,7 +461,7 @@ def orchestrate(args):
         if violations and args.keep_logs:
             log(f"logs kept in {folder}")
         return 1 if violations else 0
-    except Exception as error:  # the run failed, not an invariant: say where
+    except (Exception, KeyboardInterrupt) as error:  # the run failed, not an invariant: say where
         log(f"the run failed: {error!r}; logs in {folder}")
         return 2
     finally:
@@ -718,6 +727,21 @@ def check(events, faults, args, settle_at, last_heal):
     else:
         violations["convergence"].append("the run ended before the lists could be checked")
 
+    # Recovery: after each fault heals, how long until a message crosses between the node it
+    # touched (any node, for Redis) and another node again, in each direction.
+    crossings = sorted((t, by_sid[frm]["node"], by_sid[rcv]["node"])
+                       for (frm, _), got in received.items() if frm in by_sid
+                       for rcv, t in got if rcv in by_sid and by_sid[frm]["node"] != by_sid[rcv]["node"])
+    recoveries = []
+    for f in faults:
+        redis_wide = f["kind"] in ("redis-restart", "primary-kill")
+        out_at = next((t for t, a, b in crossings if t > f["healed"] and (redis_wide or a == f["node"])), None)
+        in_at = next((t for t, a, b in crossings if t > f["healed"] and (redis_wide or b == f["node"])), None)
+        if out_at is not None and in_at is not None:
+            recoveries.append({"kind": f["kind"], "length": round(f["healed"] - f["start"], 2),
+                               "crossing again after heal": round(max(out_at, in_at) - f["healed"], 2),
+                               "crossing again after start": round(max(out_at, in_at) - f["start"], 2)})
+
     counts = defaultdict(int)
     for f in faults:
         counts[f["kind"]] += 1
@@ -729,8 +753,9 @@ def check(events, faults, args, settle_at, last_heal):
         "sessions": len(live),
         "outside faults": dict(outside),
         "during faults": {k: dict(v) for k, v in during.items()},
-        "recovery": [{"kind": f["kind"], "promoted after": round(f["promoted"] - f["start"], 2)}
-                     for f in faults if "promoted" in f],
+        "promotion": [{"kind": f["kind"], "promoted after": round(f["promoted"] - f["start"], 2)}
+                      for f in faults if "promoted" in f],
+        "recovery": recoveries,
         "violations": violations,
         "fault log": faults,
     }
@@ -744,8 +769,11 @@ def print_report(report):
     print("outside faults: " + json.dumps(report["outside faults"]))
     for kind, outcomes in sorted(report["during faults"].items()):
         print(f"during {kind}: " + json.dumps(outcomes))
-    for item in report["recovery"]:
+    for item in report["promotion"]:
         print(f"{item['kind']}: the sentinels promoted a replica after {item['promoted after']} s")
+    for item in report["recovery"]:
+        print(f"{item['kind']} ({item['length']} s): messages cross again {item['crossing again after heal']} s "
+              f"after it healed, {item['crossing again after start']} s after it began")
     for invariant, found in report["violations"].items():
         print(f"{invariant}: {len(found)} violation(s)")
         for line in found[:10]:
@@ -770,6 +798,9 @@ def main():
     parser.add_argument("--report", help="write the report as JSON here")
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args()
+    # A parent may hand down a mask that blocks signals (swift test does): the workload's
+    # SIGUSR1 and SIGTERM, and the processes started here, need them.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(signal.Signals))
     if args.command == "workload":
         asyncio.run(Workload(args).main())
         return 0
