@@ -780,6 +780,67 @@ def print_report(report):
             print("   " + line)
 
 
+def summarize(paths):
+    """The RELIABILITY.md table from the reports of several runs (--report)."""
+    reports = [json.load(open(p)) for p in paths]
+    kinds = SENTINEL_KINDS
+    invariants = ["names unique", "no duplicates", "per-sender order", "nothing lost", "convergence"]
+    print("| run | mode | seed | minutes | under faults, s | " + " | ".join(kinds) + " | messages | "
+          + " | ".join(invariants) + " |")
+    print("|" + "---|" * (5 + len(kinds) + 1 + len(invariants)))
+    totals = defaultdict(float)
+    for n, r in enumerate(reports, 1):
+        row = [str(n), r["mode"], str(r["seed"]), f"{r['duration'] / 60:.1f}", f"{r['seconds under faults']:.0f}"]
+        row += [str(r["faults"].get(k, 0)) for k in kinds]
+        row += [f"{r['messages sent']:,}"]
+        row += [str(len(r["violations"][i])) for i in invariants]
+        print("| " + " | ".join(row) + " |")
+        totals["minutes"] += r["duration"] / 60
+        totals["under"] += r["seconds under faults"]
+        totals["messages"] += r["messages sent"]
+        for k in kinds:
+            totals[k] += r["faults"].get(k, 0)
+        for i in invariants:
+            totals[i] += len(r["violations"][i])
+    row = ["**all**", "", "", f"**{totals['minutes']:.1f}**", f"{totals['under']:.0f}"]
+    row += [str(int(totals[k])) for k in kinds] + [f"{int(totals['messages']):,}"]
+    row += [f"**{int(totals[i])}**" for i in invariants]
+    print("| " + " | ".join(row) + " |")
+    outcomes = defaultdict(lambda: defaultdict(int))
+    for r in reports:
+        for kind, counts in r["during faults"].items():
+            for outcome, count in counts.items():
+                outcomes[kind][outcome] += count
+        for outcome, count in r["outside faults"].items():
+            outcomes["(no fault)"][outcome] += count
+    print()
+    print("| messages sent during | delivered | delivered late (> 1 s) | Offline | lost |")
+    print("|---|---:|---:|---:|---:|")
+    for kind in kinds + ["(no fault)"]:
+        c = outcomes.get(kind)
+        if not c:
+            continue
+        total = sum(c.values())
+        cells = [f"{c.get(o, 0):,} ({100 * c.get(o, 0) / total:.1f} %)"
+                 for o in ("delivered", "delivered late", "Offline", "lost")]
+        print(f"| {kind} | " + " | ".join(cells) + " |")
+    recovery = defaultdict(list)
+    for r in reports:
+        for item in r["recovery"]:
+            recovery[item["kind"]].append(item)
+    print()
+    print("| fault | runs | messages cross again after it healed: median (max) | after it began: median (max) |")
+    print("|---|---:|---|---|")
+    for kind in kinds:
+        items = recovery.get(kind)
+        if not items:
+            continue
+        healed = sorted(i["crossing again after heal"] for i in items)
+        began = sorted(i["crossing again after start"] for i in items)
+        print(f"| {kind} | {len(items)} | {healed[len(healed) // 2]:.2f} s ({healed[-1]:.2f} s) | "
+              f"{began[len(began) // 2]:.2f} s ({began[-1]:.2f} s) |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command")
@@ -787,6 +848,8 @@ def main():
     w.add_argument("--history", required=True)
     w.add_argument("--seed", type=int, required=True)
     w.add_argument("--clients", type=int, default=4)
+    m = sub.add_parser("summarize", help="the RELIABILITY.md tables from --report files")
+    m.add_argument("reports", nargs="+")
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--sentinel", action="store_true", help="Redis behind Sentinel; adds primary-kill")
@@ -801,6 +864,9 @@ def main():
     # A parent may hand down a mask that blocks signals (swift test does): the workload's
     # SIGUSR1 and SIGTERM, and the processes started here, need them.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, set(signal.Signals))
+    if args.command == "summarize":
+        summarize(args.reports)
+        return 0
     if args.command == "workload":
         asyncio.run(Workload(args).main())
         return 0

@@ -5,6 +5,8 @@
 # (loadgen --port2); then a join storm of N clients spread over two nodes (chatbench joinstorm
 # --peer-port). Starts its own redis-server on a free port (Debian's, --save '' --appendonly no).
 #   scripts/cluster-bench.sh [ROUNDS, default 3] [STORM CLIENTS, default 2000]
+# BASELINE=path/to/chatserver adds, in each round, cluster1 and cross2 with that binary
+# (targets cluster1-base, cross2-base): a change measured before and after in the same minutes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench="$root/../shared/bench"
@@ -46,40 +48,50 @@ tp50() { # tp50 against $1 (and --port2 $2); prints msgs/s, p99 and the Offline 
     get() { sed -E "s/.* $1=([^ ]+).*/\1/" <<<"$line"; }
     echo "$(get msgs_per_s) $(get p99_us) $(grep -q offline= <<<"$line" && get offline || echo 0)"
 }
-start() { # start a chatserver with arguments; sets $started
+baseline=${BASELINE:-}
+[ -z "$baseline" ] || [ -x "$baseline" ] || { echo "cluster-bench.sh: BASELINE=$baseline is not a program" >&2; exit 2; }
+binary=$server
+start() { # start a chatserver ($binary) with arguments; sets $started
     port=$((port + 1))
-    "$server" --port "$port" --log-level warning "$@" >/dev/null 2>&1 &
+    "$binary" --port "$port" --log-level warning "$@" >/dev/null 2>&1 &
     started=$!
     pids+=("$started")
     listening "$port"
 }
 
-printf '%-6s %-10s %12s %9s %8s\n' round target msgs/s p99_us offline
+printf '%-6s %-14s %12s %9s %8s\n' round target msgs/s p99_us offline
 results=$(mktemp)
 for round in $(seq "$rounds"); do
     start; single=$port; pid=$started
     read -r rate p99 off <<<"$(tp50 "$single")"
     kill "$pid"; wait "$pid" 2>/dev/null || true
-    printf '%-6s %-10s %12s %9s %8s\n' "$round" single "$rate" "$p99" "$off"; echo "$round single $rate" >>"$results"
+    printf '%-6s %-14s %12s %9s %8s\n' "$round" single "$rate" "$p99" "$off"; echo "$round single $rate" >>"$results"
     sleep 1
-    start --cluster "$url" --cluster-name "bench$round"; one=$port; pid=$started
-    read -r rate p99 off <<<"$(tp50 "$one")"
-    kill "$pid"; wait "$pid" 2>/dev/null || true
-    printf '%-6s %-10s %12s %9s %8s\n' "$round" cluster1 "$rate" "$p99" "$off"; echo "$round cluster1 $rate" >>"$results"
-    sleep 1
-    start --cluster "$url" --cluster-name "cross$round"; a=$port; pa=$started
-    start --cluster "$url" --cluster-name "cross$round"; b=$port; pb=$started
-    read -r rate p99 off <<<"$(tp50 "$a" "$b")"
-    kill "$pa" "$pb"; wait "$pa" "$pb" 2>/dev/null || true
-    printf '%-6s %-10s %12s %9s %8s\n' "$round" cross2 "$rate" "$p99" "$off"; echo "$round cross2 $rate" >>"$results"
-    sleep 1
+    for variant in "" ${baseline:+-base}; do
+        binary=$server
+        [ -z "$variant" ] || binary=$baseline
+        start --cluster "$url" --cluster-name "bench$round$variant"; one=$port; pid=$started
+        read -r rate p99 off <<<"$(tp50 "$one")"
+        kill "$pid"; wait "$pid" 2>/dev/null || true
+        printf '%-6s %-14s %12s %9s %8s\n' "$round" "cluster1$variant" "$rate" "$p99" "$off"
+        echo "$round cluster1$variant $rate" >>"$results"
+        sleep 1
+        start --cluster "$url" --cluster-name "cross$round$variant"; a=$port; pa=$started
+        start --cluster "$url" --cluster-name "cross$round$variant"; b=$port; pb=$started
+        read -r rate p99 off <<<"$(tp50 "$a" "$b")"
+        kill "$pa" "$pb"; wait "$pa" "$pb" 2>/dev/null || true
+        printf '%-6s %-14s %12s %9s %8s\n' "$round" "cross2$variant" "$rate" "$p99" "$off"
+        echo "$round cross2$variant $rate" >>"$results"
+        sleep 1
+    done
+    binary=$server
 done
 
 median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 ratio() { awk -v n="$1" '$2 == n {a[$1] = $3} $2 == "single" {b[$1] = $3} END {for (r in a) if (b[r] > 0) printf "%.3f\n", a[r] / b[r]}' "$results" | median; }
 echo
 printf '%-10s %14s %16s\n' target "median msgs/s" "÷ single (same round)"
-for t in single cluster1 cross2; do
+for t in single cluster1 cross2 ${baseline:+cluster1-base cross2-base}; do
     printf '%-10s %14s %16s\n' "$t" "$(awk -v n="$t" '$2 == n {print $3}' "$results" | median)" "$(ratio "$t")"
 done
 rm -f "$results"
