@@ -578,7 +578,7 @@ def check(events, faults, args, settle_at, last_heal):
         for f in faults:
             if f["node"] != s["node"] or not (s["connected"] < f["healed"] and end > f["start"]):
                 continue
-            if f["kind"] == "kill":
+            if f["kind"] == "kill" and s["connected"] < f["start"]:
                 end = min(end, f["start"])
             elif (f["kind"] == "client-partition" and end > f["healed"] and not fenced(s)
                   and f["healed"] - f["start"] > ALIVE_TIMEOUT - 1.0):
@@ -848,6 +848,9 @@ def main():
     w.add_argument("--history", required=True)
     w.add_argument("--seed", type=int, required=True)
     w.add_argument("--clients", type=int, default=4)
+    c = sub.add_parser("recheck", help="check a kept run again (its history.jsonl and --report)")
+    c.add_argument("history")
+    c.add_argument("report")
     m = sub.add_parser("summarize", help="the RELIABILITY.md tables from --report files")
     m.add_argument("reports", nargs="+")
     parser.add_argument("--duration", type=float, default=60)
@@ -864,6 +867,17 @@ def main():
     # A parent may hand down a mask that blocks signals (swift test does): the workload's
     # SIGUSR1 and SIGTERM, and the processes started here, need them.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, set(signal.Signals))
+    if args.command == "recheck":
+        old = json.load(open(args.report))
+        events = [json.loads(line) for line in open(args.history)]
+        faults = old["fault log"]
+        report = check(events, faults, args, None, max([f["healed"] for f in faults] or [0]))
+        for key in ("seed", "mode", "duration"):
+            report[key] = old[key]
+        print_report(report)
+        with open(args.report, "w") as f:
+            json.dump(report, f, indent=1)
+        return 1 if sum(len(v) for v in report["violations"].values()) else 0
     if args.command == "summarize":
         summarize(args.reports)
         return 0

@@ -63,8 +63,9 @@ public struct RESPSentinels: Equatable, Sendable, CustomStringConvertible {
         return "redis-sentinel://\(credentials)\(hosts.joined(separator: ","))/\(self.masterName)"
     }
 
-    /// The primary as the first sentinel that answers names it (each asked within `timeout`),
-    /// with this URL's credentials.
+    /// The primary as the first sentinel that answers names it, with this URL's credentials.
+    /// Each sentinel gets `timeout`, at most a second: one that is down must not hold up the
+    /// others while the chat waits for its backbone.
     ///
     /// - Throws: `RESPError.unknownPrimary` when every sentinel that answered knows no primary
     ///   of that name (a setting, not an outage); `RESPError.noSentinel` with each one's
@@ -72,6 +73,7 @@ public struct RESPSentinels: Equatable, Sendable, CustomStringConvertible {
     public func primary(on loop: any EventLoop, timeout: Duration) async throws -> RESPEndpoint {
         var troubles: [String] = []
         var answered = false
+        let timeout = min(timeout, .seconds(1))
         for sentinel in self.sentinels {
             do {
                 let connection = try await RESPConnection.connect(to: sentinel, on: loop, timeout: timeout)
