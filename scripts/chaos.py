@@ -571,8 +571,9 @@ def check(events, faults, args, settle_at, last_heal):
     for s in live:
         end = s["end"] if s["end"] is not None else stop_time + 10
         if s["error"] and "cluster unavailable" in s["error"]:
-            # Fenced: no later than a lease after the cut that preceded the Error began.
-            starts = [a for a, _ in cut_off(s["node"]) if a <= end]
+            # Fenced: no later than a lease after the cut it lived through began (an Error with
+            # no such cut had another cause: its id found taken at a registration).
+            starts = [a for a, h in cut_off(s["node"]) if a <= end and h >= s["connected"]]
             if starts:
                 end = min(end, max(max(starts), s["connected"]) + lease)
         for f in faults:

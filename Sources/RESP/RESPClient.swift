@@ -42,6 +42,9 @@ public final class RESPClient: Sendable {
     /// Whether a connection is up now.
     public var isConnected: Bool { self.state.withLockedValue { $0.connection != nil } }
 
+    /// The server the current connection goes to, if one is up.
+    public var connectedEndpoint: RESPEndpoint? { self.state.withLockedValue { $0.connection?.endpoint } }
+
     /// Starts connecting (once): `onMessage` hears published messages (on the loop), `onEvent`
     /// each connect and loss, in order (the next connect waits until it returns).
     public func start(

@@ -19,11 +19,14 @@ public typealias RESPTransport =
 public final class RESPConnection: Sendable {
     /// The socket's channel (its loop runs `onMessage` and completes the futures).
     public let channel: any Channel
+    /// The server connected to (for a `RESPTarget.sentinel`, the primary named then).
+    public let endpoint: RESPEndpoint
     /// What closed the connection, if an error did (a TLS alert after the handshake, bad bytes).
     private let closedBy: NIOLockedValueBox<(any Error)?>
 
-    private init(channel: any Channel, closedBy: NIOLockedValueBox<(any Error)?>) {
+    private init(channel: any Channel, endpoint: RESPEndpoint, closedBy: NIOLockedValueBox<(any Error)?>) {
         self.channel = channel
+        self.endpoint = endpoint
         self.closedBy = closedBy
     }
 
@@ -58,7 +61,7 @@ public final class RESPConnection: Sendable {
             ready.fail(error)
             throw error
         }
-        let connection = RESPConnection(channel: channel, closedBy: closedBy)
+        let connection = RESPConnection(channel: channel, endpoint: endpoint, closedBy: closedBy)
         // The transport's handshake within what is left of `timeout`: a server that never
         // answers it (a plain Redis waiting for a line) must not hold the connect forever.
         let handshakeGuard = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { channel.close(promise: nil) }

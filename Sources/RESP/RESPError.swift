@@ -22,7 +22,7 @@ public enum RESPError: Error, Equatable, Sendable, CustomStringConvertible {
     case connectionClosed
     /// A `rediss://` endpoint was given no TLS transport (`RESPTransport`).
     case tlsNotConfigured
-    /// No sentinel answered (each one's trouble).
+    /// No majority of the sentinels named one primary (each one's answer or trouble).
     case noSentinel(String)
     /// The sentinels that answered know no primary of this name.
     case unknownPrimary(String)
@@ -51,7 +51,7 @@ public enum RESPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unexpected(let what): "unexpected answer: \(what)"
         case .connectionClosed: "the connection to the server closed"
         case .tlsNotConfigured: "a rediss:// server needs TLS settings"
-        case .noSentinel(let troubles): "no sentinel answered (\(troubles))"
+        case .noSentinel(let troubles): "the sentinels name no primary (\(troubles))"
         case .unknownPrimary(let name): "the sentinels know no primary named \(name)"
         case .notPrimary(let role): "the server the sentinels named is a \(role), not the primary"
         }

@@ -63,46 +63,75 @@ public struct RESPSentinels: Equatable, Sendable, CustomStringConvertible {
         return "redis-sentinel://\(credentials)\(hosts.joined(separator: ","))/\(self.masterName)"
     }
 
-    /// The primary as the first sentinel that answers names it, with this URL's credentials.
-    /// Each sentinel gets `timeout`, at most a second: one that is down must not hold up the
-    /// others while the chat waits for its backbone.
+    /// The primary a majority of the sentinels name now, with this URL's credentials. The
+    /// sentinels are asked at once, each within `timeout` (at most a second: one that is down
+    /// must not hold up the others). A majority, not the first answer: while sentinels disagree
+    /// (one still on an older failover), a node must not follow the minority to a primary
+    /// that is about to be demoted, and write there what the others never see.
     ///
     /// - Throws: `RESPError.unknownPrimary` when every sentinel that answered knows no primary
     ///   of that name (a setting, not an outage); `RESPError.noSentinel` with each one's
-    ///   trouble when none answered.
+    ///   trouble when no majority answered alike.
     public func primary(on loop: any EventLoop, timeout: Duration) async throws -> RESPEndpoint {
-        var troubles: [String] = []
-        var answered = false
         let timeout = min(timeout, .seconds(1))
-        for sentinel in self.sentinels {
-            do {
-                let connection = try await RESPConnection.connect(to: sentinel, on: loop, timeout: timeout)
-                defer { Task { await connection.close() } }
-                let guardTask = loop.scheduleTask(in: TimeAmount(timeout)) { connection.channel.close(promise: nil) }
-                defer { guardTask.cancel() }
-                let ask: [RESPArgument] = ["SENTINEL", "get-master-addr-by-name", .text(self.masterName)]
-                var answer: RESPValue
-                do {
-                    answer = try await connection.send(ask).get()
-                } catch RESPError.server(let text) where text.hasPrefix("NOAUTH") && self.password != nil {
-                    let user: [RESPArgument] = self.user.map { [.text($0)] } ?? []
-                    _ = try await connection.send(["AUTH"] + user + [.text(self.password ?? "")]).get()
-                    answer = try await connection.send(ask).get()
-                }
-                answered = true
-                guard let parts = answer.elements, parts.count == 2, let host = parts[0].text,
-                    let portText = parts[1].text, let port = Int(portText), (1...65_535).contains(port)
-                else {
-                    troubles.append("\(sentinel.host):\(sentinel.port) knows no primary named \(self.masterName)")
-                    continue
-                }
-                return RESPEndpoint(host: host, port: port, user: self.user, password: self.password)
-            } catch {
-                troubles.append("\(sentinel.host):\(sentinel.port): \(error)")
+        let answers = await withTaskGroup(of: Answer.self) { group in
+            for sentinel in self.sentinels {
+                group.addTask { await self.ask(sentinel, on: loop, timeout: timeout) }
+            }
+            var answers: [Answer] = []
+            for await answer in group { answers.append(answer) }
+            return answers
+        }
+        var votes: [String: (endpoint: RESPEndpoint, count: Int)] = [:]
+        for case .named(let endpoint) in answers {
+            votes["\(endpoint.host):\(endpoint.port)", default: (endpoint, 0)].count += 1
+        }
+        if let winner = votes.values.first(where: { $0.count > self.sentinels.count / 2 }) {
+            return winner.endpoint
+        }
+        if answers.allSatisfy({ if case .unknown = $0 { true } else { false } }) {
+            throw RESPError.unknownPrimary(self.masterName)
+        }
+        let troubles = answers.map { answer in
+            switch answer {
+            case .named(let endpoint): "one names \(endpoint.host):\(endpoint.port)"
+            case .unknown(let sentinel): "\(sentinel) knows no primary named \(self.masterName)"
+            case .failed(let trouble): trouble
             }
         }
-        throw answered && troubles.allSatisfy({ $0.contains("knows no primary") })
-            ? RESPError.unknownPrimary(self.masterName)
-            : RESPError.noSentinel(troubles.joined(separator: "; "))
+        throw RESPError.noSentinel("no majority names one primary: " + troubles.sorted().joined(separator: "; "))
+    }
+
+    /// What one sentinel said.
+    private enum Answer: Sendable {
+        case named(RESPEndpoint)
+        case unknown(String)
+        case failed(String)
+    }
+
+    /// Asks `sentinel` for the primary (`AUTH` first if it asks for it).
+    private func ask(_ sentinel: RESPEndpoint, on loop: any EventLoop, timeout: Duration) async -> Answer {
+        let name = "\(sentinel.host):\(sentinel.port)"
+        do {
+            let connection = try await RESPConnection.connect(to: sentinel, on: loop, timeout: timeout)
+            defer { Task { await connection.close() } }
+            let guardTask = loop.scheduleTask(in: TimeAmount(timeout)) { connection.channel.close(promise: nil) }
+            defer { guardTask.cancel() }
+            let question: [RESPArgument] = ["SENTINEL", "get-master-addr-by-name", .text(self.masterName)]
+            var answer: RESPValue
+            do {
+                answer = try await connection.send(question).get()
+            } catch RESPError.server(let text) where text.hasPrefix("NOAUTH") && self.password != nil {
+                let user: [RESPArgument] = self.user.map { [.text($0)] } ?? []
+                _ = try await connection.send(["AUTH"] + user + [.text(self.password ?? "")]).get()
+                answer = try await connection.send(question).get()
+            }
+            guard let parts = answer.elements, parts.count == 2, let host = parts[0].text,
+                let portText = parts[1].text, let port = Int(portText), (1...65_535).contains(port)
+            else { return .unknown(name) }
+            return .named(RESPEndpoint(host: host, port: port, user: self.user, password: self.password))
+        } catch {
+            return .failed("\(name): \(error)")
+        }
     }
 }

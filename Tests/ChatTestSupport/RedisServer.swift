@@ -61,10 +61,10 @@ public final class RedisServer: Sendable {
     }
 
     /// A sentinel on a free port monitoring the primary on `primaryPort` as `masterName` (quorum
-    /// 2, down after `downAfter`), told of the replica on `replicaPort` (a sentinel learns of
+    /// 2, down after `downAfter`), told of the replica on `replicaPort` if any (a sentinel learns of
     /// replicas from the primary only every 10 s); its configuration file goes in `folder`.
     public static func sentinel(
-        monitoring primaryPort: Int, as masterName: String, replicaPort: Int, downAfter: Duration, folder: URL
+        monitoring primaryPort: Int, as masterName: String, replicaPort: Int?, downAfter: Duration, folder: URL
     ) async throws -> RedisServer {
         let port = try Self.freePort()
         let milliseconds =
@@ -76,7 +76,7 @@ public final class RedisServer: Sendable {
         sentinel monitor \(masterName) 127.0.0.1 \(primaryPort) 2
         sentinel down-after-milliseconds \(masterName) \(milliseconds)
         sentinel failover-timeout \(masterName) \(milliseconds * 4)
-        sentinel known-replica \(masterName) 127.0.0.1 \(replicaPort)
+        \(replicaPort.map { "sentinel known-replica \(masterName) 127.0.0.1 \($0)" } ?? "")
 
         """.write(to: file, atomically: true, encoding: .utf8)
         return try await RedisServer(port: port, commandLine: [file.path, "--sentinel"], usesTLS: false)

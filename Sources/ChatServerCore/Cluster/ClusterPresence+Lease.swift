@@ -9,8 +9,36 @@ import Synchronization
 /// clients closed once it has run out, before Redis can let another node take their ids.
 extension ClusterPresence {
 
+    /// Behind Sentinel: asks the sentinels whether the primary this node's connections go to
+    /// is still the one a majority of them name; if not, drops them, and they connect to the
+    /// one named now. A primary that the sentinels demoted can stay a primary for seconds
+    /// before they reconfigure it (seen: 10 s, after two failovers close together), and a node
+    /// that stayed on it would write what the other nodes never see. Once per refresh.
+    func checkPrimary() {
+        guard case .sentinel(let sentinels) = self.configuration.endpoint,
+            let current = self.commands.connectedEndpoint,
+            self.state.withLockedValue({ state in
+                defer { state.primaryCheckInFlight = true }
+                return !state.primaryCheckInFlight && !state.stopped
+            })
+        else { return }
+        Task {
+            defer { self.state.withLockedValue { $0.primaryCheckInFlight = false } }
+            guard let named = try? await sentinels.primary(on: self.link.loop, timeout: .seconds(1)),
+                named.host != current.host || named.port != current.port
+            else { return }
+            self.logger.warning(
+                "the sentinels name another primary than this node's: connecting to it",
+                metadata: ["primary": "\(named.host):\(named.port)", "was": "\(current.host):\(current.port)"])
+            self.commands.dropConnection()
+            self.link.publisher.dropConnection()
+            self.subscription.dropConnection()
+        }
+    }
+
     /// Refreshes the lease (every third of it), or registers again when Redis lost it.
     func refresh() {
+        self.checkPrimary()
         let (registered, mustRegister) = self.state.withLockedValue { ($0.registered, $0.mustRegister) }
         guard self.commands.isConnected else { return }
         guard registered, !mustRegister else {

@@ -70,6 +70,8 @@ public final class ClusterPresence: Presence {
         var instance: ClusterInstance
         /// Another live process holds this node id's lease: said once, until that changes.
         var displacedBy: String?
+        /// The sentinels are being asked whether this node's primary is still theirs.
+        var primaryCheckInFlight = false
     }
 
     let configuration: ClusterConfiguration
