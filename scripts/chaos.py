@@ -131,11 +131,15 @@ class Processes:
     def spawn(self, ns, argv, log_name):
         out = open(os.path.join(self.folder, log_name), "ab")
         return subprocess.Popen(["ip", "netns", "exec", ns] + argv, stdout=out, stderr=out,
-                                start_new_session=True)
+                                start_new_session=True, cwd=self.folder)
 
     def redis_argv(self, port, extra=()):
+        # A fresh folder at every start: a replica writes the primary's data there at a full sync
+        # (dump.rdb), and a Redis loads a dump.rdb it finds where it starts; "restarted empty"
+        # must be empty.
+        folder = tempfile.mkdtemp(prefix=f"redis-{port}-", dir=self.folder)
         return ["redis-server", "--bind", REDIS_IP, "--port", str(port), "--save", "", "--appendonly", "no",
-                "--protected-mode", "no"] + list(extra)
+                "--protected-mode", "no", "--dir", folder] + list(extra)
 
     def start_redis(self, name, port, extra=()):
         self.redis[name] = self.spawn(f"{PREFIX}-redis", self.redis_argv(port, extra), f"redis-{name}.log")

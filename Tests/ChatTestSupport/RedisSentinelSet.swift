@@ -21,8 +21,9 @@ public final class RedisSentinelSet: Sendable {
     public init(downAfter: Duration = .milliseconds(500)) async throws {
         self.folder = FileManager.default.temporaryDirectory.appendingPathComponent("sentinels-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.folder, withIntermediateDirectories: true)
-        let primary = try await RedisServer()
-        let replica = try await RedisServer(arguments: ["--replicaof", "127.0.0.1", "\(primary.port)"])
+        let primary = try await RedisServer(arguments: Self.renaming)
+        let replica = try await RedisServer(
+            arguments: Self.renaming + ["--replicaof", "127.0.0.1", "\(primary.port)"])
         self.primary = primary
         self.replica = replica
         try await waitUntil("the replica in sync") {
@@ -33,11 +34,21 @@ public final class RedisSentinelSet: Sendable {
             sentinels.append(
                 try await RedisServer.sentinel(
                     monitoring: primary.port, as: self.masterName, replicaPort: replica.port, downAfter: downAfter,
-                    folder: self.folder))
+                    folder: self.folder, renamed: Self.renamed))
         }
         self.sentinels = sentinels
         try await self.awaitPrimary(primary)
     }
+
+    /// The commands a sentinel reconfigures a server with, under names only this set's servers
+    /// know. A killed primary's port is free for the next test's `redis-server`, and the
+    /// sentinels, seeing "the old primary" back, would make that one a replica of theirs (and
+    /// drop its clients): another test's Redis would then hold this set's data (seen: a node
+    /// counting 4 nodes on its own Redis). Renamed, their commands fail there and change nothing.
+    static let renamed = ["SLAVEOF": "SET255-SLAVEOF", "CONFIG": "SET255-CONFIG"]
+
+    /// The `redis-server` arguments that rename them.
+    static let renaming = renamed.sorted { $0.key < $1.key }.flatMap { ["--rename-command", $0.key, $0.value] }
 
     /// `redis-sentinel://` with the three sentinels and the primary's name.
     public var url: String {
@@ -79,7 +90,8 @@ public final class RedisSentinelSet: Sendable {
             to: RESPEndpoint(host: "127.0.0.1", port: self.primary.port),
             on: MultiThreadedEventLoopGroup.singleton.next(), timeout: .seconds(5))
         defer { Task { await connection.close() } }
-        _ = try await connection.send(["CONFIG", "SET", "requirepass", "cut-off"]).get()
+        _ = try await connection.send([.text(Self.renamed["CONFIG"] ?? "CONFIG"), "SET", "requirepass", "cut-off"])
+            .get()
         _ = try await connection.send(["CLIENT", "KILL", "TYPE", "replica"]).get()
         try await waitUntil("the replica cut off") {
             try await Self.info(self.replica, "replication").contains("master_link_status:down")

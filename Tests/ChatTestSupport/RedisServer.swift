@@ -16,6 +16,8 @@ public final class RedisServer: Sendable {
     /// Whether it speaks TLS only, on `port` (`tls(clientCertificates:)`).
     public let usesTLS: Bool
     private let process: Process
+    /// Its working folder (`--dir`), removed when it stops.
+    private let folder: URL
 
     /// The `redis-server` binary, or a failure that says how to get it.
     public static func binary() throws -> String {
@@ -63,8 +65,11 @@ public final class RedisServer: Sendable {
     /// A sentinel on a free port monitoring the primary on `primaryPort` as `masterName` (quorum
     /// 2, down after `downAfter`), told of the replica on `replicaPort` if any (a sentinel learns of
     /// replicas from the primary only every 10 s); its configuration file goes in `folder`.
+    /// `renamed` maps commands to the names the monitored servers know them by
+    /// (`sentinel rename-command`).
     public static func sentinel(
-        monitoring primaryPort: Int, as masterName: String, replicaPort: Int?, downAfter: Duration, folder: URL
+        monitoring primaryPort: Int, as masterName: String, replicaPort: Int?, downAfter: Duration, folder: URL,
+        renamed: [String: String] = [:]
     ) async throws -> RedisServer {
         let port = try Self.freePort()
         let milliseconds =
@@ -77,6 +82,7 @@ public final class RedisServer: Sendable {
         sentinel down-after-milliseconds \(masterName) \(milliseconds)
         sentinel failover-timeout \(masterName) \(milliseconds * 4)
         \(replicaPort.map { "sentinel known-replica \(masterName) 127.0.0.1 \($0)" } ?? "")
+        \(renamed.sorted { $0.key < $1.key }.map { "sentinel rename-command \(masterName) \($0.key) \($0.value)" }.joined(separator: "\n"))
 
         """.write(to: file, atomically: true, encoding: .utf8)
         return try await RedisServer(port: port, commandLine: [file.path, "--sentinel"], usesTLS: false)
@@ -86,9 +92,16 @@ public final class RedisServer: Sendable {
         let binary = try Self.binary()
         self.port = port
         self.usesTLS = usesTLS
+        // A folder of its own, removed when it stops: a replica writes the primary's data there
+        // at a full sync (dump.rdb), and a Redis loads a dump.rdb it finds where it starts. In
+        // the test process's folder, one test's data was loaded by the next test's Redis.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        self.folder = folder
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = commandLine
+        process.currentDirectoryURL = folder
+        process.arguments = commandLine + (commandLine.contains("--sentinel") ? [] : ["--dir", folder.path])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -127,6 +140,7 @@ public final class RedisServer: Sendable {
     /// monitor once. `Process.waitUntilExit` is not used: it runs a run loop, which hangs a
     /// Swift concurrency thread on Linux.
     public func stop() {
+        defer { try? FileManager.default.removeItem(at: self.folder) }
         guard self.process.isRunning else { return }
         // SIGKILL: nothing is persisted, and the test process may hand its children a signal
         // mask that blocks SIGTERM (seen: a SIGTERM'd Redis lived on).
