@@ -1,7 +1,12 @@
 public import ChatWireTestSupport
 import Foundation
+import NIOConcurrencyHelpers
 import NIOPosix
 public import RESP
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A Redis primary, one replica and three sentinels (quorum 2), each a real `redis-server` on a
 /// free port, for the cluster's failover tests. `url` is the `redis-sentinel://` URL of the set.
@@ -15,6 +20,8 @@ public final class RedisSentinelSet: Sendable {
     /// The three sentinels.
     public let sentinels: [RedisServer]
     private let folder: URL
+    /// Ports of killed servers held until the sentinels stop (`kill`).
+    private let reserved = NIOLockedValueBox<[Int32]>([])
 
     /// Starts them; returns once the replica is in sync and the sentinels know each other's
     /// primary. A sentinel calls the primary down after `downAfter` without an answer.
@@ -98,9 +105,19 @@ public final class RedisSentinelSet: Sendable {
         }
     }
 
+    /// Kills `server` (SIGKILL) and holds its port until `stop`: the sentinels still know it,
+    /// and must not find another test's Redis there.
+    public func kill(_ server: RedisServer) {
+        server.stop()
+        if let fd = RedisServer.reserve(port: server.port) { self.reserved.withLockedValue { $0.append(fd) } }
+    }
+
     /// Stops every process and removes the sentinels' files.
     public func stop() {
         for server in self.sentinels + [self.primary, self.replica] { server.stop() }
+        for fd in self.reserved.withLockedValue({ held in
+            defer { held = [] }; return held
+        }) { close(fd) }
         try? FileManager.default.removeItem(at: self.folder)
     }
 

@@ -1,6 +1,7 @@
 public import ChatServerCore
 import ChatWireTestSupport
 public import Foundation
+import NIOConcurrencyHelpers
 import NIOPosix
 import RESP
 
@@ -88,7 +89,25 @@ public final class RedisServer: Sendable {
         return try await RedisServer(port: port, commandLine: [file.path, "--sentinel"], usesTLS: false)
     }
 
+    /// Ports held between a Redis stopped and the one started again on its port
+    /// (`stop(holdingPort:)`): meanwhile the kernel gives them to no other test's server, whose
+    /// nodes would otherwise meet this test's in one Redis.
+    private static let held = NIOLockedValueBox<[Int: Int32]>([:])
+
+    /// A free port, held for a Redis to be started on it later (`RedisServer(port:)`).
+    public static func holdFreePort() throws -> Int {
+        for _ in 0..<100 {
+            let port = try Self.freePort()
+            if let fd = Self.reserve(port: port) {
+                Self.held.withLockedValue { $0[port] = fd }
+                return port
+            }
+        }
+        throw TestFailure("no port to hold")
+    }
+
     private init(port: Int, commandLine: [String], usesTLS: Bool) async throws {
+        if let fd = Self.held.withLockedValue({ $0.removeValue(forKey: port) }) { close(fd) }
         let binary = try Self.binary()
         self.port = port
         self.usesTLS = usesTLS
@@ -139,6 +158,12 @@ public final class RedisServer: Sendable {
     /// Foundation's to reap: reaping it here as well (`waitpid`) crashed libdispatch's process
     /// monitor once. `Process.waitUntilExit` is not used: it runs a run loop, which hangs a
     /// Swift concurrency thread on Linux.
+    /// Stops it, and holds its port for the Redis a test starts there again.
+    public func stop(holdingPort: Bool) {
+        self.stop()
+        if holdingPort, let fd = Self.reserve(port: self.port) { Self.held.withLockedValue { $0[self.port] = fd } }
+    }
+
     public func stop() {
         defer { try? FileManager.default.removeItem(at: self.folder) }
         guard self.process.isRunning else { return }
@@ -156,6 +181,27 @@ public final class RedisServer: Sendable {
 
     /// Wakes it after `freeze`.
     public func thaw() { kill(self.process.processIdentifier, SIGCONT) }
+
+    /// Holds `port` (bound, not listening) until the descriptor returned is closed, so that no
+    /// other test's server takes a port that sentinels still know; `nil` if it is taken.
+    public static func reserve(port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
 
     /// A TCP port the kernel says is free now.
     public static func freePort() throws -> Int {

@@ -24,7 +24,7 @@ struct RESPClientTests {
         }
         try await waitUntil("connected") { client.isConnected }
         _ = try await client.send(["SET", "k", "1"]).get()
-        first.stop()
+        first.stop(holdingPort: true)
         try await waitUntil("the loss noticed") { !client.isConnected }
         await #expect(throws: RESPError.connectionClosed) { _ = try await client.send(["PING"]).get() }
         let second = try await RedisServer(port: first.port)

@@ -9,6 +9,10 @@ import Synchronization
 /// The backbone: starting and stopping, the connections to Redis (commands, subscription)
 /// and what each does when it comes or goes, and commands with their timeout.
 extension ClusterPresence {
+    /// How long the start's check of the backbone may take: a connect, a TLS handshake, two
+    /// commands. Generous: a busy machine must not turn a slow handshake into "TLS failed".
+    static let probeTimeout: Duration = .seconds(10)
+
     /// Checks the backbone once (a wrong password or a server that is not a usable Redis stops
     /// the start), then connects for good: a Redis out of reach is logged and tried again, and
     /// Connects are refused (`Error cluster unavailable`) until it answers.
@@ -16,8 +20,10 @@ extension ClusterPresence {
         self.state.withLockedValue { $0.changed = changed }
         do {
             let probe = try await RESPConnection.connect(
-                to: self.configuration.endpoint, tls: self.tls, on: self.link.loop, timeout: .seconds(3))
-            let deadline = self.link.loop.scheduleTask(in: .seconds(3)) { probe.channel.close(promise: nil) }
+                to: self.configuration.endpoint, tls: self.tls, on: self.link.loop, timeout: Self.probeTimeout)
+            let deadline = self.link.loop.scheduleTask(in: TimeAmount(Self.probeTimeout)) {
+                probe.channel.close(promise: nil)
+            }
             defer {
                 deadline.cancel()
                 Task { await probe.close() }

@@ -46,6 +46,11 @@ extension ClusterPresence {
             return
         }
         let sentAt = self.clock.now
+        // The versions this node had seen before it asked: Redis made them before it ran the
+        // refresh, so a lower answer means Redis lost them. (Not the copy's version when the
+        // answer comes: events published after the refresh ran may arrive first, on the other
+        // connection.)
+        let knownAtSend = self.state.withLockedValue { $0.directory.version }
         self.command([
             "EVAL", .text(ClusterScripts.refresh), "2", .text(self.keys.lease(self.nodeID)), .text(self.keys.version),
             .text(self.leaseMilliseconds), .text(self.leaseValue),
@@ -59,7 +64,7 @@ extension ClusterPresence {
                 return
             }
             let wentBack = self.state.withLockedValue { state in
-                guard let known = state.directory.version, UInt64(version) < known else { return false }
+                guard let known = knownAtSend, UInt64(version) < known else { return false }
                 state.suspectLoss = true
                 return true
             }

@@ -257,6 +257,9 @@ public final class ChatServer: Sendable {
     /// The ids of everyone online (on every node of a cluster), sorted.
     public var onlineNames: [ChatName] { self.presence.names() }
 
+    /// A cluster node's backbone as `/readyz` sees it (`nil` without `--cluster`).
+    public var backbone: BackboneStatus? { self.presence.backbone }
+
     /// Reads the files again (SIGHUP): the users file, the TLS certificate and key (and client
     /// CA), the ones given at start or those the last `apply` named. Each is checked whole
     /// first; a bad one is logged and the one in force stays. Connections are not touched.

@@ -62,6 +62,7 @@ struct ClusterNodes {
             let logger = Logger(label: "test-node") { _ in DiscardingLogHandler() }
             do {
                 self.server = try await ChatServer.start(configuration: configuration, group: group, logger: logger)
+                try await self.server.awaitRegistration()
             } catch {
                 try? await group.shutdownGracefully()
                 throw error

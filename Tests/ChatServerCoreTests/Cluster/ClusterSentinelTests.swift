@@ -41,7 +41,7 @@ struct ClusterSentinelTests {
             try await withServer(cluster: try Self.configuration(set, id: "b")) { b in
                 let (alice, bob) = try await TestClient.aliceAndBob(port: a.port, bobPort: b.port)
                 try await bob.awaitList(["alice", "bob"])
-                set.primary.stop()
+                set.kill(set.primary)
                 try await set.awaitPrimary(set.replica)
                 try await waitUntil("a message from alice crossing to bob after the failover") {
                     try await alice.send(to: "bob", from: "alice", "after the failover")
@@ -83,7 +83,7 @@ struct ClusterSentinelTests {
             a.signal(SIGSTOP)
             var resumed = false
             defer { if !resumed { a.signal(SIGCONT) } }
-            set.primary.stop()
+            set.kill(set.primary)
             try await set.awaitPrimary(set.replica)
             // b is back once it wrote its lease there: its time to live, which only falls, rises.
             var lastTimeToLive = Int64.max

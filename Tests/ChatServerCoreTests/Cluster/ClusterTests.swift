@@ -150,7 +150,7 @@ struct ClusterTests {
                     await alice.close(); await bob.close()
                 }
             }
-            redis.stop()
+            redis.stop(holdingPort: true)
             restarted = try await RedisServer(port: redis.port)
             let check = try await RESPConnection.connect(
                 to: try RESPEndpoint(url: redis.url), on: MultiThreadedEventLoopGroup.singleton.next())
@@ -192,7 +192,7 @@ struct ClusterTests {
                     await alice.close(); await bob.close()
                 }
             }
-            redis.stop()
+            redis.stop(holdingPort: true)
             // Messages between clients of one node flow throughout.
             try await alice.send(to: "bob", from: "alice", "local")
             #expect(try await bob.nextSkippingLists().line == "bob     alice   local")
@@ -210,13 +210,13 @@ struct ClusterTests {
 
     @Test("Redis out of reach at start: the node starts and refuses Connects until Redis answers")
     func redisUnreachableAtStart() async throws {
-        let port = try RedisServer.freePort()
+        let port = try RedisServer.holdFreePort()
         var cluster = ClusterConfiguration(
             endpoint: try RESPTarget(url: "redis://127.0.0.1:\(port)"), nodeID: "early")
         cluster.lease = .seconds(2)
         var redis: RedisServer?
         defer { redis?.stop() }
-        try await withServer(cluster: cluster) { node in
+        try await withServer(cluster: cluster, awaitRegistration: false) { node in
             let client = try await TestClient.connect(port: node.port)
             try await client.send(to: "-SERVER-", from: "alice", "Connect alice")
             #expect(try await client.next().line == "alice   -SERVER-Error cluster unavailable")
