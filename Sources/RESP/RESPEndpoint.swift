@@ -66,16 +66,22 @@ public struct RESPEndpoint: Equatable, Sendable, CustomStringConvertible {
         self.usesTLS = scheme == "rediss://"
     }
 
+    /// `USER:***@` (or `USER@`, `:***@`, nothing) for a URL in a log: the password hidden.
+    static func hiddenCredentials(user: String?, password: String?) -> String {
+        switch (user, password) {
+        case (nil, nil): ""
+        case (let user?, nil): "\(user)@"
+        case (let user, _?): "\(user ?? ""):***@"
+        }
+    }
+
+    /// `HOST:PORT`, an IPv6 address in brackets.
+    var hostAndPort: String { (self.host.contains(":") ? "[\(self.host)]" : self.host) + ":\(self.port)" }
+
     /// The URL with the password hidden, for logs.
     public var description: String {
-        let credentials =
-            switch (self.user, self.password) {
-            case (nil, nil): ""
-            case (let user?, nil): "\(user)@"
-            case (let user, _?): "\(user ?? ""):***@"
-            }
-        let host = self.host.contains(":") ? "[\(self.host)]" : self.host
-        return (self.usesTLS ? "rediss://" : "redis://") + "\(credentials)\(host):\(self.port)"
+        let credentials = Self.hiddenCredentials(user: self.user, password: self.password)
+        return (self.usesTLS ? "rediss://" : "redis://") + "\(credentials)\(self.hostAndPort)"
             + (self.database == 0 ? "" : "/\(self.database)")
     }
 }

@@ -53,13 +53,8 @@ public struct RESPSentinels: Equatable, Sendable, CustomStringConvertible {
 
     /// The URL with the password hidden, for logs.
     public var description: String {
-        let credentials =
-            switch (self.user, self.password) {
-            case (nil, nil): ""
-            case (let user?, nil): "\(user)@"
-            case (let user, _?): "\(user ?? ""):***@"
-            }
-        let hosts = self.sentinels.map { $0.host.contains(":") ? "[\($0.host)]:\($0.port)" : "\($0.host):\($0.port)" }
+        let credentials = RESPEndpoint.hiddenCredentials(user: self.user, password: self.password)
+        let hosts = self.sentinels.map(\.hostAndPort)
         return "redis-sentinel://\(credentials)\(hosts.joined(separator: ","))/\(self.masterName)"
     }
 
