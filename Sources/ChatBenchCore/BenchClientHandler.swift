@@ -16,6 +16,8 @@ protocol BenchClientDelegate: AnyObject {
     func client(_ client: BenchClientHandler, receivedList names: Int, bytes: Int)
     /// The connection failed or closed, or the server sent something a client never expects.
     func clientFailed(_ client: BenchClientHandler, reason: String)
+    /// A cluster node refused the Connect for now and closed (`BenchRetries`): connect again.
+    func clientRefusedForNow(_ client: BenchClientHandler)
 }
 
 /// One benchmark client: the shared client protocol (`ClientProtocol`: Connect, heartbeat
@@ -41,6 +43,9 @@ final class BenchClientHandler: ChannelInboundHandler {
     /// Frames written since the last flush, sent as one buffer by `flush()`.
     private var outbox: ByteBuffer?
     private(set) var isReady = false
+    /// The Connect was refused for now (`BenchRetries.refusalText`): the close that follows is
+    /// reported as that, not as a failure.
+    private var refusedForNow = false
     /// Messages this client sent, and (pairs) how many of them are still in flight.
     var sent: UInt64 = 0
     var inflight = 0
@@ -124,6 +129,8 @@ final class BenchClientHandler: ChannelInboundHandler {
             break
         case .offline:
             self.delegate?.clientOffline(self)
+        case .refused(let text) where !self.isReady && text == BenchRetries.refusalText:
+            self.refusedForNow = true
         case .refused(let text), .serverError(let text):
             self.delegate?.clientFailed(self, reason: "server error: \(text)")
         case .unexpectedAnswer(let text):
@@ -167,7 +174,11 @@ final class BenchClientHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.heartbeat?.cancel()
-        self.delegate?.clientFailed(self, reason: "connection closed")
+        if self.refusedForNow {
+            self.delegate?.clientRefusedForNow(self)
+        } else {
+            self.delegate?.clientFailed(self, reason: "connection closed")
+        }
         self.delegate = nil
         self.partner = nil
     }

@@ -63,6 +63,7 @@ public enum FleetBenchmark {
             next = batch.upperBound
         }
         try? await TrafficBenchmark.waitUntil(timeout: .seconds(30)) {
+            try await fleet.connectRefusedAgain(server: server, options: options)
             let counts = try await fleet.counts()
             return counts.ready + counts.errors >= options.clients
         }
@@ -95,7 +96,8 @@ public enum FleetBenchmark {
         let limit = max(Duration.seconds(60), .milliseconds(5 * options.clients))
         do {
             try await TrafficBenchmark.waitUntil(timeout: limit) {
-                try await fleet.counts().complete >= options.clients
+                try await fleet.connectRefusedAgain(server: server, options: options)
+                return try await fleet.counts().complete >= options.clients
             }
         } catch BenchError.timeout {
             let counts = try await fleet.counts()
@@ -169,6 +171,15 @@ final class Fleet: Sendable {
                 }, index: index)
     }
 
+    /// Connects again the clients a cluster node refused for now, once their delay is up.
+    func connectRefusedAgain(server: BenchServers, options: FleetBenchmark.Options) async throws {
+        for (loop, box) in self.workers {
+            for index in try await loop.submit({ box.value?.retries.due() ?? [] }).get() {
+                try await self.connect(index: index, to: server.for(index), options: options)
+            }
+        }
+    }
+
     /// Over all loops: ready clients, clients whose latest list is complete, list bytes, errors,
     /// and when the last client got ready and the last one's list became complete.
     func counts() async throws -> FleetCounts {
@@ -219,6 +230,8 @@ final class FleetWorker: BenchClientDelegate {
     var clients: [BenchClientHandler] = []
     private(set) var counts = FleetCounts()
     var closing = false
+    /// Clients refused for now, to connect again (`BenchRetries`).
+    var retries = BenchRetries()
     /// The size of each client's latest complete list.
     private var latest: [Int: Int] = [:]
     /// The size of the full list (the storm's client count).
@@ -245,6 +258,11 @@ final class FleetWorker: BenchClientDelegate {
             self.counts.lastComplete = .now
         }
         if names != self.fullSize, wasComplete { self.counts.complete -= 1 }
+    }
+
+    func clientRefusedForNow(_ client: BenchClientHandler) {
+        // It stays in `clients`, closed (closing it again at the end does nothing).
+        self.retries.refused(client.index)
     }
 
     func clientFailed(_ client: BenchClientHandler, reason: String) {

@@ -87,7 +87,12 @@ public enum TrafficBenchmark {
         }
         try await Self.waitUntil(timeout: .seconds(30)) {
             var ready = 0
-            for worker in workers { ready += try await worker.submit { $0.readyCount } }
+            for worker in workers {
+                ready += try await worker.submit { $0.readyCount }
+                for index in try await worker.submit({ $0.retries.due() }) {
+                    try await worker.connect(index: index, to: server.for(index), options: options)
+                }
+            }
             return ready == options.clientCount
         }
         let start = NIODeadline.now()

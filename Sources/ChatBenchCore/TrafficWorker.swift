@@ -48,6 +48,8 @@ final class TrafficWorker: BenchClientDelegate {
     private var corrupted: UInt64 = 0
     private var offline: UInt64 = 0
     private var errors: UInt64 = 0
+    /// Clients refused for now, to connect again (`BenchRetries`).
+    var retries = BenchRetries()
 
     init(options: TrafficBenchmark.Options, loop: any EventLoop) {
         self.options = options
@@ -248,5 +250,10 @@ final class TrafficWorker: BenchClientDelegate {
 
     func clientFailed(_ client: BenchClientHandler, reason: String) {
         if self.running { self.errors += 1 }
+    }
+
+    func clientRefusedForNow(_ client: BenchClientHandler) {
+        if self.clients[client.index] === client { self.clients[client.index] = nil }
+        self.retries.refused(client.index)
     }
 }

@@ -86,6 +86,37 @@ struct ChatBenchTests {
         }
     }
 
+    @Test(
+        "a cluster node that refuses Connects for now ('cluster unavailable'): the clients connect again, the run is clean"
+    )
+    func relayThroughRefusals() async throws {
+        let port = try RedisServer.holdFreePort()
+        var redis: RedisServer?
+        defer { redis?.stop() }
+        let cluster = ClusterConfiguration(endpoint: try RESPTarget(url: "redis://127.0.0.1:\(port)"), nodeID: "n0")
+        try await ChatTestSupport.withServer(cluster: cluster, metrics: true, awaitRegistration: false) { node in
+            let load = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            defer { Task { try? await load.shutdownGracefully() } }
+            var options = TrafficBenchmark.Options(pattern: .pairs(4))
+            options.port = node.port
+            options.warmup = .milliseconds(100)
+            options.messages = 200
+            options.duration = Patience.guardTime
+            options.drain = Patience.guardTime
+            let run = Task { try await TrafficBenchmark.run(options, group: load) }
+            // Redis comes up only after as many refusals as there are clients.
+            try await waitUntil("every client refused") {
+                let response = try await HTTPClient.request("/metrics", port: node.operationsAddress?.port ?? 0)
+                let metrics = try PrometheusText(parsing: response.body)
+                return metrics["chat255_connects_refused_total{reason=\"cluster_unavailable\"}"] >= 8
+            }
+            redis = try await RedisServer(port: port)
+            let result = try await run.value
+            #expect(result.isClean)
+            #expect(result.delivered == result.sent && result.sent >= 200)
+        }
+    }
+
     @Test("relay at a fixed rate: paced messages all delivered (the pacing rule: RatePacerTests)")
     func relayRate() async throws {
         try await withServer { port, load in
