@@ -35,6 +35,20 @@ except ImportError:
 PATIENCE = 60  # seconds: a hang guard, never a time rule
 
 
+def hold_ports(*ports):
+    """Binds the ports of a stopped server (not listening) until it listens on them again
+    (start_server(held=...); it may bind them while held, both with SO_REUSEADDR): the pages'
+    attempts meanwhile are refused, and the kernel gives the ports to no other test's listener,
+    whose server the pages would reach instead."""
+    held = []
+    for port in ports:
+        hold = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past the old server's TIME_WAITs
+        hold.bind(("127.0.0.1", port))
+        held.append(hold)
+    return held
+
+
 def find(paths):
     return next((p for p in paths if os.access(p, os.X_OK)), None)
 
@@ -83,11 +97,18 @@ class Program:
                 self.process.wait()
 
 
-def start_server(chatserver, tcp_port=0, web_port=0):
+# How many times slower than normal this run may be (scripts/tsan.sh sets it): the alive timeout
+# grows with it, so a page's heartbeat delayed by a busy machine does not retire it.
+TIME_SCALE = float(os.environ.get("CHAT255_TIME_SCALE", "1"))
+
+
+def start_server(chatserver, tcp_port=0, web_port=0, held=()):
     server = Program([chatserver, "--port", str(tcp_port), "--web-address", f"127.0.0.1:{web_port}",
-                      "--alive-interval", "1", "--alive-timeout", "5", "--log-level", "info"])
+                      "--alive-interval", "1", "--alive-timeout", f"{5 * TIME_SCALE:g}", "--log-level", "info"])
     tcp = int(server.wait_for(r"transport=tcp .*listening on \S*:(\d+)", "the TCP listener").group(1))
     web = int(server.wait_for(r"transport=websocket .*listening on \S*:(\d+)", "the web listener").group(1))
+    for hold in held:  # the ports held since the last server stopped (hold_ports), let go once it listens
+        hold.close()
     return server, tcp, web
 
 
@@ -264,6 +285,7 @@ def reconnect_backoff(arguments, driver, browser, pages):
         until(lambda: page.status() == "online as erin", "erin joins")
         delays = lambda: page.driver.execute_script("return window.reconnectDelays")
         server.stop()
+        held = hold_ports(tcp, web)
         expected = [500, 1000, 2000, 4000, 8000, 10000, 10000]
         for count in range(1, len(expected) + 1):
             until(lambda: delays() == expected[:count], f"reconnect delays {expected[:count]} (have {delays()})")
@@ -271,7 +293,7 @@ def reconnect_backoff(arguments, driver, browser, pages):
             until(lambda: f"reconnecting in {seconds} s" in page.status(), f"the page says it reconnects in {seconds} s")
             if count < len(expected):
                 assert page.driver.execute_script("return window.fireReconnect()"), "a reconnect was scheduled"
-        server, tcp, web = start_server(arguments.chatserver, tcp, web)
+        server, tcp, web = start_server(arguments.chatserver, tcp, web, held)
         assert page.driver.execute_script("return window.fireReconnect()"), "a reconnect was scheduled"
         until(lambda: page.status() == "online as erin", "erin's page is back online at the next attempt")
         server.stop()
@@ -407,8 +429,9 @@ def main():
 
         # The server restarts: the pages say so and come back by themselves.
         server.stop()
+        held = hold_ports(tcp, web)
         until(lambda: "lost" in alice.status() or "reconnecting" in alice.status(), "alice's page says the connection was lost")
-        server, tcp, web = start_server(arguments.chatserver, tcp, web)
+        server, tcp, web = start_server(arguments.chatserver, tcp, web, held)
         until(lambda: alice.status() == "online as alice", "alice's page is back online")
         until(lambda: bob.status() == "online as bob", "bob's page is back online")
         alice.select("bob")

@@ -23,14 +23,31 @@ final class FakeServer: Sendable {
         let server: FakeServer
         init(server: FakeServer) { self.server = server }
 
-        func channelActive(context: ChannelHandlerContext) {
-            self.server.connection.withLockedValue { $0 = context.channel }
+        func channelInactive(context: ChannelHandlerContext) {
+            let channel = context.channel
+            self.server.connection.withLockedValue { client in
+                if client === channel { client = nil }
+            }
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let frame = self.unwrapInboundIn(data)
+            let connect = try? ClientControl.parse(frame.body, from: frame.source)
+            // Its client is the connection that opens with a Connect while no other client is
+            // connected. Any other is closed unheard: a client of another test that reaches this
+            // port (a reconnecting client whose server's port the kernel gave to this one) must
+            // not be taken for it.
+            let channel = context.channel
+            let isClient = self.server.connection.withLockedValue { client in
+                if client == nil, case .connect? = connect { client = channel }
+                return client === channel
+            }
+            guard isClient else {
+                context.close(promise: nil)
+                return
+            }
             self.server.frames.withLockedValue { $0.append((frame, ContinuousClock.now)) }
-            guard case .connect(let id, _)? = try? ClientControl.parse(frame.body, from: frame.source) else { return }
+            guard case .connect(let id, _)? = connect else { return }
             switch self.server.answer {
             case .connected(let interval):
                 context.writeAndFlush(
@@ -45,6 +62,7 @@ final class FakeServer: Sendable {
 
     let answer: Answer
     let frames = NIOLockedValueBox<[(frame: Frame, at: ContinuousClock.Instant)]>([])
+    /// Its client's connection, once it sent `Connect`.
     let connection = NIOLockedValueBox<(any Channel)?>(nil)
     private let listener = NIOLockedValueBox<(any Channel)?>(nil)
     /// A thread of its own: a client under test gives up on an answer to Connect after 5 s, and

@@ -19,9 +19,15 @@ struct ReconnectTests {
         try await alice.waitFor("online (1): alice")
         first.signal(SIGKILL)
         _ = try await first.waitForExit()
+        // Held until the test ends: alice's attempts are refused until the second server
+        // listens there (it may bind a held port), and no other test's listener gets the port
+        // meanwhile (alice would reach it instead).
+        PortHolds.hold(port)
+        defer { PortHolds.release(port) }
         try await alice.waitFor("lost the server", inErrors: true)
         try await alice.waitFor("reconnecting in")
-        let second = try await ProgramProcess("chatserver", ["--port", "\(port)", "--connect-timeout", "600"])
+        let second = try await ProgramProcess(
+            "chatserver", ["--port", "\(port)", "--connect-timeout", "600", "--alive-timeout", "600"])
         defer { second.stop() }
         try await alice.waitFor("reconnected to 127.0.0.1:\(port) as alice", timeout: Patience.guardTime)
         let bob = try await ProgramProcess("chatclient", ["bob", "--port", "\(port)"])

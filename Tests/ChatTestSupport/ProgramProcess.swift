@@ -184,9 +184,16 @@ public final class ProgramProcess: Sendable {
 }
 
 /// Starts `chatserver --port 0` with `arguments`, waits for its listening line, returns it and its port.
-public func startServer(_ arguments: [String] = []) async throws -> (ProgramProcess, Int) {
-    // A connection may take as long to send Connect as a slow machine needs (ThreadSanitizer).
-    let server = try await ProgramProcess("chatserver", ["--port", "0", "--connect-timeout", "600"] + arguments)
+/// `patientAliveTimeout`: false for a test of the configuration that sets the alive timeout
+/// itself (in a file: an option on the command line would win over it).
+public func startServer(_ arguments: [String] = [], patientAliveTimeout: Bool = true) async throws -> (
+    ProgramProcess, Int
+) {
+    // A connection may take as long to send Connect as a slow machine needs (ThreadSanitizer),
+    // and a test client that sends no Alive stays: the server waits for Connect no longer than
+    // its alive timeout (15 s by default). A test's own options come after, and win.
+    let patience = ["--connect-timeout", "600"] + (patientAliveTimeout ? ["--alive-timeout", "600"] : [])
+    let server = try await ProgramProcess("chatserver", ["--port", "0"] + patience + arguments)
     try await server.waitFor("listening", inErrors: true)
     guard let range = server.stderr.range(of: #"listening on [^ \n]*:\d+"#, options: .regularExpression),
         let port = Int(server.stderr[range].split(separator: ":").last ?? "")

@@ -109,7 +109,7 @@ public final class RedisSentinelSet: Sendable {
     /// and must not find another test's Redis there.
     public func kill(_ server: RedisServer) {
         server.stop()
-        if let fd = RedisServer.reserve(port: server.port) { self.reserved.withLockedValue { $0.append(fd) } }
+        if let fd = PortHolds.reserve(port: server.port) { self.reserved.withLockedValue { $0.append(fd) } }
     }
 
     /// Stops every process and removes the sentinels' files.

@@ -45,7 +45,7 @@ public final class RedisServer: Sendable {
 
     private convenience init(port: Int?, arguments: [String], tls clientCertificates: Bool?) async throws {
         // Redis cannot pick a port itself: take a free one from the kernel, then give it to Redis.
-        let port = try port ?? Self.freePort()
+        let port = try port ?? PortHolds.freePort()
         let listen: [String] =
             if let clientCertificates {
                 [
@@ -72,7 +72,7 @@ public final class RedisServer: Sendable {
         monitoring primaryPort: Int, as masterName: String, replicaPort: Int?, downAfter: Duration, folder: URL,
         renamed: [String: String] = [:]
     ) async throws -> RedisServer {
-        let port = try Self.freePort()
+        let port = try PortHolds.freePort()
         let milliseconds =
             downAfter.components.seconds * 1000 + downAfter.components.attoseconds / 1_000_000_000_000_000
         let file = folder.appendingPathComponent("sentinel-\(port).conf")
@@ -89,25 +89,12 @@ public final class RedisServer: Sendable {
         return try await RedisServer(port: port, commandLine: [file.path, "--sentinel"], usesTLS: false)
     }
 
-    /// Ports held between a Redis stopped and the one started again on its port
-    /// (`stop(holdingPort:)`): meanwhile the kernel gives them to no other test's server, whose
-    /// nodes would otherwise meet this test's in one Redis.
-    private static let held = NIOLockedValueBox<[Int: Int32]>([:])
-
     /// A free port, held for a Redis to be started on it later (`RedisServer(port:)`).
-    public static func holdFreePort() throws -> Int {
-        for _ in 0..<100 {
-            let port = try Self.freePort()
-            if let fd = Self.reserve(port: port) {
-                Self.held.withLockedValue { $0[port] = fd }
-                return port
-            }
-        }
-        throw TestFailure("no port to hold")
-    }
+    public static func holdFreePort() throws -> Int { try PortHolds.holdFreePort() }
 
     private init(port: Int, commandLine: [String], usesTLS: Bool) async throws {
-        if let fd = Self.held.withLockedValue({ $0.removeValue(forKey: port) }) { close(fd) }
+        // A held port (`stop(holdingPort:)`, `holdFreePort`) is let go once this one answers there.
+        defer { PortHolds.release(port) }
         let binary = try Self.binary()
         self.port = port
         self.usesTLS = usesTLS
@@ -161,7 +148,7 @@ public final class RedisServer: Sendable {
     /// Stops it, and holds its port for the Redis a test starts there again.
     public func stop(holdingPort: Bool) {
         self.stop()
-        if holdingPort, let fd = Self.reserve(port: self.port) { Self.held.withLockedValue { $0[self.port] = fd } }
+        if holdingPort { PortHolds.hold(self.port) }
     }
 
     public func stop() {
@@ -181,48 +168,4 @@ public final class RedisServer: Sendable {
 
     /// Wakes it after `freeze`.
     public func thaw() { kill(self.process.processIdentifier, SIGCONT) }
-
-    /// Holds `port` (bound, not listening) until the descriptor returned is closed, so that no
-    /// other test's server takes a port that sentinels still know; `nil` if it is taken.
-    public static func reserve(port: Int) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0 else {
-            close(fd)
-            return nil
-        }
-        return fd
-    }
-
-    /// A TCP port the kernel says is free now.
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("no socket") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0 else { throw TestFailure("cannot bind a probe socket") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw TestFailure("getsockname failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }

@@ -18,7 +18,8 @@ struct ClusterNodes {
 
     /// Runs `body` with `count` nodes (ids node0, node1, ...), then shuts them down.
     static func with<T>(
-        _ count: Int, redis: RedisServer, lease: Duration = .seconds(10), _ body: ([ChatServer]) async throws -> T
+        _ count: Int, redis: RedisServer, lease: Duration = Patience.scaled(.seconds(10)),
+        _ body: ([ChatServer]) async throws -> T
     ) async throws -> T {
         func nest(_ index: Int, _ started: [ChatServer]) async throws -> T {
             guard index < count else { return try await body(started) }

@@ -17,10 +17,10 @@ struct ClusterProcessTests {
     func killedNode() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        let lease: Duration = .seconds(1)
+        let lease = Patience.scaled(.seconds(1))
         try await ClusterNodes.with(1, redis: redis, lease: lease) { nodes in
             let (doomed, port) = try await startServer([
-                "--cluster", redis.url, "--cluster-lease", "1", "--node-id", "doomed",
+                "--cluster", redis.url, "--cluster-lease", Patience.scaledArgument(.seconds(1)), "--node-id", "doomed",
             ])
             defer { doomed.stop() }
             let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: port)
@@ -38,7 +38,7 @@ struct ClusterProcessTests {
             let gone = ContinuousClock.now - killed
             let lost = stalls.stop()
             #expect(
-                gone - lost <= lease + .seconds(1),
+                gone - lost <= lease + Patience.scaled(.seconds(1)),
                 "bob left alice's list after \(gone), \(lost) of it lost to the machine")
             try await alice.send(to: "bob", from: "alice", "are you there?")
             #expect(String(buffer: try await alice.nextSkippingLists().body) == "Offline bob")
@@ -51,10 +51,11 @@ struct ClusterProcessTests {
     func pausedNode() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        try await ClusterNodes.with(1, redis: redis, lease: .seconds(1)) { nodes in
+        try await ClusterNodes.with(1, redis: redis, lease: Patience.scaled(.seconds(1))) { nodes in
             let a = nodes[0].port
             let (paused, b) = try await startServer([
-                "--cluster", redis.url, "--cluster-lease", "1", "--node-id", "paused", "--alive-timeout", "600",
+                "--cluster", redis.url, "--cluster-lease", Patience.scaledArgument(.seconds(1)), "--node-id", "paused",
+                "--alive-timeout", "600",
             ])
             defer { paused.stop() }
             let (oldAlice, bob) = try await TestClient.aliceAndBob(port: b, bobPort: a)
@@ -94,9 +95,11 @@ struct ClusterProcessTests {
     func terminatedNode() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        let lease: Duration = .seconds(30)
+        let lease = Patience.scaled(.seconds(30))
         try await ClusterNodes.with(1, redis: redis, lease: lease) { nodes in
-            let (leaving, port) = try await startServer(["--cluster", redis.url, "--cluster-lease", "30"])
+            let (leaving, port) = try await startServer([
+                "--cluster", redis.url, "--cluster-lease", Patience.scaledArgument(.seconds(30)),
+            ])
             defer { leaving.stop() }
             let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: port)
             defer {
@@ -119,7 +122,9 @@ struct ClusterProcessTests {
     func duplicateNodeID() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        let twin = ["--cluster", redis.url, "--cluster-lease", "1", "--node-id", "twin"]
+        let twin = [
+            "--cluster", redis.url, "--cluster-lease", Patience.scaledArgument(.seconds(1)), "--node-id", "twin",
+        ]
         let (first, firstPort) = try await startServer(twin)
         defer { first.stop() }
         let alice = try await ClusterNodes.admitted("alice", port: firstPort)
@@ -155,8 +160,11 @@ struct ClusterProcessTests {
     func pausedTwin() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        try await ClusterNodes.with(1, redis: redis, lease: .seconds(1)) { nodes in
-            let twin = ["--cluster", redis.url, "--cluster-lease", "1", "--node-id", "twin", "--alive-timeout", "600"]
+        try await ClusterNodes.with(1, redis: redis, lease: Patience.scaled(.seconds(1))) { nodes in
+            let twin = [
+                "--cluster", redis.url, "--cluster-lease", Patience.scaledArgument(.seconds(1)), "--node-id", "twin",
+                "--alive-timeout", "600",
+            ]
             let (old, oldPort) = try await startServer(twin)
             defer { old.stop() }
             let watcher = try await TestClient.online("watcher", port: nodes[0].port)

@@ -18,7 +18,7 @@ struct ClusterSentinelTests {
     /// Node `id` of the cluster behind `set`'s sentinels.
     private static func configuration(_ set: RedisSentinelSet, id: String) throws -> ClusterConfiguration {
         var cluster = ClusterConfiguration(endpoint: try RESPTarget(url: set.url), nodeID: id)
-        cluster.lease = .seconds(10)
+        cluster.lease = Patience.scaled(.seconds(10))
         return cluster
     }
 
@@ -69,7 +69,8 @@ struct ClusterSentinelTests {
         defer { set.stop() }
         try await withServer(cluster: try Self.configuration(set, id: "b")) { b in
             let (a, aPort) = try await startServer([
-                "--cluster", set.url, "--cluster-lease", "10", "--node-id", "a", "--alive-timeout", "600",
+                "--cluster", set.url, "--cluster-lease", Patience.scaledArgument(.seconds(10)), "--node-id", "a",
+                "--alive-timeout", "600",
             ])
             defer { a.stop() }
             let bob = try await ClusterNodes.admitted("bob", port: b.port)

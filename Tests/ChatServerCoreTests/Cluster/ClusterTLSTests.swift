@@ -17,7 +17,7 @@ struct ClusterTLSTests {
     private static func configuration(
         redis: RedisServer, id: String, ca: String = "ca.pem", clientCertificate: Bool = true
     ) throws -> ClusterConfiguration {
-        var cluster = try ClusterNodes.configuration(redis: redis, id: id, lease: .seconds(10))
+        var cluster = try ClusterNodes.configuration(redis: redis, id: id, lease: Patience.scaled(.seconds(10)))
         cluster.tlsCAFile = TLSFixtures.path(ca)
         if clientCertificate {
             cluster.tlsCertificateFile = TLSFixtures.path("alice.pem")
@@ -67,7 +67,7 @@ struct ClusterTLSTests {
         // rediss:// to a Redis that does not speak TLS.
         let plain = try await RedisServer()
         defer { plain.stop() }
-        var mistaken = try ClusterNodes.configuration(redis: plain, id: "a", lease: .seconds(10))
+        var mistaken = try ClusterNodes.configuration(redis: plain, id: "a", lease: Patience.scaled(.seconds(10)))
         mistaken.endpoint = try RESPTarget(url: "rediss://127.0.0.1:\(plain.port)")
         mistaken.tlsCAFile = TLSFixtures.path("ca.pem")
         do {

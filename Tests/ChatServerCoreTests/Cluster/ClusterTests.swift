@@ -116,7 +116,7 @@ struct ClusterTests {
     func gracefulLeave() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        let lease: Duration = .seconds(30)
+        let lease = Patience.scaled(.seconds(30))
         try await ClusterNodes.with(1, redis: redis, lease: lease) { nodes in
             let leaving = try await ClusterNodes.Node(redis: redis, id: "leaving", lease: lease)
             let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: leaving.port)
@@ -143,7 +143,7 @@ struct ClusterTests {
             redis.stop()
             restarted?.stop()
         }
-        try await ClusterNodes.with(2, redis: redis, lease: .seconds(5)) { nodes in
+        try await ClusterNodes.with(2, redis: redis, lease: Patience.scaled(.seconds(5))) { nodes in
             let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: nodes[1].port)
             defer {
                 Task {
@@ -185,7 +185,7 @@ struct ClusterTests {
             redis.stop()
             restarted?.stop()
         }
-        try await ClusterNodes.with(1, redis: redis, lease: .seconds(1)) { nodes in
+        try await ClusterNodes.with(1, redis: redis, lease: Patience.scaled(.seconds(1))) { nodes in
             let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: nodes[0].port)
             defer {
                 Task {
@@ -213,7 +213,7 @@ struct ClusterTests {
         let port = try RedisServer.holdFreePort()
         var cluster = ClusterConfiguration(
             endpoint: try RESPTarget(url: "redis://127.0.0.1:\(port)"), nodeID: "early")
-        cluster.lease = .seconds(2)
+        cluster.lease = Patience.scaled(.seconds(2))
         var redis: RedisServer?
         defer { redis?.stop() }
         try await withServer(cluster: cluster, awaitRegistration: false) { node in
@@ -268,7 +268,7 @@ struct ClusterTests {
         let users = FileManager.default.temporaryDirectory.appendingPathComponent("chat255-users-\(UUID().uuidString)")
             .path
         try directory.text.write(toFile: users, atomically: true, encoding: .utf8)
-        let cluster = try ClusterNodes.configuration(redis: redis, id: "guarded", lease: .seconds(10))
+        let cluster = try ClusterNodes.configuration(redis: redis, id: "guarded", lease: Patience.scaled(.seconds(10)))
         try await ClusterNodes.with(1, redis: redis) { nodes in
             try await withServer(cluster: cluster, usersFile: users) { guarded in
                 let alice = try await TestClient.connect(port: guarded.port)

@@ -206,8 +206,9 @@ struct ConfigFileTests {
         "SIGHUP reads the file again: the log level applies at once, an interval waits for a restart, a bad file changes nothing"
     )
     func reloadOnHangup() async throws {
-        let path = try Self.file(#"{"log-level": "info"}"#)
-        let (server, port) = try await startServer(["--config", path])
+        // A patient alive timeout in the file (alice sends no Alive), which the new interval changes.
+        let path = try Self.file(#"{"log-level": "info", "alive-timeout": 600}"#)
+        let (server, port) = try await startServer(["--config", path], patientAliveTimeout: false)
         defer { server.stop() }
         try #"{"log-level": "debug", "alive-interval": 2}"#.write(toFile: path, atomically: true, encoding: .utf8)
         server.signal(SIGHUP)

@@ -151,7 +151,7 @@ struct MetricsTests {
         let redis = try await RedisServer()
         defer { redis.stop() }
         var cluster = ClusterConfiguration(endpoint: try RESPTarget(url: redis.url), nodeID: "watched")
-        cluster.lease = .seconds(2)
+        cluster.lease = Patience.scaled(.seconds(2))
         try await withServer(cluster: cluster, metrics: true) { server in
             let port = server.operationsAddress?.port ?? 0
             try await waitUntil("ready with Redis up") {
@@ -183,8 +183,8 @@ struct MetricsTests {
     func clusterTraffic() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        let first = try ClusterNodes.configuration(redis: redis, id: "first", lease: .seconds(10))
-        let second = try ClusterNodes.configuration(redis: redis, id: "second", lease: .seconds(10))
+        let first = try ClusterNodes.configuration(redis: redis, id: "first", lease: Patience.scaled(.seconds(10)))
+        let second = try ClusterNodes.configuration(redis: redis, id: "second", lease: Patience.scaled(.seconds(10)))
         try await withServer(cluster: first, metrics: true) { one in
             try await withServer(cluster: second, metrics: true) { two in
                 let (alice, bob) = try await TestClient.aliceAndBob(port: one.port, bobPort: two.port)
@@ -215,7 +215,7 @@ struct MetricsTests {
         let proxy = try await StallingProxy.start(to: redis.port)
         var cluster = ClusterConfiguration(
             endpoint: try RESPTarget(url: "redis://127.0.0.1:\(proxy.port)"), nodeID: "stalled")
-        cluster.lease = .seconds(2)
+        cluster.lease = Patience.scaled(.seconds(2))
         do {
             try await withServer(cluster: cluster, metrics: true) { server in
                 let port = server.operationsAddress?.port ?? 0
@@ -336,7 +336,7 @@ struct ClusterDrainTests {
         let redis = try await RedisServer()
         defer { redis.stop() }
         var first = ClusterConfiguration(endpoint: try RESPTarget(url: redis.url), nodeID: "stays")
-        first.lease = .seconds(10)
+        first.lease = Patience.scaled(.seconds(10))
         var second = first
         second.nodeID = "drains"
         try await withServer(cluster: first) { staying in
