@@ -46,10 +46,11 @@ struct ChatServerCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "MiB a second the online-list pushes may write on average (at least 1).",
+            "A ceiling on the MiB a second the online-list pushes may write on average, 1...1048576 (default: none).",
             discussion:
-                "Large lists are pushed less often so that their traffic stays within it: docs/PROTOCOL.md, rule 9."))
-    var listBudget = 512
+                "Pushes already follow what the server measured them to drain at (docs/PROTOCOL.md, rule 9); this keeps their traffic below a set rate as well."
+        ))
+    var listBudget: Int?
 
     @Option(help: "Event-loop threads, 1...1024 (default: one per core).")
     var threads: Int?
@@ -175,10 +176,12 @@ struct ChatServerCommand: AsyncParsableCommand {
         configuration.aliveTimeout = try self.aliveTimeout.map { try Self.duration($0, option: "--alive-timeout") }
         configuration.maxClients = self.maxClients
         configuration.maxPendingBytes = self.maxPendingBytes
-        guard (1...(1 << 20)).contains(self.listBudget) else {
-            throw ValidationError("--list-budget must be 1...1048576 (MiB a second)")
+        if let listBudget = self.listBudget {
+            guard (1...(1 << 20)).contains(listBudget) else {
+                throw ValidationError("--list-budget must be 1...1048576 (MiB a second)")
+            }
+            configuration.listBudget = listBudget << 20
         }
-        configuration.listBudget = self.listBudget << 20
         if let threads = self.threads { configuration.threads = threads }
         switch (self.tlsCert, self.tlsKey) {
         case (let certificate?, let key?):

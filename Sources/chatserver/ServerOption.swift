@@ -70,7 +70,9 @@ struct ServerOption {
             },
             .init("max-clients", \.maxClients, reload: .live) { configuration, _ in configuration.maxClients },
             .init("max-pending-bytes", \.maxPendingBytes) { configuration, _ in configuration.maxPendingBytes },
-            .init("list-budget", \.listBudget, reload: .live) { configuration, _ in configuration.listBudget >> 20 },
+            .init("list-budget", \.listBudget, reload: .live) { configuration, _ in
+                configuration.listBudget.map { $0 >> 20 }
+            },
             .init("threads", \.threads) { configuration, _ in configuration.threads },
             .init("tls-cert", \.tlsCert, reload: .liveWhileSet) { configuration, _ in configuration.tls?.certificateFile
             },

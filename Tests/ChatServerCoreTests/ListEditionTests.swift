@@ -73,7 +73,7 @@ struct ListEditionTests {
     func fullListDroppedForChanges() throws {
         let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
         var writer = ListWriter()
-        let crowd = (1...2000).map { "memb\($0)" }  // more parts than one chunk
+        let crowd = (1...5000).map { "memb\($0)" }  // more parts than one chunk
         let v1 = try edition(after: ListEdition(), crowd)
         #expect(v1.listParts.count > ListWriter.chunkParts)
         let firstChunk = writer.offer(v1)

@@ -14,6 +14,9 @@ import NIOCore
 struct ClientOutput {
     private var outbound = OutboundBatch()
     private var lists = ListWriter()
+    /// The last push handed over while its list is still being written: told when the writer
+    /// has nothing left to write, when a newer push replaces it, or when the client leaves.
+    private var pushInFlight: ListDrain?
     /// Replies were written to this connection and wait for a flush.
     var repliesPending = false
 
@@ -37,9 +40,23 @@ struct ClientOutput {
         if self.outbound.isEmpty { self.outbound = batch }
     }
 
-    /// Offers a pushed list; the chunk to write now, if none is in flight.
-    mutating func offerList(_ edition: ListEdition) -> ArraySlice<ByteBuffer>? {
-        self.lists.offer(edition)
+    /// Offers a pushed list; the chunk to write now, if none is in flight. `drain` is told
+    /// once the writer has nothing of it left (at once if the list is not written: the client
+    /// has it, or holds it for its `List changes`). A newer push ends the last one's wait here:
+    /// the publisher started it only after that one drained or gave up on this client.
+    mutating func offerList(_ edition: ListEdition, drain: ListDrain) -> ArraySlice<ByteBuffer>? {
+        self.pushInFlight?.finished()
+        self.pushInFlight = drain
+        let chunk = self.lists.offer(edition)
+        self.settleDrain()
+        return chunk
+    }
+
+    /// Tells the push in flight it drained here if the writer has nothing left to write.
+    private mutating func settleDrain() {
+        guard !self.lists.isWriting, let drain = self.pushInFlight else { return }
+        self.pushInFlight = nil
+        drain.finished()
     }
 
     /// Whether the client asked for change events (`List changes`).
@@ -100,9 +117,11 @@ struct ClientOutput {
         }
     }
 
-    /// The client leaves: its change events end.
-    func left(_ publisher: ListPublisher) {
+    /// The client leaves: its change events end, and the push in flight needs it no more.
+    mutating func left(_ publisher: ListPublisher) {
         if self.lists.receivesChanges { publisher.changeEventsEnded() }
+        self.pushInFlight?.finished()
+        self.pushInFlight = nil
     }
 
     /// The list a request is answered with, as this client receives lists.
@@ -112,6 +131,8 @@ struct ClientOutput {
 
     /// The list chunk in flight reached the socket at `now`; the next one to write, if any.
     mutating func listChunkWritten(at now: @autoclosure () -> NIODeadline) -> ArraySlice<ByteBuffer>? {
-        self.lists.written(at: now())
+        let next = self.lists.written(at: now())
+        self.settleDrain()
+        return next
     }
 }

@@ -5,8 +5,9 @@ import NIOCore
 /// `ListWriter`'s) decision; this writes the chunks it returns and runs its timers.
 extension ConnectionHandler {
     /// Hands a pushed list over; writes its first chunk if none is in flight.
-    func offerList(_ edition: ListEdition, context: ChannelHandlerContext) {
-        guard self.machine.isOnline, let chunk = self.output.offerList(edition) else { return }
+    func offerList(_ edition: ListEdition, drain: ListDrain, context: ChannelHandlerContext) {
+        guard self.machine.isOnline else { return drain.finished() }
+        guard let chunk = self.output.offerList(edition, drain: drain) else { return }
         self.writeList(chunk, context: context)
     }
 

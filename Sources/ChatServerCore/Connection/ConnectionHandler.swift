@@ -138,7 +138,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? OnlineListEvent {
-            self.offerList(event.edition, context: context)
+            self.offerList(event.edition, drain: event.drain, context: context)
         } else if let request = event as? CloseRequest {
             self.perform(self.machine.mustClose(request.reason), context: context)
         } else if event is ChannelShouldQuiesceEvent {

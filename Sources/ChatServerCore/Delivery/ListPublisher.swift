@@ -8,9 +8,12 @@ import Synchronization
 ///
 /// Coalescing (`ListPushSchedule`): a push waits until the online set has been quiet for the
 /// quiet period (20 ms by default), but while changes keep coming no longer than the maximum
-/// delay (100 ms) after the first change it carries, or longer for a costly push; pushes stay
-/// within a budget of bytes a second. A single join is told to everyone in about 20 ms; a
-/// storm of joins rides along in a handful of pushes. The push takes the recipients from
+/// delay (100 ms) after the first change it carries, or longer for a costly push (six times
+/// its writing time at the rate pushes were measured to drain). One push is in flight at a
+/// time: each recipient reports when it has written it (`ListDrain`), and the next push waits
+/// for all of them, or for the bulk and as long again for the rest (a client that does not
+/// read), or at most `drainLimit`. A single join is told to everyone in about 20 ms; a storm of
+/// joins rides along in a handful of pushes. The push takes the recipients from
 /// presence, the list encoded once (`OnlineListCache`), makes the next `ListEdition` (with the
 /// changes from the last one), and hands each event loop one task that offers the edition to
 /// each of its recipients (a connection's `ListWriter` writes it behind the client's own
@@ -37,6 +40,24 @@ final class ListPublisher: Sendable {
     /// Whether the last newcomer that showed asked for change events (`newcomerHold`): the
     /// last that asked, unless a hold ran out after it (`newcomerDidNotAsk`).
     private let newcomersAsk = Atomic<Bool>(false)
+    /// The push being written, until it drained (read and written on the scheduler's loop).
+    private let inFlight = NIOLockedValueBox<PushInFlight?>(nil)
+    /// Numbers the pushes, so that a late timer of an earlier push ends nothing.
+    private let pushes = Atomic<UInt64>(0)
+
+    /// A push on its way: what its drain is measured against.
+    private struct PushInFlight {
+        let number: UInt64
+        let drain: ListDrain
+        let started: NIODeadline
+        /// When the first loop began writing it: the rate is measured from there, as a loop
+        /// busy with a storm's `Connect`s may start writing a small push well after it began.
+        var writing: NIODeadline?
+        /// The bytes it writes to all its recipients (estimated for clients of change events).
+        let bytes: Int
+        /// What the bulk wrote, and in how long, once it has (the rate is measured on it).
+        var bulk: (written: Int, elapsed: TimeAmount)?
+    }
 
     init(
         presence: any Presence, configuration: ServerConfiguration, clock: any ServerClock,
@@ -48,15 +69,21 @@ final class ListPublisher: Sendable {
             ListPushSchedule(
                 quietPeriod: TimeAmount(configuration.listQuietPeriod),
                 maxDelay: TimeAmount(configuration.listMaxDelay),
-                budget: configuration.listBudget))
+                ceiling: configuration.listBudget))
         self.scheduler = scheduler
         self.observer = observer
         self.logger = logger
     }
 
-    /// A new budget for list pushes (`--list-budget`, changed by a reload), from the next push.
-    func setBudget(_ budget: Int) {
-        self.schedule.withLockedValue { $0.budget = budget }
+    /// A new ceiling for list pushes (`--list-budget`, changed by a reload; `nil`: none), from
+    /// the next push.
+    func setCeiling(_ ceiling: Int?) {
+        self.schedule.withLockedValue { $0.ceiling = ceiling }
+    }
+
+    /// The write rate the schedule uses now (bytes a second), and whether it was measured.
+    var pushRate: (bytesPerSecond: Double, measured: Bool) {
+        self.schedule.withLockedValue { ($0.rate, $0.measured) }
     }
 
     /// Notes a change of the online set; the list reaches everyone within the maximum delay.
@@ -126,8 +153,85 @@ final class ListPublisher: Sendable {
             self.publish()
         case .wait(let until):
             self.setTimer(at: until)
-        case .idle:
+        case .draining, .idle:
             break
+        }
+    }
+
+    /// The push `number` reached `milestone` (on the scheduler's loop). All: it has drained.
+    /// The bulk: the rate is measured on it, and the rest get as long again as the bulk took
+    /// (at least the quiet period).
+    private func reached(_ milestone: ListDrain.Milestone, push number: UInt64) {
+        guard milestone == .bulk else { return self.drainEnded(push: number) }
+        let now = self.clock.now
+        let started: NIODeadline? = self.inFlight.withLockedValue { push in
+            guard var current = push, current.number == number else { return nil }
+            let share = Double(current.drain.bulk) / Double(max(1, current.drain.recipients))
+            current.bulk = (Int(Double(current.bytes) * share), now - (current.writing ?? current.started))
+            push = current
+            return current.started
+        }
+        guard let started else { return }
+        let quiet = self.schedule.withLockedValue { $0.quietPeriod }
+        self.clock.schedule(at: now + max(now - started, quiet), on: self.scheduler) {
+            self.drainEnded(push: number)
+        }
+    }
+
+    /// The push `number` is over (drained, its stragglers' time ran out, or its limit): the
+    /// schedule measures it and looks again if a change waits.
+    private func drainEnded(push number: UInt64) {
+        guard
+            let push = self.inFlight.withLockedValue({ push -> PushInFlight? in
+                guard let current = push, current.number == number else { return nil }
+                push = nil
+                return current
+            })
+        else { return }
+        let now = self.clock.now
+        let measured =
+            push.bulk
+            ?? {
+                let share = Double(push.drain.finishedCount) / Double(max(1, push.drain.recipients))
+                return (Int(Double(push.bytes) * min(1, share)), now - (push.writing ?? push.started))
+            }()
+        if let look = self.schedule.withLockedValue({
+            $0.drained(at: now, written: measured.written, in: measured.elapsed)
+        }) {
+            self.setTimer(at: look)
+        }
+    }
+
+    /// Starts following the drain of the push of `edition` to `recipients` (`listBytes` of full
+    /// list each, the changes to clients of change events), ended at `limit` at the latest.
+    private func startDrain(
+        of edition: ListEdition, recipients: Int, listBytes: Int, limit: TimeAmount
+    ) -> (UInt64, ListDrain) {
+        let number = self.pushes.wrappingAdd(1, ordering: .relaxed).newValue
+        let scheduler = self.scheduler
+        let drain = ListDrain(recipients: recipients) { milestone in
+            scheduler.execute { self.reached(milestone, push: number) }
+        }
+        let changeClients = min(recipients, self.changeClients.load(ordering: .relaxed))
+        let changeBytes = edition.changeParts.reduce(0) { $0 + Wire.headerLength + $1.readableBytes }
+        let started = self.clock.now
+        let bytes = (recipients - changeClients) * listBytes + changeClients * changeBytes
+        self.inFlight.withLockedValue {
+            $0 = PushInFlight(number: number, drain: drain, started: started, bytes: bytes)
+        }
+        if recipients == 0 {
+            self.drainEnded(push: number)
+        } else {
+            self.clock.schedule(at: started + limit, on: self.scheduler) { self.drainEnded(push: number) }
+        }
+        return (number, drain)
+    }
+
+    /// A loop begins writing the push `number` (the first one sets `PushInFlight.writing`).
+    private func writingBegins(push number: UInt64) {
+        let now = self.clock.now
+        self.inFlight.withLockedValue { push in
+            if push?.number == number, push?.writing == nil { push?.writing = now }
         }
     }
 
@@ -138,7 +242,10 @@ final class ListPublisher: Sendable {
         let recipients = self.presence.localRecipients()
         let (names, parts) = self.cache.current(of: self.presence, snapshot: (generation, recipients))
         let bytes = parts.reduce(0) { $0 + Wire.headerLength + $1.readableBytes }
-        self.schedule.withLockedValue { $0.listEncoded(names: names.count, bytes: bytes) }
+        let limit = self.schedule.withLockedValue { schedule in
+            schedule.listEncoded(names: names.count, bytes: bytes)
+            return schedule.drainLimit(bytes: bytes * recipients.count)
+        }
         // Pushes run one at a time on the scheduler's loop, the only writer of `latest`: the
         // next edition (a diff of two lists) is made outside the lock, then swapped in.
         let edition = self.latest.withLockedValue { $0 }.next(names: names, listParts: parts)
@@ -146,6 +253,8 @@ final class ListPublisher: Sendable {
         self.logger.debug(
             "pushing the online list", metadata: ["clients": "\(recipients.count)", "parts": "\(parts.count)"])
         self.observer.pushedList(recipients: recipients.count, parts: parts.count)
+        let (number, drain) = self.startDrain(
+            of: edition, recipients: recipients.count, listBytes: bytes, limit: limit)
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, recipients: [LocalRecipient])] = [:]
         for recipient in recipients {
             let loop = recipient.eventLoop
@@ -153,7 +262,8 @@ final class ListPublisher: Sendable {
         }
         for (loop, group) in byLoop.values {
             loop.execute {
-                for recipient in group { recipient.offerList(edition) }
+                self.writingBegins(push: number)
+                for recipient in group { recipient.offerList(edition, drain: drain) }
             }
         }
     }

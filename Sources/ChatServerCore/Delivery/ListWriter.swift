@@ -9,7 +9,9 @@ import NIOCore
 /// newer one replaces it (conflation): a client always ends with the latest list, the parts of
 /// one list are never interleaved with another's, and memory stays one chunk per client. A
 /// client of change events is sent every version's changes instead, queued in order up to what
-/// the whole list weighs (then the whole list replaces them).
+/// the whole list weighs (then the whole list replaces them); behind a whole list still on its
+/// way they queue up to `changesBehindWhole` times that, so that no second whole list follows
+/// the one being sent.
 ///
 /// A list is known by its parts' storage: the server encodes each version of the online list
 /// once (`OnlineListCache`) and hands every client the same array, so the same array is the
@@ -18,9 +20,12 @@ import NIOCore
 /// thousands of times a second gets ten answers a second, each the current list).
 struct ListWriter {
     /// Parts written per chunk.
-    static let chunkParts = 16
+    static let chunkParts = 64
     /// The least time between two answers to `List` that carry the same list.
     static let repeatSpacing = TimeAmount.milliseconds(100)
+    /// Behind a whole list being written, changes queue up to this many times the whole list's
+    /// bytes before a whole list replaces them (a client that stopped reading mid-list).
+    static let changesBehindWhole = 4
 
     /// The current list, as a request is answered: full `List k/n` parts, or (change events on)
     /// the latest edition.
@@ -43,7 +48,13 @@ struct ListWriter {
     }
 
     /// The latest list offered and not yet begun.
-    private var waiting: [ByteBuffer]?
+    private var waiting: [ByteBuffer]? {
+        didSet { self.waitingIsChanges = false }
+    }
+    /// Whether `waiting` is queued changes (not a whole list).
+    private var waitingIsChanges = false
+    /// Whether `current` is queued changes (not a whole list).
+    private var currentIsChanges = false
     /// The list being written (or, once `next` reached its end, the last one written) and the
     /// index of its next part.
     private var current: [ByteBuffer] = []
@@ -122,7 +133,15 @@ struct ListWriter {
         guard edition.version > version else { return nil }
         if edition.previousVersion == version, !edition.changeParts.isEmpty {
             let queued = (self.waiting ?? []) + edition.changeParts
-            self.waiting = Self.bytes(queued) > edition.listBytes ? edition.fullParts() : queued
+            let wholeOnItsWay = !self.currentIsChanges && (self.isWriting || self.next < self.current.count)
+            let room = edition.listBytes * (wholeOnItsWay ? Self.changesBehindWhole : 1)
+            let onlyChanges = self.waiting == nil || self.waitingIsChanges
+            if onlyChanges, Self.bytes(queued) <= room {
+                self.waiting = queued
+                self.waitingIsChanges = true
+            } else {
+                self.waiting = edition.fullParts()
+            }
         } else {
             self.waiting = edition.fullParts()
         }
@@ -199,6 +218,7 @@ struct ListWriter {
         if self.next >= self.current.count {
             guard let waiting = self.waiting else { return nil }
             self.current = waiting
+            self.currentIsChanges = self.waitingIsChanges
             self.waiting = nil
             self.next = 0
         }

@@ -40,10 +40,12 @@ public final class LocalRecipient: Recipient, Sender {
         return bodies.count
     }
 
-    /// Hands the list to the connection's handler, which paces it (`ListWriter`).
-    public func offerList(_ edition: ListEdition) {
-        guard self.channel.isActive else { return }
-        self.channel.pipeline.syncOperations.fireUserInboundEventTriggered(OnlineListEvent(edition: edition))
+    /// Hands the list to the connection's handler, which paces it (`ListWriter`) and tells
+    /// `drain` when it has nothing of it left to write (at once if the connection is closed).
+    func offerList(_ edition: ListEdition, drain: ListDrain) {
+        guard self.channel.isActive else { return drain.finished() }
+        self.channel.pipeline.syncOperations.fireUserInboundEventTriggered(
+            OnlineListEvent(edition: edition, drain: drain))
     }
 
     /// Closes the connection for `reason` (the client is told, as the reason says), from any thread.

@@ -7,7 +7,7 @@ import NIOPosix
 /// A running chat server: listening, serving, until `shutdown()`.
 ///
 /// Threads: connections are spread over the event loops of the group (one per core by default);
-/// each connection's work runs on its own loop. The shared state is presence (the `Registry`,
+/// each connection's work runs on its own loop. One more thread accepts them (`acceptThread`). The shared state is presence (the `Registry`,
 /// one lock), the `ListPublisher` (its schedule under a lock) and the `ConnectionTracker` (one
 /// lock, touched once per connection); everything else is confined to a loop.
 public final class ChatServer: Sendable {
@@ -15,6 +15,8 @@ public final class ChatServer: Sendable {
     /// was asked for).
     public let localAddresses: [SocketAddress]
     private let serverChannels: [any Channel]
+    /// The one thread that accepts connections for every listener (`acceptThread`).
+    private let acceptors: MultiThreadedEventLoopGroup
     private let presence: any Presence
     private let connections: ConnectionTracker
     /// What the connections share: where `apply` puts the limits a reload changes.
@@ -37,7 +39,7 @@ public final class ChatServer: Sendable {
 
     private init(
         localAddresses: [SocketAddress], webAddress: SocketAddress?, serverChannels: [any Channel],
-        shared: ServerShared, accounts: Accounts?,
+        acceptors: MultiThreadedEventLoopGroup, shared: ServerShared, accounts: Accounts?,
         tls: TLSContextStore?, logger: Logger,
         readiness: Readiness, operations: (any Channel)?, drainTimeout: Duration
     ) {
@@ -49,6 +51,7 @@ public final class ChatServer: Sendable {
         self.localAddresses = localAddresses
         self.webAddress = webAddress
         self.serverChannels = serverChannels
+        self.acceptors = acceptors
         self.shared = shared
         self.files = NIOLockedValueBox((accounts?.path, tls?.settings))
         self.presence = shared.presence
@@ -114,6 +117,7 @@ public final class ChatServer: Sendable {
             configuration: configuration, logger: logger, accounts: accounts)
         var channels: [any Channel] = []
         var addresses: [SocketAddress] = []
+        let acceptors = Self.acceptThread()
         let readiness = Readiness(presence: presence)
         var operations: (any Channel)?
         do {
@@ -134,7 +138,7 @@ public final class ChatServer: Sendable {
                 logger.info("operations endpoint on http://\(bound)/ (/metrics, /healthz, /readyz)")
             }
             for listener in listeners {
-                let channel = try await Self.bind(listener, shared: shared, group: group)
+                let channel = try await Self.bind(listener, shared: shared, acceptor: acceptors.next(), group: group)
                 channels.append(channel)
                 guard let address = channel.localAddress else { throw ServerError.noLocalAddress }
                 addresses.append(address)
@@ -155,13 +159,14 @@ public final class ChatServer: Sendable {
         } catch {
             for channel in channels { try? await channel.close() }
             try? await operations?.close()
+            try? await acceptors.shutdownGracefully()
             await presence.stop()
             throw error
         }
         return ChatServer(
             localAddresses: addresses,
             webAddress: zip(addresses, listeners).first { $0.1.transport is WebSocketTransport }?.0,
-            serverChannels: channels, shared: shared,
+            serverChannels: channels, acceptors: acceptors, shared: shared,
             accounts: accounts, tls: tls,
             logger: logger, readiness: readiness, operations: operations,
             drainTimeout: configuration.drainTimeout)
@@ -192,14 +197,26 @@ public final class ChatServer: Sendable {
         return listeners
     }
 
-    /// Binds one listener: every connection's pipeline is built by a `ConnectionPipeline`.
+    /// A thread of its own for accepting connections. On a loop that also serves clients, a join
+    /// storm's `accept` calls wait behind that loop's other work (its clients' `Connect`s, list
+    /// pushes): 10,000 clients connecting at once then fill the listen queue (4,096), the kernel
+    /// drops the next SYNs (`TcpExtListenOverflows`), and their clients connect a second later,
+    /// after a pause that looks like the end of the storm (two list pushes instead of one: in two
+    /// of three storms of 10,000 in `scripts/bench.sh`; none in four with this thread). It sleeps
+    /// in `epoll_wait` while nobody connects.
+    private static func acceptThread() -> MultiThreadedEventLoopGroup {
+        MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    /// Binds one listener on `acceptor`, its connections served on `group`: every connection's
+    /// pipeline is built by a `ConnectionPipeline`.
     private static func bind(
-        _ listener: Listener, shared: ServerShared, group: any EventLoopGroup
+        _ listener: Listener, shared: ServerShared, acceptor: any EventLoop, group: any EventLoopGroup
     ) async throws -> any Channel {
         let maxPendingBytes = shared.configuration.maxPendingBytes
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: maxPendingBytes / 2, high: maxPendingBytes)
         let pipeline = ConnectionPipeline(shared: shared, transport: listener.transport)
-        return try await ServerBootstrap(group: group)
+        return try await ServerBootstrap(group: acceptor, childGroup: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 4096)
             // Accept up to 256 waiting connections per wake-up (NIO's default is 4): while the
@@ -321,6 +338,7 @@ public final class ChatServer: Sendable {
         self.logger.info("shutting down", metadata: ["clients": "\(self.presence.count)"])
         self.readiness.beginStopping()
         for channel in self.serverChannels { try? await channel.close() }
+        try? await self.acceptors.shutdownGracefully()
         // Not online yet first, then online: a connection admitted in between is in presence by
         // the time it leaves the tracker, so none is missed (`ConnectionTracker`).
         var channels: [any Channel] = []

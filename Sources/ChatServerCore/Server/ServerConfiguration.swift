@@ -17,13 +17,14 @@ public struct ServerConfiguration: Sendable {
     public var maxPendingBytes: Int = 1 << 20
     /// A list push waits until the online set has not changed for this long...
     public var listQuietPeriod: Duration = .milliseconds(20)
-    /// ...but while changes keep coming, no longer than this after the first change it carries
-    /// (at most 100 ms), unless the push is costly (`listBudget`).
+    /// ...but while changes keep coming, no longer than this after the first change it carries,
+    /// unless the push is costly: then up to six times its writing time at the rate pushes were
+    /// measured to drain (docs/PROTOCOL.md, rule 9).
     public var listMaxDelay: Duration = .milliseconds(100)
-    /// The list-push bytes a second the server may write on average (`--list-budget`, in MiB):
-    /// a push of C bytes is followed by the next no sooner than C / budget later, and while
-    /// changes keep coming it waits up to 6 × C / budget (docs/PROTOCOL.md, rule 9).
-    public var listBudget: Int = 512 << 20
+    /// A ceiling on the list-push bytes a second (`--list-budget`, in MiB), or `nil` (the
+    /// default): none. With one, a push of C bytes is followed by the next no sooner than
+    /// C / ceiling after it started.
+    public var listBudget: Int?
     /// TLS (`--tls-cert`, `--tls-key`, ...); `nil`: plain TCP only.
     public var tls: TLSServerSettings?
     /// The users file (`--users`): every Connect must carry its account's password.
@@ -78,7 +79,9 @@ public struct ServerConfiguration: Sendable {
         guard self.drainTimeout > .zero, self.drainTimeout <= .seconds(3600) else {
             throw .invalid("--drain-timeout must be above 0 and at most 3600 seconds")
         }
-        guard self.listBudget >= 1 << 20 else { throw .invalid("--list-budget must be at least 1 (MiB a second)") }
+        if let listBudget = self.listBudget, listBudget < 1 << 20 {
+            throw .invalid("--list-budget must be at least 1 (MiB a second)")
+        }
         try self.cluster?.validate()
         try self.flood.validate()
         if let port = self.tls?.port {

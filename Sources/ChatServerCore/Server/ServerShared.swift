@@ -77,7 +77,7 @@ final class ServerShared: Sendable {
             at: self.clock.now)
         self.connections.setCapacity(flood.waitingConnections ?? configuration.maxClients)
         self.presence.setCapacity(configuration.maxClients)
-        self.publisher.setBudget(configuration.listBudget)
+        self.publisher.setCeiling(configuration.listBudget)
         guard changesPacing else { return }
         let (clock, observer) = (self.clock, self.observer)
         for channel in self.connections.channels() + self.presence.localRecipients().map(\.channel) {

@@ -123,13 +123,17 @@ struct LiveLimitsTests {
         #expect(!second.isOpen)
     }
 
-    @Test("The list budget changes from the next push")
+    @Test("The list budget is a ceiling that changes from the next push, and none by default")
     func listBudget() {
-        var schedule = ListPushSchedule(quietPeriod: .milliseconds(20), maxDelay: .milliseconds(100), budget: 1 << 20)
+        var schedule = ListPushSchedule(quietPeriod: .milliseconds(20), maxDelay: .milliseconds(100))
+        #expect(schedule.share(of: 1 << 20) == .zero, "no ceiling")
+        schedule.ceiling = 1 << 20
         #expect(schedule.share(of: 1 << 20) == .seconds(1))
-        schedule.budget = 2 << 20
+        schedule.ceiling = 2 << 20
         #expect(schedule.share(of: 1 << 20) == .milliseconds(500))
-        schedule.budget = 0
-        #expect(schedule.budget == 1, "never below a byte a second")
+        schedule.ceiling = 0
+        #expect(schedule.ceiling == 1, "never below a byte a second")
+        schedule.ceiling = nil
+        #expect(schedule.share(of: 1 << 20) == .zero)
     }
 }
