@@ -13,11 +13,11 @@ import NIOCore
 /// taken out while it is delivered (`takeForwarded`) and given back for reuse after.
 struct ClientOutput {
     private var outbound = OutboundBatch()
-    private var lists = ListWriter()
     /// The last push handed over while its list is still being written: told when the writer
     /// has nothing left to write, when a newer push replaces it, or when the client leaves.
     private var pushInFlight: ListDrain?
-    /// Replies were written to this connection and wait for a flush.
+    private var lists = ListWriter()
+    /// Replies were written to this connection and wait for a flush (in the writer's tail).
     var repliesPending = false
 
     /// Whether frames for other clients wait to be delivered.

@@ -47,27 +47,30 @@ struct ListWriter {
         case later(NIODeadline)
     }
 
+    // The stored properties are ordered so that the Bools share the tail of `feedVersion`
+    // (`ConnectionHandlerLayoutTests`: one malloc chunk per idle connection).
+
     /// The latest list offered and not yet begun.
     private var waiting: [ByteBuffer]? {
         didSet { self.waitingIsChanges = false }
     }
-    /// Whether `waiting` is queued changes (not a whole list).
-    private var waitingIsChanges = false
-    /// Whether `current` is queued changes (not a whole list).
-    private var currentIsChanges = false
     /// The list being written (or, once `next` reached its end, the last one written) and the
     /// index of its next part.
     private var current: [ByteBuffer] = []
     private var next = 0
     /// When `current` was written to its end.
     private var finishedAt = NIODeadline.uptimeNanoseconds(0)
+    /// With change events on: the version the client holds once what is queued is written;
+    /// `nil` while it receives full lists.
+    private(set) var feedVersion: UInt64?
     /// Whether a chunk is on its way to the socket.
     private(set) var isWriting = false
     /// A request waits for its spacing, and a timer will answer it.
     private(set) var owesAnswer = false
-    /// With change events on: the version the client holds once what is queued is written;
-    /// `nil` while it receives full lists.
-    private(set) var feedVersion: UInt64?
+    /// Whether `waiting` is queued changes (not a whole list).
+    private var waitingIsChanges = false
+    /// Whether `current` is queued changes (not a whole list).
+    private var currentIsChanges = false
     /// Change events asked for by a client not yet in the last list pushed: its first list is
     /// the next edition, whole (so that it never sees a list without itself).
     private(set) var awaitsFirstEdition = false

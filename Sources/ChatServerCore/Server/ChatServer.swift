@@ -3,6 +3,7 @@ public import Logging
 import NIOConcurrencyHelpers
 public import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A running chat server: listening, serving, until `shutdown()`.
 ///
@@ -17,6 +18,9 @@ public final class ChatServer: Sendable {
     private let serverChannels: [any Channel]
     /// The one thread that accepts connections for every listener (`acceptThread`).
     private let acceptors: MultiThreadedEventLoopGroup
+    /// Whether `shutdown()` was called: it runs once (the accepting thread stops at its end,
+    /// and a listener on a stopped loop cannot even be closed again).
+    private let stopping = Atomic<Bool>(false)
     private let presence: any Presence
     private let connections: ConnectionTracker
     /// What the connections share: where `apply` puts the limits a reload changes.
@@ -335,10 +339,10 @@ public final class ChatServer: Sendable {
     /// presence as their close begins (a cluster node gives their ids back at once). A connection
     /// whose peer does not read is closed at `drainTimeout` (`--drain-timeout`) at the latest.
     public func shutdown() async {
+        guard !self.stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         self.logger.info("shutting down", metadata: ["clients": "\(self.presence.count)"])
         self.readiness.beginStopping()
         for channel in self.serverChannels { try? await channel.close() }
-        try? await self.acceptors.shutdownGracefully()
         // Not online yet first, then online: a connection admitted in between is in presence by
         // the time it leaves the tracker, so none is missed (`ConnectionTracker`).
         var channels: [any Channel] = []
@@ -353,5 +357,8 @@ public final class ChatServer: Sendable {
         await Self.awaitClosed(channels, within: self.drainTimeout, logger: self.logger)
         await self.presence.stop()
         try? await self.operations?.close()
+        // Last: a connection accepted before the listener closed has its set-up hop back to the
+        // accepting loop, which must still run.
+        try? await self.acceptors.shutdownGracefully()
     }
 }
