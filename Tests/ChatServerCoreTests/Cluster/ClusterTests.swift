@@ -269,19 +269,35 @@ struct ClusterTests {
             .path
         try directory.text.write(toFile: users, atomically: true, encoding: .utf8)
         let cluster = try ClusterNodes.configuration(redis: redis, id: "guarded", lease: Patience.scaled(.seconds(10)))
+        /// Sends `Connect` to `port` and returns the client and the answer. A node that cannot
+        /// vouch for ids for now (`Error cluster unavailable`: on a machine the full suite keeps
+        /// busy, a claim past its timeout, or a grace after a registration that looked like a
+        /// new Redis) is asked again 200 ms later, as chatbench does (`BenchRetries`); this
+        /// test is about what a node answers once it can vouch for ids.
+        func connect(_ body: String, from name: String, port: Int) async throws -> (TestClient, String) {
+            let deadline = ContinuousClock.now + Patience.guardTime
+            while true {
+                let client = try await TestClient.connect(port: port)
+                try await client.send(to: "-SERVER-", from: name, body)
+                let answer = try await client.next().line
+                guard answer.hasSuffix("Error cluster unavailable"), ContinuousClock.now < deadline else {
+                    return (client, answer)
+                }
+                await client.close()
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
         try await ClusterNodes.with(1, redis: redis) { nodes in
             try await withServer(cluster: cluster, usersFile: users) { guarded in
-                let alice = try await TestClient.connect(port: guarded.port)
-                try await alice.send(to: "-SERVER-", from: "alice", "Connect alice pw-alice")
-                #expect(try await alice.next().line == "alice   -SERVER-Connected 5")
+                let (alice, answer) = try await connect("Connect alice pw-alice", from: "alice", port: guarded.port)
+                #expect(answer == "alice   -SERVER-Connected 5")
                 let mallory = try await TestClient.connect(port: guarded.port)
                 try await mallory.send(to: "-SERVER-", from: "bob", "Connect bob pw-alice")
                 #expect(try await mallory.next().line == "bob     -SERVER-Error authentication failed")
                 // The id is the cluster's: taken on the other node, a right password does not help.
                 let other = try await TestClient.online("bob", port: nodes[0].port)
-                let late = try await TestClient.connect(port: guarded.port)
-                try await late.send(to: "-SERVER-", from: "bob", "Connect bob pw-bob")
-                #expect(try await late.next().line == "bob     -SERVER-Error the id 'bob' is already online")
+                let (late, refusal) = try await connect("Connect bob pw-bob", from: "bob", port: guarded.port)
+                #expect(refusal == "bob     -SERVER-Error the id 'bob' is already online")
                 for client in [alice, mallory, other, late] { await client.close() }
             }
         }
