@@ -57,6 +57,12 @@ final class ListPublisher: Sendable {
         let bytes: Int
         /// What the bulk wrote, and in how long, once it has (the rate is measured on it).
         var bulk: (written: Int, elapsed: TimeAmount)?
+
+        /// What `finished` of the recipients wrote by `now`, and in how long since writing began.
+        func measured(finished: Int, at now: NIODeadline) -> (written: Int, elapsed: TimeAmount) {
+            let share = min(1, Double(finished) / Double(max(1, self.drain.recipients)))
+            return (Int(Double(self.bytes) * share), now - (self.writing ?? self.started))
+        }
     }
 
     init(
@@ -79,11 +85,6 @@ final class ListPublisher: Sendable {
     /// the next push.
     func setCeiling(_ ceiling: Int?) {
         self.schedule.withLockedValue { $0.ceiling = ceiling }
-    }
-
-    /// The write rate the schedule uses now (bytes a second), and whether it was measured.
-    var pushRate: (bytesPerSecond: Double, measured: Bool) {
-        self.schedule.withLockedValue { ($0.rate, $0.measured) }
     }
 
     /// Notes a change of the online set; the list reaches everyone within the maximum delay.
@@ -166,8 +167,7 @@ final class ListPublisher: Sendable {
         let now = self.clock.now
         let started: NIODeadline? = self.inFlight.withLockedValue { push in
             guard var current = push, current.number == number else { return nil }
-            let share = Double(current.drain.bulk) / Double(max(1, current.drain.recipients))
-            current.bulk = (Int(Double(current.bytes) * share), now - (current.writing ?? current.started))
+            current.bulk = current.measured(finished: current.drain.bulk, at: now)
             push = current
             return current.started
         }
@@ -189,12 +189,7 @@ final class ListPublisher: Sendable {
             })
         else { return }
         let now = self.clock.now
-        let measured =
-            push.bulk
-            ?? {
-                let share = Double(push.drain.finishedCount) / Double(max(1, push.drain.recipients))
-                return (Int(Double(push.bytes) * min(1, share)), now - (push.writing ?? push.started))
-            }()
+        let measured = push.bulk ?? push.measured(finished: push.drain.finishedCount, at: now)
         if let look = self.schedule.withLockedValue({
             $0.drained(at: now, written: measured.written, in: measured.elapsed)
         }) {

@@ -70,8 +70,8 @@ struct ListPushSchedule {
     private var since: NIODeadline?
     /// When the latest change happened.
     private var latest = NIODeadline.uptimeNanoseconds(0)
-    /// When the push being written started; `nil` when none is.
-    private(set) var inFlight: NIODeadline?
+    /// Whether a push is being written (from `.push` until `drained`).
+    private var pushing = false
     /// When the last push finished draining.
     private var drainedAt = NIODeadline.uptimeNanoseconds(0)
     /// The earliest time the next push may start under the ceiling.
@@ -84,6 +84,17 @@ struct ListPushSchedule {
     /// How many pushes in a row changes overtook while they were being written (at most
     /// `maxQuietDoublings`): the quiet period is doubled that many times.
     private(set) var overtaken = 0
+    /// Bytes a change takes in a `Changed` part (`+name`, a share of the frame's header).
+    static let bytesPerChange = 12.0
+
+    /// A schedule with no push measured yet: `assumedRate` bytes a second until one is.
+    init(quietPeriod: TimeAmount, maxDelay: TimeAmount, ceiling: Int? = nil, assumedRate: Double = Self.initialRate) {
+        self.quietPeriod = quietPeriod
+        self.maxDelay = maxDelay
+        self.ceiling = ceiling.map { max(1, $0) }
+        self.rate = max(Self.slowestRate, assumedRate)
+    }
+
     /// The quiet a push waits for now (before `stormQuiet`).
     var quiet: TimeAmount { .nanoseconds(self.quietPeriod.nanoseconds << self.overtaken) }
 
@@ -96,16 +107,6 @@ struct ListPushSchedule {
         guard self.pendingChanges * 8 >= clients, self.writeTime(of: full) > self.maxDelay else { return self.quiet }
         return max(self.quiet, self.maxDelay)
     }
-    /// Bytes a change takes in a `Changed` part (`+name`, a share of the frame's header).
-    static let bytesPerChange = 12.0
-
-    /// A schedule with no push measured yet: `assumedRate` bytes a second until one is.
-    init(quietPeriod: TimeAmount, maxDelay: TimeAmount, ceiling: Int? = nil, assumedRate: Double = Self.initialRate) {
-        self.quietPeriod = quietPeriod
-        self.maxDelay = maxDelay
-        self.ceiling = ceiling.map { max(1, $0) }
-        self.rate = max(Self.slowestRate, assumedRate)
-    }
 
     /// Notes a change at `now`. Returns when to look (`timerFired(at:clients:)`) if no look is
     /// planned yet: only the first change after a push starts the timer, and none while a push
@@ -115,8 +116,8 @@ struct ListPushSchedule {
         self.pendingChanges += 1
         guard self.since == nil else { return nil }
         self.since = now
-        guard self.inFlight == nil else { return nil }
-        return max(now + self.quiet, self.drainedAt + self.quiet, self.cooledDown)
+        guard !self.pushing else { return nil }
+        return max(now + self.quiet, self.cooledDown)
     }
 
     /// The bytes a push to `clients` clients would write: each gets the whole list of `listed`
@@ -154,7 +155,7 @@ struct ListPushSchedule {
         at now: NIODeadline, clients: Int, listed: Int? = nil, changeClients: Int = 0
     ) -> Decision {
         guard let since = self.since else { return .idle }
-        guard self.inFlight == nil else { return .draining }
+        guard !self.pushing else { return .draining }
         let cost = self.cost(clients: clients, listed: listed, changeClients: changeClients)
         // Only full lists are wasted by the next push; changes are never sent twice, so putting
         // them off saves nothing.
@@ -164,7 +165,7 @@ struct ListPushSchedule {
         guard now >= due else { return .wait(until: due) }
         self.since = nil
         self.pendingChanges = 0
-        self.inFlight = now
+        self.pushing = true
         self.cooledDown = now + self.share(of: cost.full + cost.changes)
         return .push
     }
@@ -173,8 +174,8 @@ struct ListPushSchedule {
     /// `elapsed` (all of it, or its bulk: what the rate is measured on). Returns when to look
     /// again if a change waits.
     mutating func drained(at now: NIODeadline, written: Int, in elapsed: TimeAmount) -> NIODeadline? {
-        guard self.inFlight != nil else { return nil }
-        self.inFlight = nil
+        guard self.pushing else { return nil }
+        self.pushing = false
         self.drainedAt = now
         self.measure(written: written, in: elapsed)
         guard self.since != nil else {

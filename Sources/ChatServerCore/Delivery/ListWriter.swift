@@ -50,7 +50,8 @@ struct ListWriter {
     // The stored properties are ordered so that the Bools share the tail of `feedVersion`
     // (`ConnectionHandlerLayoutTests`: one malloc chunk per idle connection).
 
-    /// The latest list offered and not yet begun.
+    /// The latest list offered and not yet begun. Whatever is put here counts as a whole list
+    /// until `waitingIsChanges` is set after it (only queued changes set it).
     private var waiting: [ByteBuffer]? {
         didSet { self.waitingIsChanges = false }
     }

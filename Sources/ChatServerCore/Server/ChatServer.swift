@@ -8,9 +8,10 @@ import Synchronization
 /// A running chat server: listening, serving, until `shutdown()`.
 ///
 /// Threads: connections are spread over the event loops of the group (one per core by default);
-/// each connection's work runs on its own loop. One more thread accepts them (`acceptThread`). The shared state is presence (the `Registry`,
-/// one lock), the `ListPublisher` (its schedule under a lock) and the `ConnectionTracker` (one
-/// lock, touched once per connection); everything else is confined to a loop.
+/// each connection's work runs on its own loop; one more thread accepts them (`acceptThread`).
+/// The shared state is presence (the `Registry`, one lock), the `ListPublisher` (its schedule
+/// under a lock) and the `ConnectionTracker` (one lock, touched once per connection);
+/// everything else is confined to a loop.
 public final class ChatServer: Sendable {
     /// The addresses the server is bound to, one per listener, in order (the real port when 0
     /// was asked for).
@@ -205,9 +206,9 @@ public final class ChatServer: Sendable {
     /// storm's `accept` calls wait behind that loop's other work (its clients' `Connect`s, list
     /// pushes): 10,000 clients connecting at once then fill the listen queue (4,096), the kernel
     /// drops the next SYNs (`TcpExtListenOverflows`), and their clients connect a second later,
-    /// after a pause that looks like the end of the storm (two list pushes instead of one: in two
-    /// of three storms of 10,000 in `scripts/bench.sh`; none in four with this thread). It sleeps
-    /// in `epoll_wait` while nobody connects.
+    /// after a pause that looks like the end of the storm (two list pushes instead of one: the
+    /// queue overflowed in 6 of 9 storms of 10,000 without this thread, 1 of 32 with it,
+    /// docs/PERFORMANCE.md). It sleeps in `epoll_wait` while nobody connects.
     private static func acceptThread() -> MultiThreadedEventLoopGroup {
         MultiThreadedEventLoopGroup(numberOfThreads: 1)
     }
