@@ -143,19 +143,30 @@ struct ClusterTests {
             redis.stop()
             restarted?.stop()
         }
-        try await ClusterNodes.with(2, redis: redis, lease: Patience.scaled(.seconds(5))) { nodes in
+        // The outage (Redis killed, started again, each node's next connect and registration)
+        // must stay shorter than the lease, or the nodes rightly close their clients. It takes
+        // under a second alone; a full suite on two cores made it outlast a 5 s lease (CI, once).
+        // 20 s: this test's premise on a busy machine, at the price of a 20 s grace for carol.
+        let lease = Patience.scaled(.seconds(20))
+        try await ClusterNodes.with(2, redis: redis, lease: lease) { nodes in
             let (alice, bob) = try await ClusterNodes.aliceAndBob(alicePort: nodes[0].port, bobPort: nodes[1].port)
             defer {
                 Task {
                     await alice.close(); await bob.close()
                 }
             }
+            let outage = ContinuousClock.now
             redis.stop(holdingPort: true)
             restarted = try await RedisServer(port: redis.port)
             let check = try await RESPConnection.connect(
                 to: try RESPEndpoint(url: redis.url), on: MultiThreadedEventLoopGroup.singleton.next())
             defer { Task { await check.close() } }
             try await waitUntil("both ids registered again in the new Redis") {
+                guard !alice.isClosed, !bob.isClosed else {
+                    throw TestFailure(
+                        "a client was closed \(ContinuousClock.now - outage) after Redis was killed: the outage outlasted the \(lease) lease"
+                    )
+                }
                 let names = try await check.send(["HKEYS", "chat255:names"]).get().elements?.compactMap(\.text)
                 return names?.sorted() == ["alice", "bob"]
             }
