@@ -337,6 +337,7 @@ def accounts(arguments, driver, browser, pages):
               "dora joins with her password")
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main():
@@ -350,6 +351,12 @@ def main():
     if not browser or not driver:
         sys.exit("chromium and chromedriver are not installed: apt-get install chromium chromium-driver (.ci/run does)")
 
+    # Chromium leaves its singleton folder (org.chromium.Chromium.*) in TMPDIR when chromedriver
+    # ends it: every temporary file of this run (the browsers', the users file, nginx's) goes in
+    # one folder, removed at the end.
+    scratch = tempfile.mkdtemp(prefix="chat255-browser-")
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = scratch
     server, tcp, web = start_server(arguments.chatserver)
     url = f"http://127.0.0.1:{web}/"
     pages, client = [], None
@@ -454,6 +461,7 @@ def main():
         if client:
             client.stop()
         server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -185,7 +185,8 @@ struct TLSTests {
         return try await channel.eventLoop.submit { try peerName() ?? nil }.get()
     }
 
-    /// Copies fixture `name` (its .pem and .key) to `paths`, or to a fresh folder; the paths.
+    /// Copies fixture `name` (its .pem and .key) to `paths`, or to a fresh folder (which the test
+    /// removes, `TemporaryFolder.remove(holding:)`); the paths.
     @discardableResult
     private static func installCertificate(
         _ name: String, at paths: (certificate: String, key: String)? = nil
@@ -194,10 +195,8 @@ struct TLSTests {
         if let paths {
             target = paths
         } else {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "chat255-tls-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            target = (folder.appendingPathComponent("cert.pem").path, folder.appendingPathComponent("key.pem").path)
+            let folder = try TemporaryFolder("chat255-tls")
+            target = (folder.file("cert.pem"), folder.file("key.pem"))
         }
         for (source, destination) in [("\(name).pem", target.certificate), ("\(name).key", target.key)] {
             try? FileManager.default.removeItem(atPath: destination)
@@ -209,6 +208,7 @@ struct TLSTests {
     @Test("Reload: a new certificate serves new connections; a bad file is refused and the old one stays")
     func reload() async throws {
         let (certificate, key) = try Self.installCertificate("server")
+        defer { TemporaryFolder.remove(holding: certificate) }
         try await withServer(tls: TLSServerSettings(certificateFile: certificate, keyFile: key)) { server in
             #expect(try await Self.presented(port: server.port) == "localhost")
             let open = try await ChatSession.connect(
@@ -237,6 +237,10 @@ struct TLSTests {
     func certificateRenamed() async throws {
         let first = try Self.installCertificate("server")
         let second = try Self.installCertificate("server2")
+        defer {
+            TemporaryFolder.remove(holding: first.certificate)
+            TemporaryFolder.remove(holding: second.certificate)
+        }
         let config = first.certificate + ".json"
         try #"{"tls-cert": "\#(first.certificate)", "tls-key": "\#(first.key)"}"#.write(
             toFile: config, atomically: true, encoding: .utf8)
@@ -254,6 +258,7 @@ struct TLSTests {
     @Test("SIGHUP reloads the certificate in chatserver; chatclient exits 1 with the reason when verification fails")
     func programs() async throws {
         let (certificate, key) = try Self.installCertificate("server")
+        defer { TemporaryFolder.remove(holding: certificate) }
         let (server, port) = try await startServer(["--tls-cert", certificate, "--tls-key", key])
         defer { server.stop() }
         try Self.installCertificate("server2", at: (certificate, key))

@@ -26,6 +26,7 @@ struct AccountTests {
     @Test("Right password: in; wrong, missing or unknown id: one and the same answer, then closed")
     func logins() async throws {
         let users = try UsersFile.make(["alice": "open sesame"])
+        defer { UsersFile.remove(users) }
         try await withServer(usersFile: users) { server in
             #expect(
                 try await Self.answer(to: "Connect alice open sesame", as: "alice", port: server.port) == "Connected 5")
@@ -46,6 +47,7 @@ struct AccountTests {
     )
     func throttled() async throws {
         let users = try UsersFile.make(["alice": "pw"])
+        defer { UsersFile.remove(users) }
         let clock = ManualServerClock()
         try await withServer(clock: clock, usersFile: users) { server in
             for _ in 0..<5 {
@@ -63,6 +65,7 @@ struct AccountTests {
     @Test("Reload: a new account works at once, a bad file leaves the accounts in force, connected clients stay")
     func reload() async throws {
         let users = try UsersFile.make(["alice": "a"])
+        defer { UsersFile.remove(users) }
         try await withServer(usersFile: users) { server in
             let alice = try await TestClient.connect(port: server.port)
             try await alice.send(to: "-SERVER-", from: "alice", "Connect alice a")
@@ -97,6 +100,7 @@ struct AccountTests {
     )
     func passwdAndSighup() async throws {
         let users = try UsersFile.make([:]) + ".new"  // passwd makes it
+        defer { UsersFile.remove(users) }
         func passwd(_ arguments: [String], input: String?) async throws -> (Int32, String) {
             let program = try await ProgramProcess("chatserver", ["passwd"] + arguments)
             if let input { program.type(input) }
@@ -133,6 +137,10 @@ struct AccountTests {
     func usersFileRenamed() async throws {
         let first = try UsersFile.make(["alice": "a"])
         let second = try UsersFile.make(["bob": "b"])
+        defer {
+            UsersFile.remove(first)
+            UsersFile.remove(second)
+        }
         let config = first + ".json"
         func reload(_ text: String, then line: String, in server: ProgramProcess) async throws {
             try text.write(toFile: config, atomically: true, encoding: .utf8)
@@ -160,6 +168,7 @@ struct AccountTests {
     @Test("--users on a non-loopback address without TLS: chatserver refuses to start, unless told to allow it")
     func plaintextGuard() async throws {
         let users = try UsersFile.make(["alice": "a"])
+        defer { UsersFile.remove(users) }
         let refused = try await ProgramProcess("chatserver", ["--host", "0.0.0.0", "--port", "0", "--users", users])
         #expect(try await refused.waitForExit() != 0)
         #expect(refused.stderr.contains("--allow-plaintext-passwords"))

@@ -1,3 +1,4 @@
+import ChatTestSupport
 import ChatWire
 import Foundation
 
@@ -5,11 +6,10 @@ import Foundation
 
 /// Users files for the tests, with cheap hashes (the tests are about the rules, not the cost).
 enum UsersFile {
-    /// A users file in a fresh folder with `accounts` (name: password); `remove` takes it away.
+    /// A users file in a fresh folder (`TemporaryFolder`) with `accounts` (name: password);
+    /// `remove` takes the folder away.
     static func make(_ accounts: [String: String]) throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chat255-users-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let path = folder.appendingPathComponent("users").path
+        let path = try TemporaryFolder("chat255-users").file("users")
         try Self.write(accounts, to: path)
         return path
     }
@@ -27,7 +27,5 @@ enum UsersFile {
     }
 
     /// Removes the folder `make` made for `path`.
-    static func remove(_ path: String) {
-        try? FileManager.default.removeItem(at: URL(fileURLWithPath: path).deletingLastPathComponent())
-    }
+    static func remove(_ path: String) { TemporaryFolder.remove(holding: path) }
 }

@@ -269,16 +269,8 @@ struct ClusterTests {
     func accountsOnANode() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        var directory = UserDirectory()
-        for name in ["alice", "bob"] {
-            directory.set(
-                try ChatName(validating: name),
-                try PasswordHash(
-                    password: Array("pw-\(name)".utf8), salt: Array(repeating: 3, count: 16), logRounds: 10))
-        }
-        let users = FileManager.default.temporaryDirectory.appendingPathComponent("chat255-users-\(UUID().uuidString)")
-            .path
-        try directory.text.write(toFile: users, atomically: true, encoding: .utf8)
+        let users = try UsersFile.make(["alice": "pw-alice", "bob": "pw-bob"])
+        defer { UsersFile.remove(users) }
         let cluster = try ClusterNodes.configuration(redis: redis, id: "guarded", lease: Patience.scaled(.seconds(10)))
         /// Sends `Connect` to `port` and returns the client and the answer. A node that cannot
         /// vouch for ids for now (`Error cluster unavailable`: on a machine the full suite keeps

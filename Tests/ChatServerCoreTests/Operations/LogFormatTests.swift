@@ -129,12 +129,9 @@ struct PrintConfigTests {
 /// `chatserver --config FILE` and `CHAT255_*` variables (apple/swift-configuration).
 @Suite("Operations: the configuration file and the environment")
 struct ConfigFileTests {
-    /// A file holding `text`, in a fresh folder.
+    /// A file holding `text`, in a fresh folder (`TemporaryFolder`), which the test removes.
     private static func file(_ text: String) throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "chat255-config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let path = folder.appendingPathComponent("chatserver.json").path
+        let path = try TemporaryFolder("chat255-config").file("chatserver.json")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -156,6 +153,7 @@ struct ConfigFileTests {
             {"max-clients": 2, "alive-interval": 0.5, "log-level": "debug", "allow-plaintext-passwords": true,
              "host": "127.0.0.1", "max-clients-per-ip": 5, "metrics-address": "127.0.0.1:9255", "threads": null}
             """)
+        defer { TemporaryFolder.remove(holding: path) }
         let fromFile = try await Self.printed(
             ["--config", path], environment: ["CHAT255_MAX_CLIENTS": "7", "CHAT255_PORT": "7311"])
         #expect(fromFile["max-clients"] as? Int == 2, "the file over the environment")
@@ -194,6 +192,7 @@ struct ConfigFileTests {
         ] as [(String, [String: String], String)])
     func badSources(text: String, environment: [String: String], why: String) async throws {
         let path = try Self.file(text)
+        defer { TemporaryFolder.remove(holding: path) }
         let process = try await ProgramProcess(
             "chatserver", ["--port", "0", "--config", path], environment: environment)
         defer { process.stop() }
@@ -208,6 +207,7 @@ struct ConfigFileTests {
     func reloadOnHangup() async throws {
         // A patient alive timeout in the file (alice sends no Alive), which the new interval changes.
         let path = try Self.file(#"{"log-level": "info", "alive-timeout": 600}"#)
+        defer { TemporaryFolder.remove(holding: path) }
         let (server, port) = try await startServer(["--config", path], patientAliveTimeout: false)
         defer { server.stop() }
         try #"{"log-level": "debug", "alive-interval": 2}"#.write(toFile: path, atomically: true, encoding: .utf8)
@@ -234,6 +234,7 @@ struct ConfigFileTests {
     )
     func limitsOnHangup() async throws {
         let path = try Self.file(#"{"max-clients": 5}"#)
+        defer { TemporaryFolder.remove(holding: path) }
         // alice sends no Alive: on a busy machine this test outlasts the default alive timeout.
         let (server, port) = try await startServer([
             "--config", path, "--metrics-address", "127.0.0.1:0", "--alive-timeout", "600",
