@@ -163,6 +163,21 @@ struct ListPushScheduleTests {
         #expect(pushes == [500], "a 20 ms quiet would have pushed at 220 too")
     }
 
+    @Test("a storm's quiet is half its push's writing time: 20 ms at least, 100 ms at most")
+    func stormQuietScales() {
+        // At 100 MB a second and 10 bytes a name, a push to N clients takes N² / 10⁷ seconds.
+        for (clients, quiet) in [(400, 20), (1_000, 50), (1_200, 72), (2_000, 100), (10_000, 100)] {
+            var schedule = self.schedule()
+            for _ in 0..<(clients / 8) { _ = schedule.changed(at: self.at(0)) }
+            let full = schedule.cost(clients: clients).full
+            #expect(schedule.stormQuiet(full: full, clients: clients) == .milliseconds(Int64(quiet)), "\(clients)")
+        }
+        // Not a storm (changes for fewer than an eighth of the clients): the quiet period.
+        var calm = self.schedule()
+        _ = calm.changed(at: self.at(0))
+        #expect(calm.stormQuiet(full: calm.cost(clients: 2_000).full, clients: 2_000) == .milliseconds(20))
+    }
+
     @Test("a writer at a tenth of the assumed speed: no push starts before the last one drained; the rate is learned")
     func slowWriter() {
         // 2,000 clients, a change every 10 ms for 3 s. Assumed: 400 MB/s, a push (40 MB)

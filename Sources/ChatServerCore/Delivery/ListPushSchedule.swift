@@ -99,13 +99,14 @@ struct ListPushSchedule {
     var quiet: TimeAmount { .nanoseconds(self.quietPeriod.nanoseconds << self.overtaken) }
 
     /// The quiet a push of `full` bytes of whole lists waits for, with `clients` online: in a
-    /// storm (a push carrying changes for at least an eighth of the clients) whose writing takes
-    /// longer than `maxDelay`, the maximum delay (100 ms). A storm pauses for tens of
-    /// milliseconds (its clients busy reading lists); waiting out such a pause delays the list
-    /// by 100 ms at most, pushing in it would waste the whole writing time.
+    /// storm (a push carrying changes for at least an eighth of the clients), half its writing
+    /// time, at most the maximum delay (100 ms). A storm pauses for tens of milliseconds (its
+    /// clients busy reading lists); waiting out such a pause delays the list by at most half
+    /// of what pushing in it would waste.
     func stormQuiet(full: Int, clients: Int) -> TimeAmount {
-        guard self.pendingChanges * 8 >= clients, self.writeTime(of: full) > self.maxDelay else { return self.quiet }
-        return max(self.quiet, self.maxDelay)
+        guard self.pendingChanges * 8 >= clients else { return self.quiet }
+        let half = TimeAmount.nanoseconds(self.writeTime(of: full).nanoseconds / 2)
+        return max(self.quiet, min(half, self.maxDelay))
     }
 
     /// Notes a change at `now`. Returns when to look (`timerFired(at:clients:)`) if no look is
