@@ -200,4 +200,5 @@ final class LaterPresence: Presence, @unchecked Sendable {
     func names(local: [LocalRecipient]) -> [ChatName] { self.registry.names(local: local) }
     var count: Int { self.registry.count }
     var listedCount: Int { self.registry.count }
+    var localNameBytes: Int { self.registry.localNameBytes }
 }

@@ -178,6 +178,24 @@ struct ListPushScheduleTests {
         #expect(calm.stormQuiet(full: calm.cost(clients: 2_000).full, clients: 2_000) == .milliseconds(20))
     }
 
+    @Test("before a list was encoded, names are priced at the ids' mean length; then at the last list's bytes")
+    func pricedByNames() {
+        // At 400 MB a second.
+        var schedule = ListPushSchedule(quietPeriod: .milliseconds(20), maxDelay: .milliseconds(100), assumedRate: 4e8)
+        // Ids of 8 bytes: 9 bytes with their space, 225 in a 256-byte part behind the head.
+        #expect(ListPushSchedule.bytesPerName(meanLength: 8) == 9.0 * 256 / 225)
+        #expect(schedule.cost(clients: 2_000, meanNameLength: 4.45).full == Int(2_000.0 * 2_000 * 5.45 * 256 / 225))
+        #expect(schedule.cost(clients: 2_000).full == 2_000 * 2_000 * 10, "nothing known: 10 bytes a name")
+        // A storm of 2,000 short ids (`s0` to `s1999`): 62 ms to write, 31 ms of quiet; priced
+        // at 10 bytes a name it would have waited 50 ms.
+        for _ in 0..<1_000 { _ = schedule.changed(at: self.at(0)) }
+        let full = schedule.cost(clients: 2_000, meanNameLength: 4.45).full
+        #expect(schedule.stormQuiet(full: full, clients: 2_000) == .nanoseconds(Int64(Double(full) / 4e8 * 1e9) / 2))
+        #expect(schedule.stormQuiet(full: schedule.cost(clients: 2_000).full, clients: 2_000) == .milliseconds(50))
+        schedule.listEncoded(names: 2_000, bytes: 12_204)
+        #expect(schedule.cost(clients: 2_000, meanNameLength: 8).full == 2_000 * 12_204, "the list's own size wins")
+    }
+
     @Test("a writer at a tenth of the assumed speed: no push starts before the last one drained; the rate is learned")
     func slowWriter() {
         // 2,000 clients, a change every 10 ms for 3 s. Assumed: 400 MB/s, a push (40 MB)

@@ -224,6 +224,9 @@ public final class ClusterPresence: Presence {
         max(self.local.count, self.state.withLockedValue { $0.directory.owners.count })
     }
 
+    /// This node's clients' ids (the others' are priced alike).
+    public var localNameBytes: Int { self.local.localNameBytes }
+
     /// The other node `id`, made on first need (under the lock).
     func node(_ id: String, in state: inout State) -> ClusterNode {
         if let node = state.nodes[id] { return node }

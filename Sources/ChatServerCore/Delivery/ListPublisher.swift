@@ -146,8 +146,10 @@ final class ListPublisher: Sendable {
         let clients = self.presence.count
         let changeClients = self.changeClients.load(ordering: .relaxed)
         let listed = self.presence.listedCount
+        let meanNameLength = clients > 0 ? Double(self.presence.localNameBytes) / Double(clients) : nil
         switch self.schedule.withLockedValue({
-            $0.timerFired(at: now, clients: clients, listed: listed, changeClients: changeClients)
+            $0.timerFired(
+                at: now, clients: clients, listed: listed, changeClients: changeClients, meanNameLength: meanNameLength)
         })
         {
         case .push:

@@ -1,3 +1,4 @@
+import ChatWire
 import NIOCore
 
 /// When to push the online list, as a value over the publisher's clock (docs/PROTOCOL.md,
@@ -26,8 +27,10 @@ import NIOCore
 ///   push of C bytes, the next waits until C / ceiling after it started.
 ///
 /// The cost of a push is estimated from the number of clients: each receives the whole list,
-/// whose size per name is the last list's (`listEncoded(names:bytes:)`), except clients that
-/// asked for change events, which receive only the changes (about 12 bytes each).
+/// whose size per name is the last list's (`listEncoded(names:bytes:)`), or before any list
+/// was encoded, what names of the online ids' mean length take in full parts
+/// (`bytesPerName(meanLength:)`), except clients that asked for change events, which receive
+/// only the changes (about 12 bytes each).
 struct ListPushSchedule {
     /// What to do when the timer fires.
     enum Decision: Equatable {
@@ -77,8 +80,12 @@ struct ListPushSchedule {
     /// The earliest time the next push may start under the ceiling.
     private var cooledDown = NIODeadline.uptimeNanoseconds(0)
     /// Bytes one client receives per name in a list (frame headers included), from the last
-    /// list encoded; `OnlineList` packs about 9 for names of 5 to 8 bytes.
-    private var bytesPerName = 10.0
+    /// list encoded; `nil` until one is. `OnlineList` packs about 9 for names of 5 to 8 bytes.
+    private var bytesPerName: Double?
+    /// Bytes per name assumed with neither a list encoded nor the names' length given.
+    static let assumedBytesPerName = 10.0
+    /// The most bytes a part's head (`List k/n `) takes in a list of up to 999 parts.
+    static let listHeadLength = 14
     /// Changes noted since the last push.
     private var pendingChanges = 0
     /// How many pushes in a row changes overtook while they were being written (at most
@@ -124,8 +131,14 @@ struct ListPushSchedule {
     /// The bytes a push to `clients` clients would write: each gets the whole list of `listed`
     /// names (`full`; as many as the clients unless a cluster lists others' too), but the
     /// `changeClients` among them only the changes (`changes`).
-    func cost(clients: Int, listed: Int? = nil, changeClients: Int = 0) -> (full: Int, changes: Int) {
-        let full = Double(max(0, clients - changeClients)) * Double(listed ?? clients) * self.bytesPerName
+    /// Before any list was encoded, names are priced at `meanNameLength` bytes each if given
+    /// (`bytesPerName(meanLength:)`).
+    func cost(
+        clients: Int, listed: Int? = nil, changeClients: Int = 0, meanNameLength: Double? = nil
+    ) -> (full: Int, changes: Int) {
+        let perName =
+            self.bytesPerName ?? meanNameLength.map(Self.bytesPerName(meanLength:)) ?? Self.assumedBytesPerName
+        let full = Double(max(0, clients - changeClients)) * Double(listed ?? clients) * perName
         let changes = Double(changeClients) * Double(self.pendingChanges) * Self.bytesPerChange
         return (Int(min(full, Double(Int.max / 4))), Int(min(changes, Double(Int.max / 4))))
     }
@@ -153,11 +166,12 @@ struct ListPushSchedule {
     /// changes count as pushed (cleared before the push takes its snapshot: a change after this
     /// point is for the next push), and the push is in flight until `drained`.
     mutating func timerFired(
-        at now: NIODeadline, clients: Int, listed: Int? = nil, changeClients: Int = 0
+        at now: NIODeadline, clients: Int, listed: Int? = nil, changeClients: Int = 0, meanNameLength: Double? = nil
     ) -> Decision {
         guard let since = self.since else { return .idle }
         guard !self.pushing else { return .draining }
-        let cost = self.cost(clients: clients, listed: listed, changeClients: changeClients)
+        let cost = self.cost(
+            clients: clients, listed: listed, changeClients: changeClients, meanNameLength: meanNameLength)
         // Only full lists are wasted by the next push; changes are never sent twice, so putting
         // them off saves nothing.
         let longest = max(self.maxDelay, .nanoseconds(self.writeTime(of: cost.full).nanoseconds * Self.stormFactor))
@@ -199,6 +213,15 @@ struct ListPushSchedule {
 
     /// A list of `names` names took `bytes` bytes per client (frames included): the size per
     /// name the next estimates use.
+    /// What a list of names `meanLength` bytes long takes per name, frames included: each name
+    /// and its space, in parts of one whole frame (`Wire.maxFrameLength`) whose body holds the
+    /// names behind the head. The first storm's push is priced with it (a storm's ids are
+    /// often shorter than 8 bytes: 6.1 bytes a name were written for `s0` to `s1999`).
+    static func bytesPerName(meanLength: Double) -> Double {
+        (max(1, min(Double(Wire.nameLength), meanLength)) + 1) * Double(Wire.maxFrameLength)
+            / Double(Wire.maxBodyLength - Self.listHeadLength)
+    }
+
     mutating func listEncoded(names: Int, bytes: Int) {
         guard names > 0 else { return }
         self.bytesPerName = Double(bytes) / Double(names)

@@ -32,6 +32,9 @@ public protocol Presence: AnyObject, Sendable {
     /// How many ids the online list holds (everyone's, on a cluster), without sorting them: what
     /// a push costs per client.
     var listedCount: Int { get }
+    /// The bytes of the ids of this process's clients together: their mean length prices the
+    /// first list push before one was encoded (`ListPushSchedule`).
+    var localNameBytes: Int { get }
     /// A new bound on this process's clients (`--max-clients`, changed by a reload): clients
     /// online already stay, one more is refused while they are as many or more.
     func setCapacity(_ capacity: Int)

@@ -19,6 +19,8 @@ final class Registry: Presence {
         /// The same, as broadcast targets (a second array: converting per broadcast would
         /// allocate one each time).
         var targets: [any Recipient]? = []
+        /// The bytes of the ids in `clients` together.
+        var nameBytes = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -52,6 +54,7 @@ final class Registry: Presence {
             let capacity = self.capacity
             guard state.clients.count < capacity else { return .refused(.full(capacity)) }
             state.clients[recipient.name] = recipient
+            state.nameBytes += recipient.name.length
             state.snapshot = nil
             state.targets = nil
             self.changes.add(1, ordering: .releasing)
@@ -64,6 +67,7 @@ final class Registry: Presence {
         self.state.withLockedValue { state in
             guard let current = state.clients[recipient.name], current === recipient else { return false }
             state.clients[recipient.name] = nil
+            state.nameBytes -= recipient.name.length
             state.snapshot = nil
             state.targets = nil
             self.changes.add(1, ordering: .releasing)
@@ -105,6 +109,8 @@ final class Registry: Presence {
     }
 
     var listedCount: Int { self.count }
+
+    var localNameBytes: Int { self.state.withLockedValue { $0.nameBytes } }
 
     func names(local: [LocalRecipient]) -> [ChatName] {
         local.map(\.name).sorted()
