@@ -211,8 +211,6 @@ struct ListPushSchedule {
         self.measured = true
     }
 
-    /// A list of `names` names took `bytes` bytes per client (frames included): the size per
-    /// name the next estimates use.
     /// What a list of names `meanLength` bytes long takes per name, frames included: each name
     /// and its space, in parts of one whole frame (`Wire.maxFrameLength`) whose body holds the
     /// names behind the head. The first storm's push is priced with it (a storm's ids are
@@ -222,6 +220,8 @@ struct ListPushSchedule {
             / Double(Wire.maxBodyLength - Self.listHeadLength)
     }
 
+    /// A list of `names` names took `bytes` bytes per client (frames included): the size per
+    /// name the next estimates use.
     mutating func listEncoded(names: Int, bytes: Int) {
         guard names > 0 else { return }
         self.bytesPerName = Double(bytes) / Double(names)
