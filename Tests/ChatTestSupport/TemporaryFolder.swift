@@ -2,7 +2,8 @@ import Foundation
 
 /// A fresh folder under the system's temporary folder for one test's files (a users file, a
 /// configuration file, certificates to reload), named `prefix` and a UUID. The test removes it
-/// (`remove`, in a `defer`): a full suite used to leave about twenty folders in /tmp each run.
+/// (`remove(holding:)`, in a `defer`): a full suite used to leave about twenty folders in /tmp
+/// each run.
 public struct TemporaryFolder: Sendable {
     /// Its path.
     public let path: String
@@ -16,9 +17,6 @@ public struct TemporaryFolder: Sendable {
 
     /// The path of `name` inside it.
     public func file(_ name: String) -> String { (self.path as NSString).appendingPathComponent(name) }
-
-    /// Removes it and all it holds.
-    public func remove() { try? FileManager.default.removeItem(atPath: self.path) }
 
     /// Removes the folder that holds `path` (a file made in a `TemporaryFolder`).
     public static func remove(holding path: String) {

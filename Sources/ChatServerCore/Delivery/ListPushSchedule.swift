@@ -84,7 +84,8 @@ struct ListPushSchedule {
     private var bytesPerName: Double?
     /// Bytes per name assumed with neither a list encoded nor the names' length given.
     static let assumedBytesPerName = 10.0
-    /// The most bytes a part's head (`List k/n `) takes in a list of up to 999 parts.
+    /// The bytes of a part's body taken to be not names: its head, `List k/n` (`OnlineList`:
+    /// 12 bytes in a list of up to 999 parts), and 2 to spare.
     static let listHeadLength = 14
     /// Changes noted since the last push.
     private var pendingChanges = 0

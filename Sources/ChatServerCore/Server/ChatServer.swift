@@ -207,8 +207,9 @@ public final class ChatServer: Sendable {
     /// pushes): 10,000 clients connecting at once then fill the listen queue (4,096), the kernel
     /// drops the next SYNs (`TcpExtListenOverflows`), and their clients connect a second later,
     /// after a pause that looks like the end of the storm (two list pushes instead of one: the
-    /// queue overflowed in 6 of 9 storms of 10,000 without this thread, 1 of 32 with it,
-    /// docs/PERFORMANCE.md). It sleeps in `epoll_wait` while nobody connects.
+    /// queue overflowed in 6 of 9 storms of 10,000 without this thread, 1 of 32 with it on that
+    /// machine; on a second one, 3 of 10 quiet storms still did: docs/PERFORMANCE.md says why).
+    /// It sleeps in `epoll_wait` while nobody connects.
     private static func acceptThread() -> MultiThreadedEventLoopGroup {
         MultiThreadedEventLoopGroup(numberOfThreads: 1)
     }
