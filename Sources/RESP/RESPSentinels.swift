@@ -107,6 +107,7 @@ public struct RESPSentinels: Equatable, Sendable, CustomStringConvertible {
     /// Asks `sentinel` for the primary (`AUTH` first if it asks for it).
     private func ask(_ sentinel: RESPEndpoint, on loop: any EventLoop, timeout: Duration) async -> Answer {
         let name = "\(sentinel.host):\(sentinel.port)"
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
         do {
             let connection = try await RESPConnection.connect(to: sentinel, on: loop, timeout: timeout)
             defer { Task { await connection.close() } }
@@ -126,6 +127,8 @@ public struct RESPSentinels: Equatable, Sendable, CustomStringConvertible {
             else { return .unknown(name) }
             return .named(RESPEndpoint(host: host, port: port, user: self.user, password: self.password))
         } catch {
+            // The guard closes the connection at the deadline: say so, not "I/O on closed channel".
+            guard NIODeadline.now() < deadline else { return .failed("\(name): no answer within \(timeout)") }
             return .failed("\(name): \(error)")
         }
     }

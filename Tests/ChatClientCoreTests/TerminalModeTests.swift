@@ -28,8 +28,11 @@ struct TerminalModeTests {
 
         func feed(into process: ProgramProcess) {
             self.reader.readabilityHandler = { handle in
-                let data = handle.availableData
-                if !data.isEmpty { process.record(String(decoding: data, as: UTF8.self)) }
+                switch DescriptorReader.read(handle.fileDescriptor) {
+                case .bytes(let bytes): process.record(String(decoding: bytes, as: UTF8.self))
+                case .nothing: break
+                case .end: handle.readabilityHandler = nil
+                }
             }
         }
 

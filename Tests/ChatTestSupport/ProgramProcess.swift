@@ -92,12 +92,15 @@ public final class ProgramProcess: Sendable {
     /// Appends what `pipe` delivers to `text`; counts its end of file in `closed`.
     private static func collect(_ pipe: Pipe, into text: NIOLockedValueBox<String>, closed: NIOLockedValueBox<Int>) {
         pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
+            switch DescriptorReader.read(handle.fileDescriptor) {
+            case .bytes(let bytes):
+                text.withLockedValue { $0 += String(decoding: bytes, as: UTF8.self) }
+            case .nothing:
+                break
+            case .end:
                 handle.readabilityHandler = nil
                 closed.withLockedValue { $0 += 1 }
             }
-            text.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
         }
     }
 
@@ -129,6 +132,21 @@ public final class ProgramProcess: Sendable {
 
     /// Whether the program still runs.
     public var isRunning: Bool { self.process.isRunning }
+
+    /// Whether every thread of the program is stopped (SIGSTOP took effect): the state field
+    /// of each /proc/<pid>/task/<tid>/stat is `T`.
+    public var isStopped: Bool {
+        let tasks = "/proc/\(self.process.processIdentifier)/task"
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: tasks), !threads.isEmpty else {
+            return false
+        }
+        return threads.allSatisfy { thread in
+            guard let stat = try? String(contentsOfFile: "\(tasks)/\(thread)/stat", encoding: .utf8),
+                let end = stat.lastIndex(of: ")")
+            else { return false }
+            return stat[stat.index(after: end)...].split(separator: " ").first == "T"
+        }
+    }
 
     /// Sends a signal.
     public func signal(_ number: Int32) {

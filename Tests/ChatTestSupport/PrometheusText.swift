@@ -32,10 +32,11 @@ public struct PrometheusText: Sendable {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
         try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let data = DescriptorReader.readToEnd(output.fileHandleForReading.fileDescriptor)
+        let problem = String(
+            decoding: DescriptorReader.readToEnd(errors.fileHandleForReading.fileDescriptor), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             if problem.contains("No module named 'prometheus_client'") {

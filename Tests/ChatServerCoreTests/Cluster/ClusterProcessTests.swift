@@ -59,9 +59,12 @@ struct ClusterProcessTests {
             ])
             defer { paused.stop() }
             let (oldAlice, bob) = try await TestClient.aliceAndBob(port: b, bobPort: a)
+            // The other node knows alice is on this one (bob's lists before that are gone).
+            try await bob.awaitList(["alice", "bob"])
             paused.signal(SIGSTOP)
             var resumed = false
             defer { if !resumed { paused.signal(SIGCONT) } }
+            try await waitUntil("the node stopped") { paused.isStopped }
             // Sent while the node is frozen and still holds alice: it waits in the node's inbox.
             try await bob.send(to: "alice", from: "bob", "for the old alice")
             // The lease runs out; the other node reaps alice, and a new alice joins there.
@@ -71,11 +74,14 @@ struct ClusterProcessTests {
             // The old alice's socket on the frozen node holds a message to bob and one to ALL.
             try await oldAlice.send(to: "bob", from: "alice", "stale direct")
             try await oldAlice.send(to: "ALL", from: "alice", "stale broadcast")
+            #expect(paused.isStopped, "nothing else woke the node")
             paused.signal(SIGCONT)
             resumed = true
             // Told, and given nothing that came for the id meanwhile.
             let told = try await oldAlice.nextSkippingLists()
-            #expect(String(buffer: told.body) == "Error \(CloseReason.clusterUnavailableText)")
+            #expect(
+                String(buffer: told.body) == "Error \(CloseReason.clusterUnavailableText)",
+                "the woken node said: \(paused.stderr)")
             try await oldAlice.awaitClosed()
             // The woken node's path to the others is in order: what a new client of it sends
             // arrives after anything the old alice's frames could have become.
@@ -174,6 +180,7 @@ struct ClusterProcessTests {
             old.signal(SIGSTOP)
             var resumed = false
             defer { if !resumed { old.signal(SIGCONT) } }
+            try await waitUntil("the node stopped") { old.isStopped }
             try await watcher.awaitList(["watcher"])
             let (new, newPort) = try await startServer(twin)
             defer { new.stop() }
