@@ -59,8 +59,10 @@ public struct RESPSentinels: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The primary a majority of the sentinels name now, with this URL's credentials. The
-    /// sentinels are asked at once, each within `timeout` (at most a second: one that is down
-    /// must not hold up the others). A majority, not the first answer: while sentinels disagree
+    /// sentinels are asked at once, each within `timeout`, and the answer is given as soon as a
+    /// majority agrees: one that is down or slow holds up nobody once the others agree (a
+    /// busy machine's sentinels may take more than a second, and a start must not mistake
+    /// "slow" for "out of reach"). A majority, not the first answer: while sentinels disagree
     /// (one still on an older failover), a node must not follow the minority to a primary
     /// that is about to be demoted, and write there what the others never see.
     ///
@@ -68,21 +70,23 @@ public struct RESPSentinels: Equatable, Sendable, CustomStringConvertible {
     ///   of that name (a setting, not an outage); `RESPError.noSentinel` with each one's
     ///   trouble when no majority answered alike.
     public func primary(on loop: any EventLoop, timeout: Duration) async throws -> RESPEndpoint {
-        let timeout = min(timeout, .seconds(1))
-        let answers = await withTaskGroup(of: Answer.self) { group in
-            for sentinel in self.sentinels {
-                group.addTask { await self.ask(sentinel, on: loop, timeout: timeout) }
+        guard !self.sentinels.isEmpty else { throw RESPError.noSentinel("no sentinel given") }
+        let (answered, collect) = AsyncStream.makeStream(of: Answer.self)
+        defer { collect.finish() }
+        // Unstructured: a task group would wait for the slowest; the others end at `timeout`.
+        for sentinel in self.sentinels {
+            Task { collect.yield(await self.ask(sentinel, on: loop, timeout: timeout)) }
+        }
+        var answers: [Answer] = []
+        var votes: [String: Int] = [:]
+        for await answer in answered {
+            answers.append(answer)
+            if case .named(let endpoint) = answer {
+                let count = (votes["\(endpoint.host):\(endpoint.port)", default: 0]) + 1
+                votes["\(endpoint.host):\(endpoint.port)"] = count
+                if count > self.sentinels.count / 2 { return endpoint }
             }
-            var answers: [Answer] = []
-            for await answer in group { answers.append(answer) }
-            return answers
-        }
-        var votes: [String: (endpoint: RESPEndpoint, count: Int)] = [:]
-        for case .named(let endpoint) in answers {
-            votes["\(endpoint.host):\(endpoint.port)", default: (endpoint, 0)].count += 1
-        }
-        if let winner = votes.values.first(where: { $0.count > self.sentinels.count / 2 }) {
-            return winner.endpoint
+            if answers.count == self.sentinels.count { break }
         }
         if answers.allSatisfy({ if case .unknown = $0 { true } else { false } }) {
             throw RESPError.unknownPrimary(self.masterName)
