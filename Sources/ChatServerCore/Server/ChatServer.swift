@@ -5,6 +5,10 @@ public import NIOCore
 import NIOPosix
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A running chat server: listening, serving, until `shutdown()`.
 ///
 /// Threads: connections are spread over the event loops of the group (one per core by default);
@@ -18,7 +22,6 @@ public final class ChatServer: Sendable {
     public let localAddresses: [SocketAddress]
     private let serverChannels: [any Channel]
     /// The one thread that accepts connections for every listener (`acceptThread`).
-    private let acceptors: MultiThreadedEventLoopGroup
     /// Whether `shutdown()` was called: it runs once (the accepting thread stops at its end,
     /// and a listener on a stopped loop cannot even be closed again).
     private let stopping = Atomic<Bool>(false)
@@ -44,7 +47,7 @@ public final class ChatServer: Sendable {
 
     private init(
         localAddresses: [SocketAddress], webAddress: SocketAddress?, serverChannels: [any Channel],
-        acceptors: MultiThreadedEventLoopGroup, shared: ServerShared, accounts: Accounts?,
+        shared: ServerShared, accounts: Accounts?,
         tls: TLSContextStore?, logger: Logger,
         readiness: Readiness, operations: (any Channel)?, drainTimeout: Duration
     ) {
@@ -56,7 +59,6 @@ public final class ChatServer: Sendable {
         self.localAddresses = localAddresses
         self.webAddress = webAddress
         self.serverChannels = serverChannels
-        self.acceptors = acceptors
         self.shared = shared
         self.files = NIOLockedValueBox((accounts?.path, tls?.settings))
         self.presence = shared.presence
@@ -122,7 +124,6 @@ public final class ChatServer: Sendable {
             configuration: configuration, logger: logger, accounts: accounts)
         var channels: [any Channel] = []
         var addresses: [SocketAddress] = []
-        let acceptors = Self.acceptThread()
         let readiness = Readiness(presence: presence)
         var operations: (any Channel)?
         do {
@@ -143,9 +144,9 @@ public final class ChatServer: Sendable {
                 logger.info("operations endpoint on http://\(bound)/ (/metrics, /healthz, /readyz)")
             }
             for listener in listeners {
-                let channel = try await Self.bind(listener, shared: shared, acceptor: acceptors.next(), group: group)
-                channels.append(channel)
-                guard let address = channel.localAddress else { throw ServerError.noLocalAddress }
+                let sockets = try await Self.bind(listener, shared: shared, group: group)
+                channels += sockets
+                guard let address = sockets.first?.localAddress else { throw ServerError.noLocalAddress }
                 addresses.append(address)
                 let host = address.ipAddress.map { address.protocol == .inet6 ? "[\($0)]" : $0 } ?? listener.host
                 logger.info(
@@ -164,14 +165,13 @@ public final class ChatServer: Sendable {
         } catch {
             for channel in channels { try? await channel.close() }
             try? await operations?.close()
-            try? await acceptors.shutdownGracefully()
             await presence.stop()
             throw error
         }
         return ChatServer(
             localAddresses: addresses,
             webAddress: zip(addresses, listeners).first { $0.1.transport is WebSocketTransport }?.0,
-            serverChannels: channels, acceptors: acceptors, shared: shared,
+            serverChannels: channels, shared: shared,
             accounts: accounts, tls: tls,
             logger: logger, readiness: readiness, operations: operations,
             drainTimeout: configuration.drainTimeout)
@@ -202,28 +202,61 @@ public final class ChatServer: Sendable {
         return listeners
     }
 
-    /// A thread of its own for accepting connections. On a loop that also serves clients, a join
-    /// storm's `accept` calls wait behind that loop's other work (its clients' `Connect`s, list
-    /// pushes): 10,000 clients connecting at once then fill the listen queue (4,096), the kernel
-    /// drops the next SYNs (`TcpExtListenOverflows`), and their clients connect a second later,
-    /// after a pause that looks like the end of the storm (two list pushes instead of one: the
-    /// queue overflowed in 6 of 9 storms of 10,000 without this thread, 1 of 32 with it on that
-    /// machine; on a second one, 3 of 10 quiet storms still did: docs/PERFORMANCE.md says why).
-    /// It sleeps in `epoll_wait` while nobody connects.
-    private static func acceptThread() -> MultiThreadedEventLoopGroup {
-        MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// Binds one listener as one listening socket per serving loop, all on one port
+    /// (SO_REUSEPORT), each accepting on its own loop and serving what it accepts there: no
+    /// connection crosses a thread to be set up. The kernel spreads the handshakes over the
+    /// sockets' queues by the client's address and port, so a join storm has `somaxconn` (4,096
+    /// here) places per loop to wait for `accept`. When a queue overflows, the kernel drops the
+    /// next SYNs (`TcpExtListenOverflows`) and their clients connect a second later, after a
+    /// pause that looks like the end of the storm: two list pushes instead of one. One socket
+    /// on one loop overflowed in 6 of 9 quiet storms of 10,000, a thread of its own accepting
+    /// for all loops in 3 of 10 on a second machine, one socket per loop in none of 12 there
+    /// (docs/PERFORMANCE.md, issue 27). Every connection's pipeline is built by a
+    /// `ConnectionPipeline`.
+    ///
+    /// SO_REUSEPORT would also let a second `chatserver` started on the same port bind it and
+    /// take part of the connections, silently. So a fixed port is first bound once without it,
+    /// and closed: a port that something else listens on fails there as it always did
+    /// (`address already in use`), and a later process's own check fails on these sockets.
+    private static func bind(
+        _ listener: Listener, shared: ServerShared, group: any EventLoopGroup
+    ) async throws -> [any Channel] {
+        let loops = Array(group.makeIterator())
+        guard let firstLoop = loops.first else { throw ServerError.noLocalAddress }
+        if listener.port != 0 {
+            let probe = try await ServerBootstrap(group: firstLoop)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: listener.host, port: listener.port)
+                .get()
+            try await probe.close()
+        }
+        var sockets: [any Channel] = []
+        do {
+            var address: SocketAddress?
+            for loop in loops {
+                let bootstrap = Self.bootstrap(listener, shared: shared, loop: loop)
+                let socket =
+                    try await (address.map { bootstrap.bind(to: $0) }
+                    ?? bootstrap.bind(host: listener.host, port: listener.port)).get()
+                sockets.append(socket)
+                guard let bound = socket.localAddress else { throw ServerError.noLocalAddress }
+                address = bound
+            }
+            return sockets
+        } catch {
+            for socket in sockets { try? await socket.close() }
+            throw error
+        }
     }
 
-    /// Binds one listener on `acceptor`, its connections served on `group`: every connection's
-    /// pipeline is built by a `ConnectionPipeline`.
-    private static func bind(
-        _ listener: Listener, shared: ServerShared, acceptor: any EventLoop, group: any EventLoopGroup
-    ) async throws -> any Channel {
+    /// How the listening socket of `listener` on `loop` accepts and sets up its connections.
+    private static func bootstrap(_ listener: Listener, shared: ServerShared, loop: any EventLoop) -> ServerBootstrap {
         let maxPendingBytes = shared.configuration.maxPendingBytes
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: maxPendingBytes / 2, high: maxPendingBytes)
         let pipeline = ConnectionPipeline(shared: shared, transport: listener.transport)
-        return try await ServerBootstrap(group: acceptor, childGroup: group)
+        return ServerBootstrap(group: loop, childGroup: loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .serverChannelOption(.backlog, value: 4096)
             // Accept up to 256 waiting connections per wake-up (NIO's default is 4): while the
             // loops are busy writing lists, a join storm must not back up in the listen queue,
@@ -240,8 +273,6 @@ public final class ChatServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try pipeline.configure(channel) }
             }
-            .bind(host: listener.host, port: listener.port)
-            .get()
     }
 
     /// How each connection's reads are sized (see `bind`), and what a client's reads go back to
@@ -361,6 +392,5 @@ public final class ChatServer: Sendable {
         try? await self.operations?.close()
         // Last: a connection accepted before the listener closed has its set-up hop back to the
         // accepting loop, which must still run.
-        try? await self.acceptors.shutdownGracefully()
     }
 }
