@@ -236,7 +236,8 @@ public final class ChatServer: Sendable {
             for loop in loops {
                 let bootstrap = Self.bootstrap(listener, shared: shared, loop: loop)
                 let socket =
-                    try await (address.map { bootstrap.bind(to: $0) }
+                    try await
+                    (address.map { bootstrap.bind(to: $0) }
                     ?? bootstrap.bind(host: listener.host, port: listener.port)).get()
                 sockets.append(socket)
                 guard let bound = socket.localAddress else { throw ServerError.noLocalAddress }
