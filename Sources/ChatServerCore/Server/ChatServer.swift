@@ -235,13 +235,11 @@ public final class ChatServer: Sendable {
             var address: SocketAddress?
             for loop in loops {
                 let bootstrap = Self.bootstrap(listener, shared: shared, loop: loop)
-                let socket =
-                    try await
-                    (address.map { bootstrap.bind(to: $0) }
-                    ?? bootstrap.bind(host: listener.host, port: listener.port)).get()
+                let bound = address.map { bootstrap.bind(to: $0) }
+                let socket = try await (bound ?? bootstrap.bind(host: listener.host, port: listener.port)).get()
                 sockets.append(socket)
-                guard let bound = socket.localAddress else { throw ServerError.noLocalAddress }
-                address = bound
+                guard let local = socket.localAddress else { throw ServerError.noLocalAddress }
+                address = local
             }
             return sockets
         } catch {
