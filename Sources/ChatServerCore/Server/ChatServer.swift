@@ -21,9 +21,8 @@ public final class ChatServer: Sendable {
     /// was asked for).
     public let localAddresses: [SocketAddress]
     private let serverChannels: [any Channel]
-    /// The one thread that accepts connections for every listener (`acceptThread`).
-    /// Whether `shutdown()` was called: it runs once (the accepting thread stops at its end,
-    /// and a listener on a stopped loop cannot even be closed again).
+    /// Whether `shutdown()` was called: it runs once (a listener on a loop that stopped since
+    /// cannot even be closed again).
     private let stopping = Atomic<Bool>(false)
     private let presence: any Presence
     private let connections: ConnectionTracker
@@ -203,16 +202,19 @@ public final class ChatServer: Sendable {
     }
 
     /// Binds one listener as one listening socket per serving loop, all on one port
-    /// (SO_REUSEPORT), each accepting on its own loop and serving what it accepts there: no
-    /// connection crosses a thread to be set up. The kernel spreads the handshakes over the
+    /// (SO_REUSEPORT), each accepting on its loop. The kernel spreads the handshakes over the
     /// sockets' queues by the client's address and port, so a join storm has `somaxconn` (4,096
     /// here) places per loop to wait for `accept`. When a queue overflows, the kernel drops the
     /// next SYNs (`TcpExtListenOverflows`) and their clients connect a second later, after a
     /// pause that looks like the end of the storm: two list pushes instead of one. One socket
-    /// on one loop overflowed in 6 of 9 quiet storms of 10,000, a thread of its own accepting
-    /// for all loops in 3 of 10 on a second machine, one socket per loop in none of 12 there
-    /// (docs/PERFORMANCE.md, issue 27). Every connection's pipeline is built by a
-    /// `ConnectionPipeline`.
+    /// on one serving loop overflowed in 6 of 9 quiet storms of 10,000; one on a thread of its
+    /// own in 3 of 10 on a second machine; a socket per loop in none of 9 there.
+    ///
+    /// What a socket accepts is served on the group's loops in turn, as NIO's `ServerBootstrap`
+    /// does, not on the loop that accepted it: the kernel's hash spreads a few hundred
+    /// connections unevenly, and the busier loop sets the latency (50 pairs at full rate: p99
+    /// 3.0 ms against 1.65 ms in the same rounds). docs/PERFORMANCE.md, issue 27. Every
+    /// connection's pipeline is built by a `ConnectionPipeline`.
     ///
     /// SO_REUSEPORT would also let a second `chatserver` started on the same port bind it and
     /// take part of the connections, silently. So a fixed port is first bound once without it,
@@ -234,7 +236,7 @@ public final class ChatServer: Sendable {
         do {
             var address: SocketAddress?
             for loop in loops {
-                let bootstrap = Self.bootstrap(listener, shared: shared, loop: loop)
+                let bootstrap = Self.bootstrap(listener, shared: shared, acceptor: loop, group: group)
                 let bound = address.map { bootstrap.bind(to: $0) }
                 let socket = try await (bound ?? bootstrap.bind(host: listener.host, port: listener.port)).get()
                 sockets.append(socket)
@@ -248,12 +250,15 @@ public final class ChatServer: Sendable {
         }
     }
 
-    /// How the listening socket of `listener` on `loop` accepts and sets up its connections.
-    private static func bootstrap(_ listener: Listener, shared: ServerShared, loop: any EventLoop) -> ServerBootstrap {
+    /// How the listening socket of `listener` on `acceptor` accepts its connections and sets
+    /// them up on `group`.
+    private static func bootstrap(
+        _ listener: Listener, shared: ServerShared, acceptor: any EventLoop, group: any EventLoopGroup
+    ) -> ServerBootstrap {
         let maxPendingBytes = shared.configuration.maxPendingBytes
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: maxPendingBytes / 2, high: maxPendingBytes)
         let pipeline = ConnectionPipeline(shared: shared, transport: listener.transport)
-        return ServerBootstrap(group: loop, childGroup: loop)
+        return ServerBootstrap(group: acceptor, childGroup: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .serverChannelOption(.backlog, value: 4096)
@@ -389,7 +394,5 @@ public final class ChatServer: Sendable {
         await Self.awaitClosed(channels, within: self.drainTimeout, logger: self.logger)
         await self.presence.stop()
         try? await self.operations?.close()
-        // Last: a connection accepted before the listener closed has its set-up hop back to the
-        // accepting loop, which must still run.
     }
 }
