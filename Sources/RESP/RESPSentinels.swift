@@ -82,9 +82,8 @@ public struct RESPSentinels: Equatable, Sendable, CustomStringConvertible {
         for await answer in answered {
             answers.append(answer)
             if case .named(let endpoint) = answer {
-                let count = (votes["\(endpoint.host):\(endpoint.port)", default: 0]) + 1
-                votes["\(endpoint.host):\(endpoint.port)"] = count
-                if count > self.sentinels.count / 2 { return endpoint }
+                votes[endpoint.hostAndPort, default: 0] += 1
+                if votes[endpoint.hostAndPort, default: 0] > self.sentinels.count / 2 { return endpoint }
             }
             if answers.count == self.sentinels.count { break }
         }

@@ -12,7 +12,8 @@ import Synchronization
 /// A running chat server: listening, serving, until `shutdown()`.
 ///
 /// Threads: connections are spread over the event loops of the group (one per core by default);
-/// each connection's work runs on its own loop; one more thread accepts them (`acceptThread`).
+/// each connection's work runs on its own loop; every loop accepts on a listening socket of its
+/// own (`bind`).
 /// The shared state is presence (the `Registry`, one lock), the `ListPublisher` (its schedule
 /// under a lock) and the `ConnectionTracker` (one lock, touched once per connection);
 /// everything else is confined to a loop.
@@ -223,10 +224,8 @@ public final class ChatServer: Sendable {
     private static func bind(
         _ listener: Listener, shared: ServerShared, group: any EventLoopGroup
     ) async throws -> [any Channel] {
-        let loops = Array(group.makeIterator())
-        guard let firstLoop = loops.first else { throw ServerError.noLocalAddress }
         if listener.port != 0 {
-            let probe = try await ServerBootstrap(group: firstLoop)
+            let probe = try await ServerBootstrap(group: group.next())
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .bind(host: listener.host, port: listener.port)
                 .get()
@@ -235,7 +234,7 @@ public final class ChatServer: Sendable {
         var sockets: [any Channel] = []
         do {
             var address: SocketAddress?
-            for loop in loops {
+            for loop in group.makeIterator() {
                 let bootstrap = Self.bootstrap(listener, shared: shared, acceptor: loop, group: group)
                 let bound = address.map { bootstrap.bind(to: $0) }
                 let socket = try await (bound ?? bootstrap.bind(host: listener.host, port: listener.port)).get()
@@ -279,7 +278,7 @@ public final class ChatServer: Sendable {
             }
     }
 
-    /// How each connection's reads are sized (see `bind`), and what a client's reads go back to
+    /// How each connection's reads are sized (see `bootstrap`), and what a client's reads go back to
     /// when a reload lifts its rate (`ReadPacingHandler`).
     static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 64, maximum: 65_536)
     /// Reads per wake-up of one connection (NIO's default).
